@@ -1,0 +1,22 @@
+# Refuses to configure a wasm build with any Emscripten other than the one pinned in emsdk.lock,
+# and sets the flags every Emscripten target of the project shares.
+if(NOT EMSCRIPTEN)
+  return()
+endif()
+
+file(STRINGS ${CMAKE_SOURCE_DIR}/emsdk.lock INTAKE_EMSDK_PINNED LIMIT_COUNT 1)
+string(STRIP "${INTAKE_EMSDK_PINNED}" INTAKE_EMSDK_PINNED)
+execute_process(COMMAND ${CMAKE_CXX_COMPILER} --version OUTPUT_VARIABLE _emcc_out ERROR_QUIET)
+string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" INTAKE_EMCC_VERSION "${_emcc_out}")
+if(NOT INTAKE_EMCC_VERSION STREQUAL INTAKE_EMSDK_PINNED)
+  message(FATAL_ERROR
+    "Intake's wasm build needs Emscripten ${INTAKE_EMSDK_PINNED} (pinned in emsdk.lock), "
+    "but ${CMAKE_CXX_COMPILER} is version '${INTAKE_EMCC_VERSION}'.\n"
+    "Install it with: apt-get install emscripten (Debian 12 ships ${INTAKE_EMSDK_PINNED}), "
+    "or run scripts/setup.sh, then configure again with: cmake --preset wasm")
+endif()
+message(STATUS "Emscripten ${INTAKE_EMCC_VERSION} matches emsdk.lock")
+
+# Debian's emcc runs its JS optimizer with /usr/bin/node, which needs Debian's acorn.
+set(ENV{NODE_PATH} /usr/share/nodejs)
+add_compile_options(-msimd128)

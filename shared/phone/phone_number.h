@@ -1,0 +1,33 @@
+// Phone numbers: parse what people type ("(415) 555-0123", "+44 20 7946 0958", "00 33 1 ..."),
+// decide validity with libphonenumber's metadata (generated at build time from the
+// libphonenumber-js package), and format as E.164. No hand-written country tables.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace intake::phone {
+
+enum class PhoneStatus {
+  ok,
+  not_a_number,        // letters or nothing dialable
+  invalid_country,     // +CC unknown, or default region unknown and no +
+  too_short,
+  too_long,
+  invalid_number,      // right length but no number type of the region matches
+};
+
+struct PhoneResult {
+  PhoneStatus status = PhoneStatus::not_a_number;
+  std::string e164;    // "+14155550123" when ok
+  std::string region;  // ISO region the number belongs to when ok (e.g. "US")
+};
+
+// Parses and validates `input` with `default_region` (ISO 3166-1 alpha-2, case-insensitive)
+// used when the number has no international prefix. Thread-safe; no I/O.
+PhoneResult parse_phone(std::string_view input, std::string_view default_region);
+
+// True if `region` is a region the metadata knows ("US", "GB", ...).
+bool is_known_region(std::string_view region);
+
+}  // namespace intake::phone

@@ -1,0 +1,47 @@
+// Checks and normalizes one cell against its field's type: the per-value rules of the product
+// (emails, phones in E.164, calendar dates, UTC datetimes, numbers, booleans, enums, IANA
+// timezones, text length). Errors are values: a failed check fills a CellError and returns false.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "schema/field.h"
+
+namespace intake {
+
+// Why a cell was refused. `code` is one of codes::k* in core/row_error.h (static storage);
+// `message` says what is expected, e.g. "expected a date like 2024-03-31 (YYYY-MM-DD)".
+struct CellError {
+  const char* code = nullptr;
+  std::string message;
+};
+
+// Options that affect checks but are not part of a field definition.
+struct CheckOptions {
+  std::string default_region = "US";  // ISO 3166-1 alpha-2, for phone numbers without +country
+};
+
+// Each check: `in` is the raw cell (not empty — emptiness is handled by the caller through
+// `required`). On success the normalized value is APPENDED to `out` and true is returned; on
+// failure `out` is left as it was, `err` is filled and false is returned. No allocation on the
+// success path beyond growing `out`.
+bool check_text(std::string_view in, size_t max_length, std::string& out, CellError& err);
+bool check_email(std::string_view in, std::string& out, CellError& err);  // WHATWG valid e-mail; domain lower-cased
+bool check_date(std::string_view in, std::string_view format, std::string& out, CellError& err);  // -> YYYY-MM-DD
+bool check_datetime(std::string_view in, std::string& out, CellError& err);  // ISO 8601 with offset -> YYYY-MM-DDTHH:MM:SSZ
+bool check_number(std::string_view in, std::string& out, CellError& err);    // decimal, optional sign/exponent -> canonical
+bool check_boolean(std::string_view in, std::string& out, CellError& err);   // true/false yes/no 1/0 -> "true"/"false"
+bool check_enum(std::string_view in, const std::vector<std::string>& values, std::string& out, CellError& err);
+bool check_timezone(std::string_view in, std::string& out, CellError& err);  // IANA name, links resolved -> canonical
+// Phone: see phone/phone_number.h; -> E.164 "+14155550123".
+bool check_phone(std::string_view in, std::string_view default_region, std::string& out, CellError& err);
+
+// Dispatches on field.type. Leading/trailing ASCII spaces and tabs are trimmed before checking.
+bool check_cell(const Field& field, std::string_view in, const CheckOptions& opts, std::string& out, CellError& err);
+
+// True when `format` is a date format check_date understands (tokens YYYY, MM, DD, M, D with
+// one separator among / - . and space). Empty is ISO.
+bool is_known_date_format(std::string_view format);
+
+}  // namespace intake
