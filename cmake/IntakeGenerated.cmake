@@ -1,7 +1,7 @@
 # Tables the core compiles in, generated at build time from upstream data sets — never written
 # by hand: libphonenumber's metadata (npm package libphonenumber-js) and the IANA tz database
 # (the build machine's /usr/share/zoneinfo/tzdata.zi, Debian package tzdata).
-find_program(INTAKE_NODE node REQUIRED)
+find_program(INTAKE_NODE node REQUIRED)  # also runs the wasm tests
 set(INTAKE_GEN_DIR ${CMAKE_BINARY_DIR}/generated)
 file(MAKE_DIRECTORY ${INTAKE_GEN_DIR})
 
