@@ -1,0 +1,55 @@
+// Batches: clean, normalized rows grouped for sending to the server, bounded in rows and bytes.
+// The format (documented in shared/batch/FORMAT.md and API.md) is CSV, comma-separated, UTF-8,
+// CRLF line ends: a header "_row,<field key>,..." then one line per row, the first column being
+// the row's spreadsheet row number in the uploaded file. The server reads it back with the same
+// FileValidator (option row_column = "_row"), so both sides apply the very same checks.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "validate/file_validator.h"
+
+namespace intake {
+
+inline constexpr std::string_view kRowColumn = "_row";
+inline constexpr std::string_view kBatchContentType = "text/csv; charset=utf-8";
+
+struct BatchLimits {
+  size_t max_rows = 10000;
+  size_t max_bytes = size_t(4) << 20;  // a batch closes before it would pass this size
+};
+
+struct Batch {
+  uint64_t seq = 0;        // 0, 1, 2, ... in file order
+  uint64_t first_row = 0;  // spreadsheet row of the first line
+  uint64_t last_row = 0;   // spreadsheet row of the last line
+  uint64_t rows = 0;
+  std::string body;        // the CSV text described above
+};
+
+class BatchBuilder {
+ public:
+  // `keys`: field keys of the values in each CleanRow, in order (HeaderInfo::output_fields).
+  BatchBuilder(std::vector<std::string> keys, BatchLimits limits = {});
+
+  // Adds a row; when the batch reaches its limits it is passed to `on_batch` first.
+  void add(const CleanRow& row, const std::function<void(Batch&&)>& on_batch);
+  // Passes the last, partial batch (if any) to `on_batch`.
+  void flush(const std::function<void(Batch&&)>& on_batch);
+
+  uint64_t batches() const { return seq_; }
+
+ private:
+  void start();
+  std::vector<std::string> keys_;
+  BatchLimits limits_;
+  Batch current_;
+  std::string line_;
+  uint64_t seq_ = 0;
+};
+
+}  // namespace intake
