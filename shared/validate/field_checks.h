@@ -29,15 +29,24 @@ struct CheckOptions {
 bool check_text(std::string_view in, size_t max_length, std::string& out, CellError& err);
 bool check_email(std::string_view in, std::string& out, CellError& err);  // WHATWG valid e-mail; domain lower-cased
 bool check_date(std::string_view in, std::string_view format, std::string& out, CellError& err);  // -> YYYY-MM-DD
-bool check_datetime(std::string_view in, std::string& out, CellError& err);  // ISO 8601 with offset -> YYYY-MM-DDTHH:MM:SSZ
-bool check_number(std::string_view in, std::string& out, CellError& err);    // decimal, optional sign/exponent -> canonical
+// ISO 8601 with offset -> YYYY-MM-DDTHH:MM:SSZ. Accepts YYYY-MM-DD, 'T' (or 't' or a space),
+// HH:MM[:SS[.1-9 digits]], then Z/z, +HH:MM or +HHMM (offset hours 00-23). The fraction is dropped
+// (truncated to whole seconds); leap second :60 and hour 24 are refused; no offset is an error.
+bool check_datetime(std::string_view in, std::string& out, CellError& err);
+// Decimal with optional sign, '.' fraction (".5" and "1." allowed) and exponent -> the exact same
+// value in plain decimal, no exponent: "+1.50" -> "1.5", "-0" -> "0", "1.2e3" -> "1200",
+// "5e-3" -> "0.005". Never rounded (no double); values longer than 64 characters written that
+// way are refused. No thousands separators, inf, nan or hex.
+bool check_number(std::string_view in, std::string& out, CellError& err);
 bool check_boolean(std::string_view in, std::string& out, CellError& err);   // true/false yes/no 1/0 -> "true"/"false"
 bool check_enum(std::string_view in, const std::vector<std::string>& values, std::string& out, CellError& err);
-bool check_timezone(std::string_view in, std::string& out, CellError& err);  // IANA name, links resolved -> canonical
+bool check_timezone(std::string_view in, std::string& out, CellError& err);  // IANA name, any case, links resolved -> canonical ("UTC" -> "Etc/UTC")
 // Phone: see phone/phone_number.h; -> E.164 "+14155550123".
 bool check_phone(std::string_view in, std::string_view default_region, std::string& out, CellError& err);
 
 // Dispatches on field.type. Leading/trailing ASCII spaces and tabs are trimmed before checking.
+// A value that is empty after trimming appends nothing and returns true, or fails with
+// required_missing when field.required.
 bool check_cell(const Field& field, std::string_view in, const CheckOptions& opts, std::string& out, CellError& err);
 
 // True when `format` is a date format check_date understands (tokens YYYY, MM, DD, M, D with
