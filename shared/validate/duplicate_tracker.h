@@ -12,7 +12,8 @@ namespace intake {
 
 class DuplicateTracker {
  public:
-  // `capacity`: identities remembered (the table has twice as many slots, 16 bytes each).
+  // `capacity`: identities remembered. The table has the next power of two at or above 4/3 of
+  // that many slots, 12 bytes each (3 Mi identities: 48 MiB), all allocated and touched here.
   explicit DuplicateTracker(size_t capacity);
 
   // Returns the row where `identity` was first seen, or 0 after recording it at `row` (row > 0).
@@ -24,12 +25,8 @@ class DuplicateTracker {
   size_t size() const { return size_; }
 
  private:
-  struct Slot {
-    uint64_t hash;  // 0 = empty
-    uint32_t row_lo;
-    uint32_t row_hi;  // rows beyond 2^32 keep working
-  };
-  std::vector<Slot> slots_;
+  std::vector<uint64_t> hashes_;  // 0 = empty slot
+  std::vector<uint32_t> rows_;    // row numbers fit: a 4 GB file has fewer than 2^32 rows
   size_t mask_;
   size_t size_ = 0;
   size_t capacity_;

@@ -1,0 +1,294 @@
+// The file validation pipeline (see file_validator.h): holds the head until the dialect is
+// known, then streams records through the tokenizer, maps the header, checks every cell of every
+// row, applies the duplicate policy and reports clean rows and errors to the sink.
+#include "validate/file_validator.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "csv/encoding.h"
+#include "validate/field_checks.h"
+
+namespace intake {
+
+std::string_view to_string(DuplicatePolicy p) {
+  switch (p) {
+    case DuplicatePolicy::update: return "update";
+    case DuplicatePolicy::skip: return "skip";
+    case DuplicatePolicy::reject: return "reject";
+  }
+  return "update";
+}
+
+std::optional<DuplicatePolicy> duplicate_policy_from_string(std::string_view s) {
+  if (s == "update") return DuplicatePolicy::update;
+  if (s == "skip") return DuplicatePolicy::skip;
+  if (s == "reject") return DuplicatePolicy::reject;
+  return std::nullopt;
+}
+
+namespace {
+
+constexpr size_t kMaxErrorValue = 200;  // bytes of an offending value kept in an error
+
+// Cuts `v` to kMaxErrorValue bytes on a UTF-8 boundary, marking the cut with "…".
+std::string excerpt(std::string_view v) {
+  if (v.size() <= kMaxErrorValue) return std::string(v);
+  size_t n = kMaxErrorValue;
+  while (n > 0 && (static_cast<unsigned char>(v[n]) & 0xC0) == 0x80) --n;
+  return std::string(v.substr(0, n)) + "\xE2\x80\xA6";
+}
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+}  // namespace
+
+class FileValidator::Impl final : public CsvRecordSink {
+ public:
+  Impl(std::vector<Field> fields, ValidatorOptions options)
+      : fields_(std::move(fields)), opts_(std::move(options)) {
+    check_opts_.default_region = opts_.default_region;
+    if (!opts_.row_column.empty()) opts_.mapping[opts_.row_column] = "";  // never a field
+  }
+
+  void push(std::string_view bytes, ValidationSink& sink) {
+    counts_.bytes += bytes.size();
+    if (file_error_) return;
+    sink_ = &sink;
+    if (!tokenizer_) {
+      head_.append(bytes);
+      if (head_.size() >= opts_.sniff_bytes) start();
+      return;
+    }
+    feed(bytes);
+  }
+
+  void finish(ValidationSink& sink) {
+    sink_ = &sink;
+    if (!tokenizer_ && !file_error_) start();
+    if (tokenizer_ && !file_error_) tokenizer_->finish(*this);
+    if (!header_ && !file_error_)
+      file_error_ = FileError{codes::kEmptyFile, "the file is empty; it needs a header row naming the columns"};
+  }
+
+  void on_record(const CsvRecord& r) override {
+    if (file_error_) return;
+    counts_.last_row = r.row;
+    if (!header_) on_header_record(r);
+    else on_data_record(r);
+  }
+
+  ValidationCounts counts_;
+  std::optional<FileError> file_error_;
+  std::optional<HeaderInfo> header_;
+  Dialect dialect_;
+  std::unique_ptr<DuplicateTracker> duplicates_;
+
+ private:
+  // Decides dialect and encoding from the head, then feeds the head through the tokenizer.
+  void start() {
+    dialect_ = sniff_dialect(head_);
+    if (dialect_.utf16) {
+      file_error_ = FileError{codes::kInvalidEncoding,
+                              "the file is UTF-16; save it as UTF-8 (in Excel: CSV UTF-8) and try again"};
+      return;
+    }
+    if (opts_.delimiter) dialect_.delimiter = opts_.delimiter;
+    tokenizer_.emplace(dialect_.delimiter, opts_.limits, dialect_.encoding == Encoding::utf8);
+    std::string head = std::move(head_);
+    head_.clear();
+    feed(head);
+  }
+
+  void feed(std::string_view bytes) {
+    if (dialect_.encoding == Encoding::windows_1252) {
+      transcoded_.clear();
+      windows_1252_to_utf8(bytes, transcoded_);
+      tokenizer_->push(transcoded_, *this);
+    } else {
+      tokenizer_->push(bytes, *this);
+    }
+  }
+
+  void on_header_record(const CsvRecord& r) {
+    if (r.error_code) {
+      file_error_ = FileError{r.error_code, "the header row (row " + std::to_string(r.row) +
+                                                ") cannot be read: " + std::string(r.error_message)};
+      return;
+    }
+    std::vector<std::string> headers;
+    for (std::string_view h : r.fields) headers.emplace_back(trim(h));
+    HeaderInfo info;
+    info.dialect = dialect_;
+    info.mapping = map_headers(headers, fields_, opts_.mapping);
+    for (size_t c = 0; c < headers.size() && !opts_.row_column.empty(); ++c)
+      if (headers[c] == opts_.row_column) row_column_ = int(c);
+    for (size_t f = 0; f < fields_.size(); ++f) {
+      for (size_t c = 0; c < headers.size(); ++c) {
+        if (info.mapping.column_field[c] != int(f)) continue;
+        size_t k = info.output_fields.size();
+        info.output_fields.push_back(f);
+        column_of_output_.push_back(c);
+        switch (fields_[f].identity) {
+          case Identity::external_id: identity_outputs_[0] = int(k); break;
+          case Identity::email: identity_outputs_[1] = int(k); break;
+          case Identity::phone: identity_outputs_[2] = int(k); break;
+          default: break;
+        }
+      }
+    }
+    header_columns_ = headers.size();
+    if (info.mapping.error) file_error_ = info.mapping.error;
+    if (opts_.track_duplicates && !file_error_)
+      duplicates_ = std::make_unique<DuplicateTracker>(opts_.duplicate_capacity);
+    header_ = std::move(info);
+    sink_->on_header(*header_);
+  }
+
+  void fail(RowError e) {
+    tally(e.field, e.code);
+    errors_.push_back(std::move(e));
+  }
+
+  void tally(const std::string& field, const std::string& code) {
+    auto& v = counts_.by_field_code;
+    auto it = std::lower_bound(v.begin(), v.end(), std::pair(field, code), [](const ErrorTally& t, const auto& k) {
+      return std::tie(t.field, t.code) < std::tie(k.first, k.second);
+    });
+    if (it != v.end() && it->field == field && it->code == code) ++it->count;
+    else v.insert(it, ErrorTally{field, code, 1});
+  }
+
+  void on_data_record(const CsvRecord& r) {
+    ++counts_.rows;
+    errors_.clear();
+    uint64_t row = r.row;
+    if (opts_.first_row) row = opts_.first_row + (r.row - 2);
+    if (row_column_ >= 0 && !r.error_code && size_t(row_column_) < r.fields.size()) {
+      std::string_view text = trim(r.fields[size_t(row_column_)]);
+      uint64_t n = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec != std::errc() || end != text.data() + text.size() || n < 2) {
+        file_error_ = FileError{"invalid_row_number",
+                                "line " + std::to_string(r.row) + " of the batch has \"" + excerpt(text) +
+                                    "\" in column " + opts_.row_column + "; it must be the row's number in the file (2 or more)"};
+        return;
+      }
+      row = n;
+    }
+    if (r.error_code) {
+      fail(RowError{row, "", "", r.error_code, std::string(r.error_message)});
+    } else if (r.fields.size() != header_columns_) {
+      fail(RowError{row, "", "", codes::kWrongFieldCount,
+                    "the row has " + std::to_string(r.fields.size()) + " values but the header has " +
+                        std::to_string(header_columns_) +
+                        " columns; quote values that contain the delimiter, or add the missing values"});
+    } else {
+      check_cells(r, row);
+    }
+    if (errors_.empty()) check_duplicate(row);
+    if (!errors_.empty()) {
+      ++counts_.failed;
+      counts_.errors += errors_.size();
+      sink_->on_row_failed(row, errors_);
+      return;
+    }
+    ++counts_.valid;
+    CleanRow clean;
+    clean.row = row;
+    clean.values = values_;
+    clean.identity = identity_;
+    clean.duplicate_of = duplicate_of_;
+    sink_->on_clean_row(clean);
+  }
+
+  void check_cells(const CsvRecord& r, uint64_t row) {
+    const auto& outputs = header_->output_fields;
+    norm_.clear();
+    ends_.clear();
+    for (size_t k = 0; k < outputs.size(); ++k) {
+      const Field& f = fields_[outputs[k]];
+      std::string_view raw = r.fields[column_of_output_[k]];
+      std::string_view value = trim(raw);
+      if (value.empty()) {
+        if (f.required)
+          fail(RowError{row, f.key, std::string(), codes::kRequiredMissing,
+                        f.label + " is required; fill it in on this row"});
+      } else if (!check_cell(f, value, check_opts_, norm_, cell_error_)) {
+        fail(RowError{row, f.key, excerpt(raw), cell_error_.code, std::move(cell_error_.message)});
+        cell_error_ = CellError{};
+      }
+      ends_.push_back(norm_.size());
+    }
+    if (!errors_.empty()) return;
+    values_.clear();
+    size_t begin = 0;
+    for (size_t end : ends_) {
+      values_.emplace_back(norm_.data() + begin, end - begin);
+      begin = end;
+    }
+  }
+
+  // Sets identity_ and duplicate_of_ for a clean row; under reject, a duplicate becomes an error.
+  void check_duplicate(uint64_t row) {
+    static constexpr std::string_view kPrefix[3] = {"external_id:", "email:", "phone:"};
+    identity_.clear();
+    duplicate_of_ = 0;
+    int which = -1;
+    for (int i = 0; i < 3 && which < 0; ++i)
+      if (identity_outputs_[i] >= 0 && !values_[size_t(identity_outputs_[i])].empty()) which = i;
+    if (which < 0) return;
+    identity_.append(kPrefix[which]).append(values_[size_t(identity_outputs_[which])]);
+    if (!duplicates_) return;
+    uint64_t first = duplicates_->first_seen(identity_, row);
+    if (first == 0) return;
+    ++counts_.duplicates;
+    duplicate_of_ = first;
+    if (opts_.duplicate_policy == DuplicatePolicy::skip) ++counts_.skipped;
+    if (opts_.duplicate_policy != DuplicatePolicy::reject) return;
+    const Field& f = fields_[header_->output_fields[size_t(identity_outputs_[which])]];
+    fail(RowError{row, f.key, excerpt(values_[size_t(identity_outputs_[which])]), codes::kDuplicateIdentity,
+                  "row " + std::to_string(first) + " has the same " + f.label +
+                      "; the duplicate policy is reject — remove one of the rows, or choose update or skip"});
+  }
+
+  std::vector<Field> fields_;
+  ValidatorOptions opts_;
+  CheckOptions check_opts_;
+  ValidationSink* sink_ = nullptr;
+  std::string head_;
+  std::string transcoded_;
+  std::optional<CsvTokenizer> tokenizer_;
+  size_t header_columns_ = 0;
+  int row_column_ = -1;
+  std::vector<size_t> column_of_output_;
+  int identity_outputs_[3] = {-1, -1, -1};  // output index of external_id, email, phone
+  // Per-row scratch, reused so a clean row allocates nothing.
+  std::string norm_;
+  std::vector<size_t> ends_;
+  std::vector<std::string_view> values_;
+  std::vector<RowError> errors_;
+  CellError cell_error_;
+  std::string identity_;
+  uint64_t duplicate_of_ = 0;
+};
+
+FileValidator::FileValidator(std::vector<Field> fields, ValidatorOptions options)
+    : impl_(std::make_unique<Impl>(std::move(fields), std::move(options))) {}
+FileValidator::~FileValidator() = default;
+
+void FileValidator::push(std::string_view bytes, ValidationSink& sink) { impl_->push(bytes, sink); }
+void FileValidator::finish(ValidationSink& sink) { impl_->finish(sink); }
+const ValidationCounts& FileValidator::counts() const { return impl_->counts_; }
+const std::optional<FileError>& FileValidator::file_error() const { return impl_->file_error_; }
+const std::optional<HeaderInfo>& FileValidator::header() const { return impl_->header_; }
+const Dialect& FileValidator::dialect() const { return impl_->dialect_; }
+bool FileValidator::duplicate_tracking_full() const {
+  return impl_->duplicates_ && impl_->duplicates_->full();
+}
+
+}  // namespace intake
