@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test: the core natively under ASan+UBSan and again compiled
+# to wasm under node, the server over real HTTP, the module's node tests, and the browser tests
+# in headless Chromium. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh asan release wasm
+
+status=0
+run() { echo "== $*"; "$@" || status=1; }
+run ctest --preset asan -j 2
+run ctest --preset wasm
+if compgen -G "tests/wasm/*.test.mjs" >/dev/null; then run node --test tests/wasm/; fi
+if compgen -G "tests/browser/*.test.mjs" >/dev/null; then
+  run env INTAKE_BUILD=build/release node --test --test-concurrency=1 tests/browser/
+fi
+[ $status -eq 0 ] && echo "intake: all test suites passed" || echo "intake: SOME TEST SUITES FAILED"
+exit $status
