@@ -30,4 +30,10 @@ PhoneResult parse_phone(std::string_view input, std::string_view default_region)
 // True if `region` is a region the metadata knows ("US", "GB", ...).
 bool is_known_region(std::string_view region);
 
+// An example number of `region` (libphonenumber's example mobile number), written the
+// international way ("+1 201 555 0123") and the national way ("(201) 555-0123"); "" when
+// the region is unknown. Static storage.
+std::string_view example_international(std::string_view region);
+std::string_view example_national(std::string_view region);
+
 }  // namespace intake::phone

@@ -1,0 +1,69 @@
+// Regular expressions over the ten ASCII digits, in the subset libphonenumber's metadata uses:
+// digits, \d, classes like [2-9], groups (...) and (?:...), alternation |, quantifiers ? * + {n}
+// {n,} {n,m} (optionally lazy), and $. Two executors over one compiled program:
+//  - match_prefix: JavaScript semantics (leftmost alternative first, greedy), anchored at the
+//    start, with capture groups — for national prefixes, IDD prefixes and leading digits;
+//  - DigitDfa: several patterns determinized together for full-string matching in one pass.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace intake::phone {
+
+// A compiled pattern. An empty pattern means "absent": empty() is true and it never matches. A
+// pattern outside the subset never matches either (`ok()` is false); the unit tests check that
+// every metadata pattern compiles.
+class DigitPattern {
+ public:
+  DigitPattern() = default;
+  explicit DigitPattern(std::string_view pattern);
+
+  bool ok() const { return ok_; }
+  bool empty() const { return code_.empty(); }
+  int group_count() const { return groups_; }
+
+  // Anchored prefix match of `digits` (ASCII '0'..'9'). On success returns true, sets
+  // `*match_end` to the length matched and fills `captures` (2 per group: begin, end; -1 when
+  // the group did not take part) when it is not null and has room for 2 * group_count().
+  bool match_prefix(std::string_view digits, size_t* match_end, int* captures = nullptr) const;
+
+  struct Inst {
+    enum Op : uint8_t { kChar, kSplit, kJmp, kSave, kEnd, kMatch } op;
+    uint16_t mask = 0;  // kChar: bit d set when digit d matches
+    int32_t x = 0;      // kSplit: preferred target; kJmp: target; kSave: slot
+    int32_t y = 0;      // kSplit: other target
+  };
+  const std::vector<Inst>& code() const { return code_; }
+
+ private:
+  std::vector<Inst> code_;
+  uint16_t first_digits_ = 0;  // digits a match can start with; 0x400 when it can match empty
+  int groups_ = 0;
+  bool ok_ = false;
+};
+
+// Patterns 0..n-1 determinized together. `run` walks the whole input and returns a mask with bit
+// i set when pattern i matches the entire input; states are built eagerly at construction.
+class DigitDfa {
+ public:
+  DigitDfa() = default;
+  explicit DigitDfa(const std::vector<const DigitPattern*>& patterns);
+
+  uint32_t run(std::string_view digits) const {
+    uint32_t s = 1;  // 0 is the dead state
+    for (char c : digits) {
+      s = next_[s * 10 + static_cast<unsigned>(c - '0')];
+      if (s == 0) return 0;
+    }
+    return accept_[s];
+  }
+  size_t state_count() const { return accept_.size(); }
+
+ private:
+  std::vector<uint32_t> next_;    // state * 10 + digit -> state
+  std::vector<uint32_t> accept_;  // state -> mask of patterns that accept here
+};
+
+}  // namespace intake::phone

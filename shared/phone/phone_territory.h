@@ -1,0 +1,35 @@
+// Internal to shared/phone: one territory's metadata with its patterns compiled — the national
+// pattern and the ten number-type patterns determinized into one DFA, and the prefix patterns
+// kept as backtracking programs (they need JavaScript match priority and captures).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "phone/digit_pattern.h"
+#include "phone/phone_metadata.h"
+
+namespace intake::phone {
+
+struct CompiledTerritory {
+  explicit CompiledTerritory(const metadata::Territory& t);
+
+  const metadata::Territory* territory;
+  DigitPattern national_prefix;  // national prefix for parsing
+  DigitPattern idd_prefix;
+  DigitPattern leading_digits;
+  DigitDfa dfa;                  // bit 0: national pattern; bit i + 1: type i
+  uint32_t type_bits = 0;        // DFA bits of the types that have a pattern
+
+  bool matches_general(std::string_view nsn) const { return dfa.run(nsn) & 1; }
+  // libphonenumber's getNumberType() != undefined: the national pattern and one type (pattern
+  // and that type's possible lengths) match.
+  bool has_number_type(std::string_view nsn) const;
+  // libphonenumber's isValid() for a national significant number of this territory.
+  bool is_valid(std::string_view nsn) const;
+};
+
+// The compiled form of metadata::kTerritories[index], built on first use. Thread-safe.
+const CompiledTerritory& compiled_territory(int index);
+
+}  // namespace intake::phone
