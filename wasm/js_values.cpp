@@ -1,0 +1,262 @@
+// Conversions between the core's types and plain JS values (see js_values.h).
+#include "js_values.h"
+
+#include <emscripten/val.h>
+
+#include <cstdio>
+
+namespace intake::wasm {
+
+namespace {
+
+val number(uint64_t n) { return val(double(n)); }
+
+val string_array(const std::vector<std::string>& v) {
+  val out = val::array();
+  for (size_t i = 0; i < v.size(); ++i) out.set(i, val(v[i]));
+  return out;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+        } else {
+          out.push_back(ch);  // UTF-8 passes through; TextDecoder replaces invalid bytes
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::string js_string(const val& obj, const char* key) {
+  val v = obj[key];
+  return v.isString() ? v.as<std::string>() : std::string();
+}
+
+bool is_object(const val& v) { return !v.isNull() && v.typeOf().as<std::string>() == "object"; }
+
+bool js_has(const val& obj, const char* key) {
+  if (!is_object(obj)) return false;
+  val v = obj[key];
+  return !v.isUndefined() && !v.isNull();
+}
+
+// Reads a positive whole number option; false (with `error`) when present but not one.
+bool read_count(const val& options, const char* key, size_t& out, std::optional<FileError>& error) {
+  if (!js_has(options, key)) return true;
+  val v = options[key];
+  double d = v.isNumber() ? v.as<double>() : -1;
+  if (!(d >= 1 && d <= 9007199254740991.0) || d != double(uint64_t(d))) {
+    error = FileError{"invalid_options", std::string("options.") + key + " must be a whole number of 1 or more"};
+    return false;
+  }
+  out = size_t(d);
+  return true;
+}
+
+}  // namespace
+
+void copy_bytes_in(const val& bytes, std::string& out) {
+  val u8 = bytes;
+  if (bytes.instanceof(val::global("ArrayBuffer"))) u8 = val::global("Uint8Array").new_(bytes);
+  if (!u8.instanceof(val::global("Uint8Array"))) {
+    out.clear();
+    return;
+  }
+  size_t n = u8["length"].as<size_t>();
+  out.resize(n);  // may grow the heap, so the view is made afterwards
+  if (n == 0) return;
+  val view(emscripten::typed_memory_view(n, reinterpret_cast<unsigned char*>(out.data())));
+  view.call<void>("set", u8);
+}
+
+val copy_bytes_out(std::string_view bytes) {
+  val view(emscripten::typed_memory_view(bytes.size(), reinterpret_cast<const unsigned char*>(bytes.data())));
+  return view.call<val>("slice");
+}
+
+val utf8_to_js(std::string_view bytes) {
+  static val decoder = val::global("TextDecoder").new_(val("utf-8"));
+  val view(emscripten::typed_memory_view(bytes.size(), reinterpret_cast<const unsigned char*>(bytes.data())));
+  return decoder.call<val>("decode", view);
+}
+
+val parse_json(std::string_view json) { return val::global("JSON").call<val>("parse", utf8_to_js(json)); }
+
+void append_error_json(std::string& json, const RowError& e) {
+  json += "{\"row\":";
+  json += std::to_string(e.row);
+  json += ",\"field\":";
+  append_json_string(json, e.field);
+  json += ",\"value\":";
+  append_json_string(json, e.value);
+  json += ",\"code\":";
+  append_json_string(json, e.code);
+  json += ",\"message\":";
+  append_json_string(json, e.message);
+  json.push_back('}');
+}
+
+val to_js(const FileError& e) {
+  val o = val::object();
+  o.set("code", e.code);
+  o.set("message", e.message);
+  return o;
+}
+
+val to_js(const Dialect& d) {
+  val o = val::object();
+  o.set("delimiter", std::string(1, d.delimiter));
+  o.set("delimiter_name", std::string(delimiter_name(d.delimiter)));
+  o.set("encoding", std::string(to_string(d.encoding)));
+  o.set("bom", d.bom);
+  o.set("utf16", d.utf16);
+  return o;
+}
+
+val to_js(const ValidationCounts& c) {
+  val o = val::object();
+  o.set("rows", number(c.rows));
+  o.set("valid", number(c.valid));
+  o.set("failed", number(c.failed));
+  o.set("skipped", number(c.skipped));
+  o.set("duplicates", number(c.duplicates));
+  o.set("errors", number(c.errors));
+  o.set("bytes", number(c.bytes));
+  o.set("last_row", number(c.last_row));
+  val tallies = val::array();
+  for (size_t i = 0; i < c.by_field_code.size(); ++i) {
+    const ErrorTally& t = c.by_field_code[i];
+    val e = val::object();
+    e.set("field", t.field);
+    e.set("code", t.code);
+    e.set("count", number(t.count));
+    tallies.set(i, e);
+  }
+  o.set("by_field_code", tallies);
+  return o;
+}
+
+val to_js(const Batch& b) {
+  val o = val::object();
+  o.set("seq", number(b.seq));
+  o.set("first_row", number(b.first_row));
+  o.set("last_row", number(b.last_row));
+  o.set("rows", number(b.rows));
+  o.set("body", copy_bytes_out(b.body));
+  return o;
+}
+
+val field_refs(const std::vector<size_t>& indexes, const std::vector<Field>& fields) {
+  val out = val::array();
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    val f = val::object();
+    f.set("key", fields[indexes[i]].key);
+    f.set("label", fields[indexes[i]].label);
+    out.set(i, f);
+  }
+  return out;
+}
+
+val to_js(const HeaderInfo& h, const std::vector<Field>& fields) {
+  const HeaderMapping& m = h.mapping;
+  val o = val::object();
+  o.set("dialect", to_js(h.dialect));
+  o.set("headers", string_array(m.headers));
+  val columns = val::array();
+  val suggested = val::object();
+  for (size_t c = 0; c < m.headers.size(); ++c) {
+    val col = val::object();
+    col.set("index", c);
+    col.set("header", m.headers[c]);
+    int f = c < m.column_field.size() ? m.column_field[c] : -1;
+    col.set("field", f >= 0 ? val(fields[size_t(f)].key) : val::null());
+    col.set("explicit", c < m.column_explicit.size() && m.column_explicit[c]);
+    columns.set(c, col);
+    suggested.set(m.headers[c], f >= 0 ? val(fields[size_t(f)].key) : val::null());
+  }
+  o.set("columns", columns);
+  o.set("mapping", suggested);
+  o.set("extra_columns", string_array(m.extra_columns));
+  o.set("not_imported", string_array(m.not_imported));
+  o.set("missing_required", field_refs(m.missing_required, fields));
+  o.set("missing_optional", field_refs(m.missing_optional, fields));
+  val keys = val::array();
+  for (size_t k = 0; k < h.output_fields.size(); ++k) keys.set(k, fields[h.output_fields[k]].key);
+  o.set("output_keys", keys);
+  o.set("error", m.error ? to_js(*m.error) : val::null());
+  return o;
+}
+
+val to_js(const std::vector<FieldProblem>& problems) {
+  val out = val::array();
+  for (size_t i = 0; i < problems.size(); ++i) {
+    val p = val::object();
+    p.set("index", problems[i].index);
+    p.set("path", problems[i].path);
+    p.set("message", problems[i].message);
+    out.set(i, p);
+  }
+  return out;
+}
+
+ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping_json, const val& options) {
+  ValidatorSetup s;
+  FieldsParse parsed = fields_from_json_text(fields_json);
+  if (!parsed.problems.empty()) {
+    const FieldProblem& p = parsed.problems.front();
+    s.error = FileError{codes::kInvalidFields, "the campaign fields are invalid: " + p.path + ": " + p.message};
+    return s;
+  }
+  s.fields = std::move(parsed.fields);
+  if (!mapping_json.empty()) {
+    std::string message;
+    if (!mapping_from_json_text(mapping_json, s.options.mapping, message)) {
+      s.error = FileError{codes::kInvalidMapping, message};
+      return s;
+    }
+  }
+  if (!is_object(options)) return s;
+  if (js_has(options, "default_region")) s.options.default_region = js_string(options, "default_region");
+  if (js_has(options, "duplicate_policy")) {
+    auto p = duplicate_policy_from_string(js_string(options, "duplicate_policy"));
+    if (!p) {
+      s.error = FileError{"invalid_options", "options.duplicate_policy must be \"update\", \"skip\" or \"reject\""};
+      return s;
+    }
+    s.options.duplicate_policy = *p;
+  }
+  if (js_has(options, "delimiter")) {
+    std::string d = js_string(options, "delimiter");
+    char c = 0;
+    if (d.size() == 1) c = d[0];
+    for (char candidate : kDelimiterCandidates)
+      if (d == delimiter_name(candidate)) c = candidate;
+    if (!c || c == '"' || c == '\r' || c == '\n') {
+      s.error = FileError{"invalid_options",
+                          "options.delimiter must be one character or \"comma\", \"semicolon\", \"tab\" or \"pipe\""};
+      return s;
+    }
+    s.options.delimiter = c;
+  }
+  if (!read_count(options, "duplicate_capacity", s.options.duplicate_capacity, s.error)) return s;
+  if (!read_count(options, "batch_rows", s.limits.max_rows, s.error)) return s;
+  if (!read_count(options, "batch_bytes", s.limits.max_bytes, s.error)) return s;
+  if (js_has(options, "batches")) s.build_batches = options["batches"].as<bool>();
+  return s;
+}
+
+}  // namespace intake::wasm

@@ -1,0 +1,108 @@
+// StreamingValidator (see streaming_validator.h).
+#include "streaming_validator.h"
+
+#include <algorithm>
+
+namespace intake::wasm {
+
+namespace {
+// The core is fed in pieces of this size so that the error records of one piece, kept in the
+// heap as JSON until handed to JS, stay small whatever slice size the caller chooses.
+constexpr size_t kPieceBytes = size_t(64) << 10;
+constexpr size_t kErrorsFlushBytes = size_t(1) << 20;
+// Input is copied into the heap this much at a time, so a large slice costs no heap.
+constexpr size_t kCopyBytes = size_t(1) << 20;
+}  // namespace
+
+StreamingValidator::StreamingValidator(std::string fields_json, std::string mapping_json, val options)
+    : setup_(read_setup(fields_json, mapping_json, options)) {
+  if (setup_.error) return;
+  validator_ = std::make_unique<FileValidator>(setup_.fields, setup_.options);
+  on_batch_ = [this](Batch&& b) { batches_.call<void>("push", to_js(b)); };
+}
+
+StreamingValidator::~StreamingValidator() = default;
+
+void StreamingValidator::on_header(const HeaderInfo& header) {
+  header_ = to_js(header, setup_.fields);
+  if (header.mapping.error || !setup_.build_batches) return;
+  std::vector<std::string> keys;
+  for (size_t f : header.output_fields) keys.push_back(setup_.fields[f].key);
+  builder_.emplace(std::move(keys), setup_.limits);
+}
+
+void StreamingValidator::on_clean_row(const CleanRow& row) {
+  if (builder_) builder_->add(row, on_batch_);
+}
+
+void StreamingValidator::on_row_failed(uint64_t row, std::span<const RowError> errors) {
+  for (const RowError& e : errors) {
+    errors_json_.push_back(errors_json_.empty() ? '[' : ',');
+    append_error_json(errors_json_, e);
+  }
+}
+
+void StreamingValidator::flush_errors() {
+  if (errors_json_.empty()) return;
+  errors_json_.push_back(']');
+  errors_ = errors_.call<val>("concat", parse_json(errors_json_));
+  errors_json_.clear();
+  if (errors_json_.capacity() > 4 * kErrorsFlushBytes) errors_json_.shrink_to_fit();
+}
+
+val StreamingValidator::take_result(bool done) {
+  flush_errors();
+  val out = val::object();
+  out.set("header", header_);
+  out.set("batches", batches_);
+  out.set("errors", errors_);
+  out.set("counts", counts());
+  out.set("file_error", file_error());
+  out.set("done", done);
+  header_ = val::null();
+  batches_ = val::array();
+  errors_ = val::array();
+  return out;
+}
+
+val StreamingValidator::push(val bytes) {
+  if (!validator_ || finished_) return take_result(finished_);
+  val u8 = bytes.instanceof(val::global("ArrayBuffer")) ? val::global("Uint8Array").new_(bytes) : bytes;
+  size_t total = u8.instanceof(val::global("Uint8Array")) ? u8["length"].as<size_t>() : 0;
+  for (size_t offset = 0; offset < total; offset += kCopyBytes) {
+    copy_bytes_in(u8.call<val>("subarray", offset, std::min(total, offset + kCopyBytes)), input_);
+    std::string_view rest(input_);
+    while (!rest.empty()) {
+      std::string_view piece = rest.substr(0, kPieceBytes);
+      rest.remove_prefix(piece.size());
+      validator_->push(piece, *this);
+      if (errors_json_.size() >= kErrorsFlushBytes) flush_errors();
+    }
+  }
+  return take_result(false);
+}
+
+val StreamingValidator::finish() {
+  if (validator_ && !finished_) {
+    validator_->finish(*this);
+    if (builder_) builder_->flush(on_batch_);
+  }
+  finished_ = true;
+  return take_result(true);
+}
+
+val StreamingValidator::counts() const {
+  return validator_ ? to_js(validator_->counts()) : to_js(ValidationCounts{});
+}
+
+val StreamingValidator::file_error() const {
+  if (setup_.error) return to_js(*setup_.error);
+  if (validator_ && validator_->file_error()) return to_js(*validator_->file_error());
+  return val::null();
+}
+
+bool StreamingValidator::duplicate_tracking_full() const {
+  return validator_ && validator_->duplicate_tracking_full();
+}
+
+}  // namespace intake::wasm

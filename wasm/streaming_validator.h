@@ -1,0 +1,59 @@
+// StreamingValidator: the browser's handle on one file's validation — FileValidator feeding a
+// BatchBuilder — exposed to JS by bindings.cpp. Each push() or finish() crosses the boundary
+// once and returns a plain JS object holding copies of everything the slice produced: batches
+// ready to PUT, error records, counters. Nothing in it points into the wasm heap.
+#pragma once
+
+#include <emscripten/val.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "batch/batch_builder.h"
+#include "js_values.h"
+#include "validate/file_validator.h"
+
+namespace intake::wasm {
+
+class StreamingValidator final : public ValidationSink {
+ public:
+  // See read_setup() in js_values.h for the arguments. An invalid setup is not thrown: every
+  // result then carries `file_error` and no rows are read.
+  StreamingValidator(std::string fields_json, std::string mapping_json, val options);
+  ~StreamingValidator() override;
+
+  // `bytes`: the next slice of the file (Uint8Array or ArrayBuffer), any size, cut anywhere.
+  // Returns {header, batches, errors, counts, file_error, done}: `header` only in the result
+  // where the header row was read (else null); `batches` and `errors` are what this slice
+  // completed, in file order. After a file error, further slices are counted but not read.
+  val push(val bytes);
+  // Ends the file: the last row and the last, partial batch come out. Later calls return empty
+  // results with done = true.
+  val finish();
+
+  val counts() const;      // the counters so far (see to_js(ValidationCounts))
+  val file_error() const;  // {code, message} or null
+  bool duplicate_tracking_full() const;
+
+  void on_header(const HeaderInfo& header) override;
+  void on_clean_row(const CleanRow& row) override;
+  void on_row_failed(uint64_t row, std::span<const RowError> errors) override;
+
+ private:
+  void flush_errors();
+  val take_result(bool done);
+
+  ValidatorSetup setup_;
+  std::unique_ptr<FileValidator> validator_;
+  std::optional<BatchBuilder> builder_;
+  std::function<void(Batch&&)> on_batch_;
+  std::string input_;        // the current slice, copied in once
+  std::string errors_json_;  // error records of the current slice not yet handed to JS
+  val batches_ = val::array();
+  val errors_ = val::array();
+  val header_ = val::null();
+  bool finished_ = false;
+};
+
+}  // namespace intake::wasm
