@@ -20,3 +20,19 @@ message(STATUS "Emscripten ${INTAKE_EMCC_VERSION} matches emsdk.lock")
 # Debian's emcc runs its JS optimizer with /usr/bin/node, which needs Debian's acorn.
 set(ENV{NODE_PATH} /usr/share/nodejs)
 add_compile_options(-msimd128)
+
+# Header-only libraries from Debian's packages. Emscripten's toolchain confines find_package to
+# its sysroot, and adding /usr/include would mix glibc headers into the wasm build, so each
+# library's own folder is linked into a private include directory instead.
+set(_intake_wasm_include ${CMAKE_BINARY_DIR}/debian-headers)
+foreach(_lib nlohmann doctest)
+  if(NOT EXISTS /usr/include/${_lib})
+    message(FATAL_ERROR "/usr/include/${_lib} is missing: run scripts/setup.sh")
+  endif()
+  file(MAKE_DIRECTORY ${_intake_wasm_include})
+  file(CREATE_LINK /usr/include/${_lib} ${_intake_wasm_include}/${_lib} SYMBOLIC)
+endforeach()
+add_library(nlohmann_json::nlohmann_json INTERFACE IMPORTED GLOBAL)
+target_include_directories(nlohmann_json::nlohmann_json INTERFACE ${_intake_wasm_include})
+add_library(doctest::doctest INTERFACE IMPORTED GLOBAL)
+target_include_directories(doctest::doctest INTERFACE ${_intake_wasm_include})

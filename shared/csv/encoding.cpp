@@ -45,14 +45,22 @@ size_t find_invalid_utf8(std::string_view s, bool allow_truncated_tail) {
 }
 
 Encoding detect_encoding(std::string_view head) {
-  if (find_invalid_utf8(head, /*allow_truncated_tail=*/true) == std::string_view::npos)
-    return Encoding::utf8;
-  for (char c : head) {
-    auto b = static_cast<unsigned char>(c);
-    if (b == 0 || b == 0x81 || b == 0x8D || b == 0x8F || b == 0x90 || b == 0x9D)
-      return Encoding::utf8;
+  // Count well-formed multi-byte UTF-8 sequences against bytes that cannot start or continue
+  // one. Windows-1252 text almost never forms valid sequences ("Ã©" would), so a head with
+  // more invalid bytes than valid sequences, and none of the bytes 1252 leaves undefined, is
+  // taken as Windows-1252; a UTF-8 file with a few stray bytes stays UTF-8.
+  size_t valid = 0, invalid = 0;
+  while (!head.empty()) {
+    size_t bad = find_invalid_utf8(head, /*allow_truncated_tail=*/true);
+    std::string_view good = head.substr(0, bad == std::string_view::npos ? head.size() : bad);
+    for (char c : good) valid += (static_cast<unsigned char>(c) & 0xC0) == 0xC0;
+    if (bad == std::string_view::npos) break;
+    auto b = static_cast<unsigned char>(head[bad]);
+    if (b == 0 || b == 0x81 || b == 0x8D || b == 0x8F || b == 0x90 || b == 0x9D) return Encoding::utf8;
+    ++invalid;
+    head.remove_prefix(bad + 1);
   }
-  return Encoding::windows_1252;
+  return invalid > valid ? Encoding::windows_1252 : Encoding::utf8;
 }
 
 namespace {

@@ -243,6 +243,9 @@ class FileValidator::Impl final : public CsvRecordSink {
       if (identity_outputs_[i] >= 0 && !values_[size_t(identity_outputs_[i])].empty()) which = i;
     if (which < 0) return;
     identity_.append(kPrefix[which]).append(values_[size_t(identity_outputs_[which])]);
+    if (which == 1)  // the same mailbox whatever the case: Ana@X.io is ana@x.io
+      for (size_t i = kPrefix[1].size(); i < identity_.size(); ++i)
+        if (identity_[i] >= 'A' && identity_[i] <= 'Z') identity_[i] = char(identity_[i] + 32);
     if (!duplicates_) return;
     uint64_t first = duplicates_->first_seen(identity_, row);
     if (first == 0) return;

@@ -49,7 +49,7 @@ struct HeaderInfo {
 struct CleanRow {
   uint64_t row = 0;
   std::span<const std::string_view> values;  // normalized, in HeaderInfo::output_fields order
-  std::string_view identity;                 // "external_id:P1" / "email:a@b.c" / "phone:+1…", or ""
+  std::string_view identity;                 // "external_id:P1" / "email:a@b.c" (lower-cased) / "phone:+1…", or ""
   uint64_t duplicate_of = 0;                 // earlier row with this identity (update/skip), or 0
 };
 
