@@ -66,11 +66,12 @@ bool check_email(std::string_view in, std::string& out, CellError& err) {
     if (i == n) return fail(err, "the domain ends with '.'");
   }
 
-  out.append(in.data(), at + 1);
-  for (size_t k = at + 1; k < n; ++k) {
-    const char c = in[k];
-    out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c);
-  }
+  // One append, then lower-case in place: per-character push_back is an out-of-line call in wasm.
+  const size_t base = out.size();
+  out.append(in);
+  char* p = out.data() + base;
+  for (size_t k = at + 1; k < n; ++k)
+    if (p[k] >= 'A' && p[k] <= 'Z') p[k] = static_cast<char>(p[k] + ('a' - 'A'));
   return true;
 }
 

@@ -99,20 +99,25 @@ bool check_number(std::string_view in, std::string& out, CellError& err) {
     return fail(err, codes::kInvalidNumber,
                 "number too large or too precise: expected at most " + std::to_string(kMaxNumberChars) +
                     " characters when written without an exponent, like 1234.5");
-  if (negative) out.push_back('-');
+  // Written into a stack buffer and appended once (no per-character calls into std::string).
+  char buf[kMaxNumberChars];
+  char* p = buf;
+  if (negative) *p++ = '-';
   if (point <= 0) {
-    out.append("0.");
-    out.append(static_cast<size_t>(-point), '0');
-    for (size_t k = first; k < last; ++k) out.push_back(digit(k));
+    *p++ = '0';
+    *p++ = '.';
+    for (long long z = 0; z < -point; ++z) *p++ = '0';
+    for (size_t k = first; k < last; ++k) *p++ = digit(k);
   } else if (point >= count) {
-    for (size_t k = first; k < last; ++k) out.push_back(digit(k));
-    out.append(static_cast<size_t>(point - count), '0');
+    for (size_t k = first; k < last; ++k) *p++ = digit(k);
+    for (long long z = count; z < point; ++z) *p++ = '0';
   } else {
     for (size_t k = first; k < last; ++k) {
-      if (static_cast<long long>(k - first) == point) out.push_back('.');
-      out.push_back(digit(k));
+      if (static_cast<long long>(k - first) == point) *p++ = '.';
+      *p++ = digit(k);
     }
   }
+  out.append(buf, static_cast<size_t>(p - buf));
   return true;
 }
 

@@ -90,9 +90,10 @@ TEST_CASE("timezone table: matches /usr/share/zoneinfo/tzdata.zi") {
     CHECK(tz(z) == z);
     CHECK(tz(flip_case(z)) == z);
   }
-  for (const auto& [name, target] : d.links) {
+  for (const auto& link : d.links) {
+    const std::string& name = link.first;  // not a structured binding: clang 14 cannot capture those
     CAPTURE(name);
-    std::string canonical = target;
+    std::string canonical = link.second;
     for (int hops = 0; !d.zones.count(canonical) && hops < 10; ++hops) canonical = d.links.at(canonical);
     REQUIRE(d.zones.count(canonical) == 1);
     CHECK(tz(name) == canonical);
