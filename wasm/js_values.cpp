@@ -9,6 +9,10 @@ namespace intake::wasm {
 
 namespace {
 
+// 1.5 Mi identities: the largest table of 2 Mi slots (24 MiB, see duplicate_tracker.h), which
+// leaves room in the 64 MiB heap for a slice, a batch and the tokenizer's buffer.
+constexpr size_t kMaxDuplicateCapacity = size_t(3) << 19;
+
 val number(uint64_t n) { return val(double(n)); }
 
 val string_array(const std::vector<std::string>& v) {
@@ -222,6 +226,7 @@ ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping
     return s;
   }
   s.fields = std::move(parsed.fields);
+  s.options.duplicate_capacity = kMaxDuplicateCapacity;
   if (!mapping_json.empty()) {
     std::string message;
     if (!mapping_from_json_text(mapping_json, s.options.mapping, message)) {
@@ -253,6 +258,12 @@ ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping
     s.options.delimiter = c;
   }
   if (!read_count(options, "duplicate_capacity", s.options.duplicate_capacity, s.error)) return s;
+  if (s.options.duplicate_capacity > kMaxDuplicateCapacity) {
+    s.error = FileError{"invalid_options", "options.duplicate_capacity must be at most " +
+                                               std::to_string(kMaxDuplicateCapacity) +
+                                               " (the wasm heap is capped at 64 MiB)"};
+    return s;
+  }
   if (!read_count(options, "batch_rows", s.limits.max_rows, s.error)) return s;
   if (!read_count(options, "batch_bytes", s.limits.max_bytes, s.error)) return s;
   if (js_has(options, "batches")) s.build_batches = options["batches"].as<bool>();

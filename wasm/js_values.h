@@ -57,7 +57,7 @@ struct ValidatorSetup {
 // `fields_json`: API.md field list ({"fields": [...]} or an array). `mapping_json`: {"header":
 // "key" | null} or empty. `options`: a JS object with optional default_region, duplicate_policy
 // ("update" | "skip" | "reject"), delimiter (one character, or "comma", "semicolon", "tab",
-// "pipe"), duplicate_capacity, batch_rows, batch_bytes, batches (false: no batch bodies).
+// "pipe"), duplicate_capacity (default and maximum 1.5 Mi identities), batch_rows, batch_bytes, batches (false: no batch bodies).
 ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping_json, const val& options);
 
 }  // namespace intake::wasm

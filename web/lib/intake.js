@@ -1,0 +1,232 @@
+// The Intake JS API for web apps that embed the browser module: load it once in a Worker, then
+// inspect a file's head, validate a whole File in slices with progress, batches and errors, or
+// upload it to an Intake server (upload.js). Types and docs: intake.d.ts and README.md.
+//
+//   const intake = await Intake.load();
+//   const summary = await intake.validate(file, { fields, onProgress: (p) => show(p) });
+
+import { IntakeAbortError, IntakeError, IntakeFileError } from './errors.js';
+import { uploadFile } from './upload.js';
+
+export * from './errors.js';
+
+const DEFAULT_WASM_URL = new URL('./wasm/intake_module.wasm', import.meta.url).href;
+const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url).href;
+const PROGRESS_INTERVAL_MS = 250;
+
+const loaded = new Map();  // wasm URL -> Promise<Intake>
+
+function fieldList(fields) {
+  if (Array.isArray(fields)) return fields;
+  if (fields && Array.isArray(fields.fields)) return fields.fields;
+  throw new IntakeError('invalid_fields', 'fields must be the campaign\'s field list: an array, or {fields: [...]} as GET /api/v1/campaigns/{id}/fields returns it');
+}
+
+function abortReason(signal) {
+  const r = signal?.reason;
+  return r instanceof IntakeError ? r : new IntakeAbortError();
+}
+
+export class Intake {
+  #worker;
+  #nextId = 1;
+  #calls = new Map();  // id -> message handler
+  #broken = null;
+
+  constructor(worker) {
+    this.#worker = worker;
+    worker.onmessage = (event) => this.#calls.get(event.data.id)?.(event.data);
+    worker.onerror = (event) => {
+      event.preventDefault?.();
+      this.#fail(new IntakeError('worker_failed', `the Intake worker failed: ${event.message || 'it could not start'}`));
+    };
+    worker.onmessageerror = () => this.#fail(new IntakeError('worker_failed', 'a message from the Intake worker could not be read'));
+  }
+
+  // Loads the module once per wasmUrl, inside a Worker. `wasmUrl`: the URL of intake_module.wasm
+  // (intake_module.js is beside it); default: ./wasm/ next to this file. `workerUrl`: worker.js.
+  static load({ wasmUrl = DEFAULT_WASM_URL, workerUrl = DEFAULT_WORKER_URL } = {}) {
+    const wasm = new URL(wasmUrl, globalThis.location?.href).href;
+    const key = `${wasm}|${workerUrl}`;
+    if (!loaded.has(key)) {
+      const promise = (async () => {
+        const worker = new Worker(workerUrl, { type: 'module', name: 'intake' });
+        const intake = new Intake(worker);
+        try {
+          await intake.#call({ type: 'load', moduleUrl: wasm.replace(/\.wasm(\?.*)?$/, '.js$1'), wasmUrl: wasm });
+        } catch (e) {
+          worker.terminate();
+          throw e instanceof IntakeError ? e : new IntakeError('module_load_failed', String(e?.message || e));
+        }
+        return intake;
+      })();
+      loaded.set(key, promise);
+      promise.catch(() => loaded.delete(key));
+    }
+    return loaded.get(key);
+  }
+
+  // Stops the Worker; the instance cannot be used afterwards.
+  close() {
+    this.#fail(new IntakeError('closed', 'this Intake instance was closed'));
+    for (const [key, p] of loaded) p.then((i) => { if (i === this) loaded.delete(key); }, () => {});
+  }
+
+  // Reads only the head of `file` (headBytes, default 256 KiB): dialect, header, suggested
+  // mapping, and the first previewRows rows with each cell's error. Never throws for a bad file:
+  // `file_error` says what is wrong with it.
+  inspect(file, { fields = [], mapping = null, options = {}, headBytes = 256 << 10, previewRows = 20 } = {}) {
+    return this.#call({ type: 'inspect', file, fields: fieldList(fields), mapping, options, headBytes, previewRows });
+  }
+
+  // The fingerprint upload() uses to recognize the same file again (size, time, name, head, tail).
+  fingerprint(file) {
+    return this.#call({ type: 'fingerprint', file });
+  }
+
+  // Streams the whole file through the Worker in slices. See intake.d.ts ValidateOptions.
+  validate(file, opts = {}) {
+    const {
+      fields, mapping = null, options = {}, onProgress, onBatch, onErrors, signal,
+      sliceBytes = 4 << 20, maxErrors = 10000, maxPendingBatches = 2,
+    } = opts;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const list = fieldList(fields);
+    const id = this.#nextId++;
+    const started = performance.now();
+    const totalBytes = file.size;
+    const summary = { header: null, counts: null, errors: [], errors_truncated: false, batches: 0 };
+    let counts = null;
+    let batches = 0;
+    let lastEmit = 0;
+    let chain = Promise.resolve();  // onBatch and onErrors run one at a time, in file order
+    let settled = false;
+
+    return new Promise((resolve, reject) => {
+      const progress = (done = false) => {
+        const elapsedMs = performance.now() - started;
+        const bytesRead = done ? totalBytes : Math.min(counts?.bytes ?? 0, totalBytes);
+        const rate = elapsedMs > 0 ? bytesRead / (elapsedMs / 1000) : 0;
+        return {
+          bytesRead, totalBytes, fraction: totalBytes ? bytesRead / totalBytes : 1,
+          rows: counts?.rows ?? 0, validRows: counts?.valid ?? 0, failedRows: counts?.failed ?? 0,
+          errors: counts?.errors ?? 0, batches, elapsedMs, rate,
+          etaMs: done ? 0 : rate > 0 ? ((totalBytes - bytesRead) / rate) * 1000 : null,
+          done,
+        };
+      };
+      const emit = (done = false) => {
+        lastEmit = performance.now();
+        if (onProgress) try { onProgress(progress(done)); } catch (e) { finish(e); }
+      };
+      const timer = setInterval(() => { if (performance.now() - lastEmit >= PROGRESS_INTERVAL_MS - 20) emit(); }, PROGRESS_INTERVAL_MS);
+      const onAbort = () => {
+        this.#worker.postMessage({ type: 'abort', id });
+        finish(abortReason(signal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      const finish = (error, value) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#calls.delete(id);
+        if (error) {
+          this.#worker.postMessage({ type: 'abort', id });
+          reject(error);
+        } else {
+          resolve(value);
+        }
+      };
+      const then = (fn) => {
+        chain = chain.then(() => (settled ? undefined : fn())).catch((e) => finish(e));
+      };
+
+      this.#calls.set(id, (msg) => {
+        switch (msg.type) {
+          case 'header':
+            summary.header = msg.header;
+            break;
+          case 'errors': {
+            const room = maxErrors - summary.errors.length;
+            if (room > 0) summary.errors.push(...(msg.errors.length > room ? msg.errors.slice(0, room) : msg.errors));
+            if (msg.errors.length > room) summary.errors_truncated = true;
+            if (onErrors) then(() => onErrors(msg.errors));
+            break;
+          }
+          case 'batch':
+            then(async () => {
+              if (onBatch) await onBatch(msg.batch);
+              this.#worker.postMessage({ type: 'ack', id });
+            });
+            break;
+          case 'progress':
+            counts = msg.counts;
+            batches = msg.batches;
+            if (performance.now() - lastEmit >= 100) emit();
+            break;
+          case 'done':
+            then(() => {
+              Object.assign(summary, msg.summary, { header: summary.header, errors: summary.errors });
+              counts = summary.counts;
+              if (summary.file_error) {
+                const { code, message } = summary.file_error;
+                finish(new IntakeFileError(code, message, summary));
+                return;
+              }
+              emit(true);
+              finish(null, summary);
+            });
+            break;
+          case 'error':
+            finish(new IntakeError(msg.error.code, msg.error.message));
+            if (msg.error.code === 'wasm_aborted') this.close();  // the next load starts afresh
+            break;
+          default:
+            break;
+        }
+      });
+      this.#post({
+        type: 'validate', id, file, fields: list, mapping,
+        options: { ...options, batches: Boolean(onBatch) },
+        sliceBytes, maxPendingBatches,
+      }, finish);
+    });
+  }
+
+  // Validates and sends the file to an Intake server, resuming an interrupted upload of the same
+  // file. See upload.js and intake.d.ts UploadOptions.
+  upload(file, opts) {
+    return uploadFile(this, file, opts);
+  }
+
+  #post(message, onError) {
+    if (this.#broken) {
+      onError(this.#broken);
+      return;
+    }
+    this.#worker.postMessage(message);
+  }
+
+  #call(message) {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#calls.set(id, (msg) => {
+        this.#calls.delete(id);
+        if (msg.type === 'error') reject(new IntakeError(msg.error.code, msg.error.message));
+        else resolve(msg.value);
+      });
+      this.#post({ ...message, id }, (e) => { this.#calls.delete(id); reject(e); });
+    });
+  }
+
+  #fail(error) {
+    this.#broken = error;
+    this.#worker.terminate();
+    for (const handler of [...this.#calls.values()]) handler({ type: 'error', error: { code: error.code, message: error.message } });
+    this.#calls.clear();
+  }
+}
+
+export default Intake;

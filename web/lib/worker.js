@@ -1,0 +1,172 @@
+// The Intake Worker: owns the wasm module and runs inspect, validate and fingerprint off the main
+// thread. It reads the File in slices (never whole), pushes each slice through the module's
+// Validator once, and posts copies of the results. intake.js is its only client; the protocol:
+//   in:  {type: 'load', id, moduleUrl, wasmUrl} · {type: 'inspect', id, file, ...}
+//        {type: 'validate', id, file, ...} · {type: 'ack', id} · {type: 'abort', id}
+//        {type: 'fingerprint', id, file}
+//   out: {type: 'result', id, value} · {type: 'header' | 'errors' | 'batch' | 'progress', id, ...}
+//        {type: 'done', id, summary} · {type: 'error', id, error: {name, code, message}}
+
+let modulePromise = null;
+const jobs = new Map();  // id -> {aborted, pending, wake}
+
+const post = (message, transfer) => self.postMessage(message, transfer || []);
+
+function replyError(id, error) {
+  post({
+    type: 'error', id,
+    error: {
+      name: error?.name || 'Error',
+      code: error?.code || 'worker_failed',
+      message: String(error?.message || error),
+    },
+  });
+}
+
+function loadModule({ moduleUrl, wasmUrl }) {
+  if (!modulePromise) {
+    modulePromise = import(moduleUrl)
+      .then(({ default: createIntakeModule }) => createIntakeModule({ locateFile: () => wasmUrl }))
+      .catch((e) => {
+        modulePromise = null;
+        const err = new Error(`the Intake wasm module could not be loaded from ${moduleUrl}: ` +
+                              `${e?.message || e}. Check wasmUrl and that the server serves it.`);
+        err.code = 'module_load_failed';
+        throw err;
+      });
+  }
+  return modulePromise;
+}
+
+async function inspect({ file, fields, mapping, options, headBytes, previewRows }) {
+  const M = await modulePromise;
+  const head = new Uint8Array(await file.slice(0, headBytes).arrayBuffer());
+  const result = M.inspect(head, fields ? JSON.stringify(fields) : '', mapping ? JSON.stringify(mapping) : '',
+                           options || {}, previewRows, file.size <= headBytes);
+  result.file = { name: file.name ?? '', size: file.size };
+  return result;
+}
+
+// A 64-bit hash (the core's) over size, modification time, name, and the first and last MiB:
+// the same file picked again gives the same fingerprint without reading it whole.
+async function fingerprint({ file }) {
+  const M = await modulePromise;
+  const span = 1 << 20;
+  const meta = new TextEncoder().encode(`${file.size}\n${file.lastModified ?? 0}\n${file.name ?? ''}\n`);
+  const head = new Uint8Array(await file.slice(0, span).arrayBuffer());
+  const tail = file.size > span ? new Uint8Array(await file.slice(Math.max(span, file.size - span)).arrayBuffer())
+                                : new Uint8Array(0);
+  const all = new Uint8Array(meta.length + head.length + tail.length);
+  all.set(meta, 0);
+  all.set(head, meta.length);
+  all.set(tail, meta.length + head.length);
+  return `v1-${file.size}-${M.hashBytes(all)}`;
+}
+
+async function validate(msg) {
+  const { id, file, fields, mapping, options, sliceBytes, maxPendingBatches } = msg;
+  const M = await modulePromise;
+  const job = { aborted: false, pending: 0, wake: null };
+  jobs.set(id, job);
+  const started = performance.now();
+  let heapPeak = M.heapBytes();
+  let lastProgress = 0;
+  let batches = 0;
+  let validator = null;
+  let next = null;
+  try {
+    validator = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '', options || {});
+    const deliver = async (result) => {
+      if (result.header) post({ type: 'header', id, header: result.header });
+      if (result.errors.length) post({ type: 'errors', id, errors: result.errors });
+      for (const batch of result.batches) {
+        batches++;
+        job.pending++;
+        post({ type: 'batch', id, batch }, [batch.body.buffer]);
+        // Backpressure: reading stops while too many batches are unsent.
+        while (job.pending >= maxPendingBatches && !job.aborted) {
+          await new Promise((resolve) => { job.wake = resolve; });
+        }
+      }
+      heapPeak = Math.max(heapPeak, M.heapBytes());
+      const now = performance.now();
+      if (now - lastProgress >= 50 || result.done) {
+        lastProgress = now;
+        post({ type: 'progress', id, counts: result.counts, batches });
+      }
+    };
+    let offset = 0;
+    next = file.size > 0 ? file.slice(0, sliceBytes).arrayBuffer() : null;
+    let result = null;
+    while (next && !job.aborted) {
+      const buffer = await next;
+      if (job.aborted) break;
+      offset += buffer.byteLength;
+      // Read the next slice while this one is validated.
+      next = offset < file.size ? file.slice(offset, offset + sliceBytes).arrayBuffer() : null;
+      result = validator.push(new Uint8Array(buffer));
+      await deliver(result);
+      if (result.file_error) break;
+    }
+    if (job.aborted) return;
+    if (!result?.file_error) {
+      result = validator.finish();
+      await deliver(result);
+    }
+    post({
+      type: 'done', id,
+      summary: {
+        counts: result.counts,
+        file_error: result.file_error,
+        batches,
+        duplicate_tracking_full: validator.duplicateTrackingFull(),
+        heap_peak_bytes: heapPeak,
+        elapsed_ms: performance.now() - started,
+      },
+    });
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      // The module aborted (out of memory, most likely): it cannot be used again.
+      modulePromise = null;
+      throw Object.assign(new Error(`the Intake wasm module stopped: ${e.message}`), { code: 'wasm_aborted' });
+    }
+    throw e;
+  } finally {
+    next?.catch(() => {});
+    try { validator?.delete(); } catch { /* the module aborted; nothing left to free */ }
+    jobs.delete(id);
+  }
+}
+
+const handlers = {
+  load: async (msg) => { await loadModule(msg); return true; },
+  inspect,
+  fingerprint,
+  validate: async (msg) => { await validate(msg); },  // replies itself
+};
+
+self.onmessage = async (event) => {
+  const msg = event.data;
+  if (msg.type === 'ack' || msg.type === 'abort') {
+    const job = jobs.get(msg.id);
+    if (!job) return;
+    if (msg.type === 'ack') job.pending--;
+    else job.aborted = true;
+    const wake = job.wake;
+    job.wake = null;
+    wake?.();
+    return;
+  }
+  const handler = handlers[msg.type];
+  if (!handler) {
+    replyError(msg.id, { code: 'unknown_message', message: `the Intake worker has no message type "${msg.type}"` });
+    return;
+  }
+  try {
+    if (msg.type !== 'load' && !modulePromise) throw Object.assign(new Error('the module is not loaded'), { code: 'not_loaded' });
+    const value = await handler(msg);
+    if (msg.type !== 'validate') post({ type: 'result', id: msg.id, value });
+  } catch (e) {
+    replyError(msg.id, e);
+  }
+};
