@@ -1,0 +1,291 @@
+// The embedder JS API (web/lib/intake.js) in real headless Chromium: inspect and validate files
+// with known errors and compare every error record with the native intake-validate CLI; progress
+// and backpressure; abort mid-file; upload to a fake server, a dropped connection retried, an
+// interrupted upload resumed without sending a row twice, and 409 upload_in_progress.
+// Run: node --test tests/browser/   (needs the wasm build in web/lib/wasm and /usr/bin/chromium)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+
+import {
+  FakeIntakeApi, TOKEN, findCli, launchChromium, openPage, pickFile, runCli, spreadsheetSafe,
+  startServer, tempFile, testPage,
+} from './module_harness.mjs';
+import {
+  europeanFields, europeanText, participantFields, participantsCsv, windows1252, withBom,
+} from '../wasm/fixtures.mjs';
+
+let server;
+let browser;
+let page;
+const api = new FakeIntakeApi({ fields: participantFields });
+
+before(async () => {
+  server = await startServer({ api, files: testPage });
+  browser = await launchChromium();
+  page = await openPage(browser, server);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// Validates the picked file in the page; returns the summary (errors included) or the error.
+function validateInPage(opts = {}) {
+  return page.evaluate(async ({ fields, options }) => {
+    const intake = await window.I.Intake.load();
+    const file = document.getElementById('file').files[0];
+    try {
+      const summary = await intake.validate(file, { fields, options, maxErrors: 1e6 });
+      return { summary };
+    } catch (e) {
+      return { error: { name: e.name, code: e.code, message: e.message } };
+    }
+  }, opts);
+}
+
+const messyCsv =
+  'external_id,name,email\r\n' +
+  'P1,Ana,ana@example.com\r\n' +
+  '\r\n' +
+  'P2,"Ben ""B"" Smith",ben@example.com\r\n' +
+  'P3,"Multi\nline",multi@example.com\r\n' +
+  'P4,x"y,bad@example.com\r\n' +
+  'P5,"closed"junk,c@example.com\r\n' +
+  'P6,Cara\r\n' +
+  'P7,Dan,dan@example.com,extra\r\n' +
+  ',Eve,-eve@\r\n' +
+  'P9,"unclosed,z@example.com\r\n';
+
+const cases = [
+  { name: 'participants with every kind of cell error', file: 'participants.csv', bytes: participantsCsv(5000, { badEvery: 7 }), fields: participantFields },
+  { name: 'quoting problems, blank lines and multi-line values', file: 'messy.csv', bytes: messyCsv, fields: participantFields.fields.filter((f) => ['external_id', 'name', 'email'].includes(f.key)) },
+  { name: 'Windows-1252, semicolons and CRLF', file: 'europe-1252.csv', bytes: windows1252(europeanText), fields: europeanFields },
+  { name: 'UTF-8 with a BOM, semicolons and CRLF', file: 'europe-bom.csv', bytes: withBom(new TextEncoder().encode(europeanText)), fields: europeanFields },
+];
+
+for (const c of cases) {
+  test(`validate in Chromium matches intake-validate: ${c.name}`, async (t) => {
+    const cli = findCli();
+    if (!cli) {
+      t.skip('intake-validate is not built (cmake --build --preset release --target intake-validate)');
+      return;
+    }
+    const file = tempFile(c.file, c.bytes);
+    const native = runCli(cli, file, c.fields.fields ? c.fields : { fields: c.fields });
+    await pickFile(page, file);
+    const { summary, error } = await validateInPage({ fields: c.fields, options: {} });
+    assert.equal(error, undefined, JSON.stringify(error));
+    assert.deepEqual(native.header, ['row', 'field', 'value', 'code', 'message']);
+    const browserErrors = summary.errors.map((e) => [String(e.row), ...[e.field, e.value, e.code, e.message].map(spreadsheetSafe)]);
+    assert.ok(browserErrors.length > 0);
+    assert.deepEqual(browserErrors, native.errors);
+    for (const k of ['rows', 'valid', 'failed', 'skipped', 'duplicates', 'errors', 'bytes']) {
+      assert.equal(summary.counts[k], native.summary[k], `counts.${k}`);
+    }
+    assert.equal(summary.header.dialect.delimiter, native.summary.delimiter);
+    assert.equal(summary.header.dialect.encoding, native.summary.encoding);
+    assert.deepEqual(summary.counts.by_field_code, native.summary.errors_by_field_code);
+    fs.rmSync(file);
+  });
+}
+
+test('inspect reads only the head and shows mapping and the first rows with their errors', async () => {
+  const file = tempFile('head.csv', participantsCsv(20000, { badEvery: 3 }));
+  await pickFile(page, file);
+  const r = await page.evaluate(async (fields) => {
+    const intake = await window.I.Intake.load();
+    const f = document.getElementById('file').files[0];
+    return intake.inspect(f, { fields, previewRows: 5, headBytes: 64 << 10 });
+  }, participantFields);
+  assert.equal(r.file_error, null);
+  assert.equal(r.complete, false);
+  assert.equal(r.header.headers.length, 8);
+  assert.deepEqual(r.header.missing_required, []);
+  assert.equal(r.rows.length, 5);
+  assert.ok(r.counts.bytes <= 64 << 10);
+  const bad = r.rows.find((x) => x.row === 4);  // data row 3: the first bad one
+  assert.equal(bad.errors[0].code, 'invalid_date');
+  assert.equal(bad.values, null);
+  assert.equal(r.rows[0].values.external_id, 'P000000001');
+});
+
+test('progress at least every 250 ms; reading pauses while onBatch is pending', async () => {
+  const file = tempFile('progress.csv', participantsCsv(120000));
+  await pickFile(page, file);
+  const r = await page.evaluate(async (fields) => {
+    const intake = await window.I.Intake.load();
+    const f = document.getElementById('file').files[0];
+    const ticks = [];
+    let last = null;
+    let stall = null;
+    const summary = await intake.validate(f, {
+      fields, options: { batch_rows: 2000 }, sliceBytes: 1 << 20,
+      onProgress: (p) => { last = p; ticks.push({ t: performance.now(), bytes: p.bytesRead, rate: p.rate, eta: p.etaMs }); },
+      onBatch: async (b) => {
+        await new Promise((res) => setTimeout(res, 15));
+        if (b.seq === 10) {
+          const before = last.bytesRead;
+          await new Promise((res) => setTimeout(res, 800));
+          stall = { before, after: last.bytesRead };
+        }
+      },
+    });
+    return { ticks, stall, summary: { counts: summary.counts, batches: summary.batches }, size: f.size };
+  }, participantFields);
+  const gaps = r.ticks.slice(1).map((x, i) => x.t - r.ticks[i].t);
+  assert.ok(r.ticks.length >= 6, `${r.ticks.length} progress calls`);
+  assert.ok(Math.max(...gaps) < 400, `longest gap between progress calls: ${Math.max(...gaps)} ms`);
+  assert.ok(r.ticks.every((x, i) => i === 0 || x.bytes >= r.ticks[i - 1].bytes));
+  assert.equal(r.ticks.at(-1).bytes, r.size);
+  assert.ok(r.ticks.some((x) => x.rate > 0 && x.eta !== null));
+  // While batch 10 was held for 800 ms, the Worker read at most one more slice.
+  assert.ok(r.stall.after - r.stall.before <= 1 << 20, JSON.stringify(r.stall));
+  assert.equal(r.summary.counts.valid, 120000);
+  assert.equal(r.summary.batches, 60);
+});
+
+test('abort stops validation at once and the instance stays usable', async () => {
+  const file = tempFile('abort.csv', participantsCsv(150000));
+  await pickFile(page, file);
+  const r = await page.evaluate(async (fields) => {
+    const intake = await window.I.Intake.load();
+    const f = document.getElementById('file').files[0];
+    const ctl = new AbortController();
+    let abortedAt = 0;
+    let batchesAfterAbort = 0;
+    let error;
+    try {
+      await intake.validate(f, {
+        fields, options: { batch_rows: 1000 }, signal: ctl.signal,
+        onBatch: async (b) => {
+          if (abortedAt) batchesAfterAbort++;
+          if (b.seq === 5) { abortedAt = performance.now(); ctl.abort(); }
+        },
+      });
+    } catch (e) {
+      error = { name: e.name, code: e.code, isError: e instanceof Error, isIntake: e instanceof window.I.IntakeError };
+    }
+    const rejectMs = performance.now() - abortedAt;
+    await new Promise((res) => setTimeout(res, 300));
+    const again = await intake.validate(new File(['external_id,email\nP1,a@b.com\n'], 'small.csv'), { fields });
+    return { error, rejectMs, batchesAfterAbort, again: again.counts.valid };
+  }, participantFields);
+  assert.deepEqual(r.error, { name: 'IntakeAbortError', code: 'aborted', isError: true, isIntake: true });
+  assert.ok(r.rejectMs < 100, `rejected ${r.rejectMs} ms after abort`);
+  assert.equal(r.batchesAfterAbort, 0);
+  assert.equal(r.again, 1);
+});
+
+function uploadInPage(campaignId, opts = {}) {
+  return page.evaluate(async ({ server, token, campaignId, opts }) => {
+    const intake = await window.I.Intake.load();
+    const file = document.getElementById('file').files[0];
+    const phases = new Set();
+    try {
+      const r = await intake.upload(file, {
+        server, token, campaignId, options: { batch_rows: 500 }, ...opts,
+        onProgress: (p) => phases.add(p.phase),
+      });
+      return { upload: r.upload, counts: r.summary.counts, phases: [...phases] };
+    } catch (e) {
+      return { error: { name: e.name, code: e.code, status: e.status, message: e.message } };
+    }
+  }, { server: server.url, token: TOKEN, campaignId, opts });
+}
+
+function uploadFor(campaignId) {
+  return [...api.uploads.values()].filter((u) => u.campaign_id === campaignId);
+}
+
+test('upload sends every clean row once, the error records, and completes', async () => {
+  const file = tempFile('upload.csv', participantsCsv(4000, { badEvery: 9 }));
+  await pickFile(page, file);
+  const r = await uploadInPage('c-happy');
+  assert.equal(r.error, undefined, JSON.stringify(r.error));
+  const [u] = uploadFor('c-happy');
+  const rows = [...u.batches.values()].reduce((n, b) => n + b.rows, 0);
+  assert.equal(rows, r.counts.valid);
+  assert.equal(u.errors.length, r.counts.errors);
+  assert.equal(u.total_rows, r.counts.rows);
+  assert.equal(r.upload.status, 'Failed');  // some rows failed
+  assert.deepEqual([...u.batches.keys()].sort((a, b) => a - b), [...Array(u.batches.size).keys()]);
+  assert.ok([...u.batches.values()].every((b) => b.puts === 1));
+  assert.ok(r.phases.includes('uploading') && r.phases.includes('done'));
+  const firstBatch = u.batches.get(0).text.split('\r\n');
+  assert.equal(firstBatch[0], '_row,external_id,name,email,phone,timezone,signup_date,plan,notes');
+});
+
+test('dropped connections and 503s are retried with backoff and each batch stored once', async () => {
+  const file = tempFile('drop.csv', participantsCsv(3000));
+  await pickFile(page, file);
+  api.failBatch = { seq: 2, times: 4, how: 'drop' };
+  const r = await uploadInPage('c-drop');
+  assert.equal(r.error, undefined, JSON.stringify(r.error));
+  let [u] = uploadFor('c-drop');
+  assert.equal(api.log.filter((l) => l === `PUT /api/v1/uploads/${u.id}/batches/2`).length, 5);
+  assert.equal([...u.batches.values()].reduce((n, b) => n + b.rows, 0), 3000);
+  assert.equal(r.upload.status, 'Completed');
+
+  await pickFile(page, tempFile('unavailable.csv', participantsCsv(2000)));
+  api.failBatch = { seq: 1, times: 2, how: 503 };
+  const r2 = await uploadInPage('c-503');
+  assert.equal(r2.error, undefined, JSON.stringify(r2.error));
+  [u] = uploadFor('c-503');
+  assert.equal(api.log.filter((l) => l === `PUT /api/v1/uploads/${u.id}/batches/1`).length, 3);
+  assert.equal([...u.batches.values()].reduce((n, b) => n + b.rows, 0), 2000);
+  assert.equal(r2.upload.status, 'Completed');
+});
+
+test('after a drop and a page reload, the same file resumes from the acknowledged batches', async () => {
+  const path = tempFile('resume.csv', participantsCsv(6000, { badEvery: 50 }));
+  await pickFile(page, path);
+  api.failBatch = { seq: 4, times: Infinity, how: 'drop' };  // the network is down for batch 4
+  const first = await uploadInPage('c-resume', { retries: 0, concurrency: 1 });
+  api.failBatch = null;
+  assert.equal(first.error?.code, 'network_error', JSON.stringify(first));
+  assert.equal(first.error?.name, 'IntakeHttpError');
+  const [u] = uploadFor('c-resume');
+  assert.equal(u.status, 'Processing');
+  const ackedBefore = [...u.batches.keys()];
+  assert.ok(ackedBefore.length >= 4, `acked before: ${ackedBefore}`);
+
+  await page.reload();
+  await page.waitForFunction(() => window.I !== undefined);
+  await pickFile(page, path);
+  const logStart = api.log.length;
+  const second = await uploadInPage('c-resume');
+  assert.equal(second.error, undefined, JSON.stringify(second.error));
+  assert.equal(uploadFor('c-resume').length, 1, 'resumed, not created anew');
+  const puts = api.log.slice(logStart).filter((l) => l.startsWith('PUT '));
+  for (const seq of ackedBefore) assert.ok(!puts.includes(`PUT /api/v1/uploads/${u.id}/batches/${seq}`), `batch ${seq} sent again`);
+  assert.ok([...u.batches.values()].every((b) => b.puts === 1));
+  assert.equal([...u.batches.values()].reduce((n, b) => n + b.rows, 0), second.counts.valid);
+  assert.equal(u.errors.length, second.counts.errors);  // none posted twice
+  assert.equal(u.status, 'Failed');
+});
+
+test('a second upload while one is Processing is refused with UploadInProgressError', async () => {
+  const res = await fetch(`${server.url}/api/v1/campaigns/c-busy/uploads`, {
+    method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ filename: 'other.csv', size_bytes: 1, fingerprint: 'someone-else' }),
+  });
+  assert.equal(res.status, 201);
+  const file = tempFile('busy.csv', participantsCsv(10));
+  await pickFile(page, file);
+  const r = await uploadInPage('c-busy');
+  assert.deepEqual(r.error, {
+    name: 'UploadInProgressError', code: 'upload_in_progress', status: 409,
+    message: 'Please wait for the current upload to finish.',
+  });
+});
+
+test('a file whose header cannot be mapped is refused before an upload is created', async () => {
+  const file = tempFile('nohdr.csv', 'name,phone\r\nAna,+14155550123\r\n');
+  await pickFile(page, file);
+  const r = await uploadInPage('c-header');
+  assert.equal(r.error.name, 'IntakeFileError');
+  assert.equal(r.error.code, 'missing_required_columns');
+  assert.equal(uploadFor('c-header').length, 0);
+});
