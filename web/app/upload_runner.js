@@ -1,0 +1,100 @@
+// Uploads running in this tab, one per campaign, kept outside any view so switching tabs or
+// campaigns does not stop them. Views subscribe to `runs` events ('change') to redraw.
+// Also: the Intake module (loaded once), remembered mappings, and the resume records the JS
+// API keeps in localStorage (key intake:upload:<server>:<campaign>:<fingerprint>).
+
+import { Intake } from '../lib/intake.js';
+
+let intakePromise = null;
+export function loadIntake() {
+  intakePromise ??= Intake.load().catch((e) => { intakePromise = null; throw e; });
+  return intakePromise;
+}
+
+export const runs = new EventTarget();
+const active = new Map();  // campaignId -> run
+
+// run: {campaignId, file, uploadId, progress, state: 'running'|'done'|'failed', error, result, startedAt}
+export function runFor(campaignId) {
+  return active.get(String(campaignId)) ?? null;
+}
+
+const changed = (run) => runs.dispatchEvent(new CustomEvent('change', { detail: run }));
+
+export function startUpload({ campaignId, token, file, fields, mapping, options }) {
+  const key = String(campaignId);
+  const existing = active.get(key);
+  if (existing?.state === 'running') throw new Error('Please wait for the current upload to finish.');
+  const controller = new AbortController();
+  const run = {
+    campaignId: key, file, uploadId: null, progress: null, state: 'running', error: null, result: null,
+    startedAt: performance.now(), abort: () => controller.abort(),
+  };
+  active.set(key, run);
+  changed(run);
+  run.promise = (async () => {
+    try {
+      const intake = await loadIntake();
+      run.result = await intake.upload(file, {
+        server: location.origin, token, campaignId: key, fields, mapping, options, signal: controller.signal,
+        onProgress: (p) => {
+          run.progress = p;
+          run.uploadId = p.uploadId ?? run.uploadId;
+          changed(run);
+        },
+      });
+      run.uploadId = run.result.upload.id;
+      run.state = 'done';
+    } catch (e) {
+      run.state = 'failed';
+      run.error = e;
+    }
+    changed(run);
+    return run;
+  })();
+  return run;
+}
+
+export function forgetRun(campaignId) {
+  const run = active.get(String(campaignId));
+  if (run && run.state !== 'running') active.delete(String(campaignId));
+}
+
+// Rows per second from a progress report.
+export function rowRate(p) {
+  return p && p.elapsedMs > 0 ? p.rows / (p.elapsedMs / 1000) : 0;
+}
+
+// Resume records of the JS API for this campaign: fingerprint -> upload id.
+export function resumeRecords(campaignId) {
+  const prefix = `intake:upload:${location.origin}:${campaignId}:`;
+  const out = new Map();
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (!k?.startsWith(prefix)) continue;
+      const v = JSON.parse(localStorage.getItem(k) || 'null');
+      if (v?.upload_id) out.set(k.slice(prefix.length), String(v.upload_id));
+    }
+  } catch { /* storage off */ }
+  return out;
+}
+
+export function forgetResume(campaignId, fingerprint) {
+  try { localStorage.removeItem(`intake:upload:${location.origin}:${campaignId}:${fingerprint}`); } catch { /* storage off */ }
+}
+
+const MAPPING_KEY = (campaignId) => `intake:app:mapping:${campaignId}`;
+export function rememberedMapping(campaignId) {
+  try { return JSON.parse(localStorage.getItem(MAPPING_KEY(campaignId)) || 'null') || {}; } catch { return {}; }
+}
+export function rememberMapping(campaignId, mapping) {
+  try { localStorage.setItem(MAPPING_KEY(campaignId), JSON.stringify({ ...rememberedMapping(campaignId), ...mapping })); } catch { /* storage off */ }
+}
+const OPTIONS_KEY = (campaignId) => `intake:app:options:${campaignId}`;
+export function rememberedOptions(campaignId) {
+  try { return JSON.parse(localStorage.getItem(OPTIONS_KEY(campaignId)) || 'null') || {}; } catch { return {}; }
+}
+export function rememberOptions(campaignId, options) {
+  try { localStorage.setItem(OPTIONS_KEY(campaignId), JSON.stringify(options)); } catch { /* storage off */ }
+}

@@ -1,0 +1,203 @@
+// The Upload Data dialog: pick one CSV file (drop or browse, up to 4 GB), see the detected
+// delimiter and encoding, map columns to fields (auto-matched, editable, remembered per
+// campaign), preview the first rows with invalid cells explained, choose the duplicate policy
+// and default phone region, then Upload. Resolves {file, mapping, options} or null.
+
+import { h, clear, icon, formatBytes } from '../dom.js';
+import { openDialog } from '../components/dialog.js';
+import { loadIntake, rememberedMapping, rememberMapping, rememberedOptions, rememberOptions } from '../upload_runner.js';
+
+export const MAX_BYTES = 4 * 1024 ** 3;
+const PREVIEW_ROWS = 10;
+const REGIONS = [['US', 'United States'], ['GB', 'United Kingdom'], ['CA', 'Canada'], ['AU', 'Australia'], ['IE', 'Ireland'],
+  ['DE', 'Germany'], ['FR', 'France'], ['ES', 'Spain'], ['IT', 'Italy'], ['NL', 'Netherlands'], ['BR', 'Brazil'],
+  ['MX', 'Mexico'], ['IN', 'India'], ['JP', 'Japan'], ['ZA', 'South Africa'], ['NZ', 'New Zealand']];
+const POLICIES = [['update', 'Update existing participants'], ['skip', 'Skip rows matching existing participants'], ['reject', 'Reject duplicates as errors']];
+
+// Checks what can be checked before reading: one CSV file, not empty, not over 4 GB.
+export function fileProblem(file) {
+  if (!file) return 'Pick a CSV file.';
+  const csvType = !file.type || /csv|comma-separated|text\/plain|excel/i.test(file.type);
+  if (!/\.csv$/i.test(file.name) || !csvType) return `“${file.name}” is not a CSV file. Export your sheet as CSV (.csv) and pick that file.`;
+  if (file.size === 0) return `“${file.name}” is empty. Pick a CSV file with a header row and at least one participant.`;
+  if (file.size > MAX_BYTES) return `“${file.name}” is ${formatBytes(file.size)}; files up to 4 GB can be uploaded. Split it into smaller files.`;
+  return null;
+}
+
+export function openUploadDialog({ campaignId, fields }) {
+  const fieldByKey = new Map(fields.map((f) => [f.key, f]));
+  const saved = rememberedOptions(campaignId);
+  let file = null;
+  let inspected = null;
+  let mapping = {};   // header -> field key ('' = ignore)
+  let busy = false;
+
+  const input = h('input', { type: 'file', accept: '.csv,text/csv', id: 'upload-file', class: 'visually-hidden' });
+  const dropError = h('p', { class: 'form-error', role: 'alert' });
+  const zone = h('label', { class: 'drop-zone', for: 'upload-file' },
+    icon('upload'),
+    h('span', { class: 'drop-title' }, 'Drop a CSV file here, or ', h('span', { class: 'link-like' }, 'browse')),
+    h('span', { class: 'muted' }, 'CSV only, up to 4 GB. The file is checked in your browser before anything is sent.'));
+  const pickStep = h('div', { class: 'pick-step' }, input, zone, dropError);
+  const review = h('div', { class: 'review-step', 'aria-live': 'polite' });
+  const uploadBtn = h('button', { type: 'button', class: 'primary', disabled: true, onclick: () => finish() }, icon('upload'), 'Upload');
+  const cancelBtn = h('button', { type: 'button', onclick: () => dlg.close(null) }, 'Cancel');
+  const policy = h('select', { id: 'duplicate-policy' }, POLICIES.map(([v, l]) => h('option', { value: v, selected: v === (saved.duplicate_policy ?? 'update') }, l)));
+  const region = h('select', { id: 'default-region' }, REGIONS.map(([v, l]) => h('option', { value: v, selected: v === (saved.default_region ?? 'US') }, `${l} (${v})`)));
+  policy.addEventListener('change', () => reinspect());
+  region.addEventListener('change', () => reinspect());
+
+  const dlg = openDialog({ title: 'Upload data', wide: true, className: 'upload-dialog', body: [pickStep, review], actions: [cancelBtn, uploadBtn] });
+
+  input.addEventListener('change', () => { if (input.files[0]) choose(input.files[0]); });
+  zone.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input.click(); } });
+  zone.tabIndex = 0;
+  zone.setAttribute('role', 'button');
+  zone.setAttribute('aria-describedby', 'drop-help');
+  zone.lastElementChild.id = 'drop-help';
+  for (const type of ['dragenter', 'dragover']) zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add('dragging'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('dragging');
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (files.length > 1) { dropError.textContent = 'Drop one file at a time: an upload takes a single CSV file.'; return; }
+    if (files[0]) choose(files[0]);
+  });
+
+  return dlg.closed.then((v) => v ?? null);
+
+  function options() {
+    return { duplicate_policy: policy.value, default_region: region.value };
+  }
+
+  async function choose(f) {
+    const problem = fileProblem(f);
+    dropError.textContent = problem ?? '';
+    if (problem) { uploadBtn.disabled = true; return; }
+    file = f;
+    const remembered = rememberedMapping(campaignId);
+    mapping = {};
+    await inspect(null, remembered);
+  }
+
+  function reinspect() { if (file) inspect(mapping); }
+
+  // First pass (explicit = null): auto-match, then apply what was remembered for this campaign.
+  async function inspect(explicit, remembered = null) {
+    busy = true;
+    uploadBtn.disabled = true;
+    clear(review, h('p', { class: 'muted', role: 'status' }, `Reading the start of “${file.name}”…`));
+    try {
+      const intake = await loadIntake();
+      let result = await intake.inspect(file, { fields, mapping: explicit, options: options(), previewRows: PREVIEW_ROWS });
+      if (remembered && result.header?.headers) {
+        const headers = result.header.headers;
+        const applied = Object.fromEntries(Object.entries(remembered).filter(([hd, k]) => headers.includes(hd) && (k === '' || fieldByKey.has(k))));
+        if (Object.keys(applied).length) {
+          mapping = { ...result.header.mapping, ...applied };
+          for (const k of Object.keys(mapping)) if (mapping[k] === null) mapping[k] = '';
+          result = await intake.inspect(file, { fields, mapping, options: options(), previewRows: PREVIEW_ROWS });
+        }
+      }
+      inspected = result;
+      if (result.header?.mapping) {
+        mapping = Object.fromEntries(Object.entries(result.header.mapping).map(([k, v]) => [k, v ?? '']));
+      }
+      drawReview();
+    } catch (e) {
+      clear(review, h('p', { class: 'form-error', role: 'alert' }, `This file could not be read: ${e.message}. Check that it is a CSV file and pick it again.`));
+    } finally {
+      busy = false;
+    }
+  }
+
+  function drawReview() {
+    const r = inspected;
+    const head = r.header;
+    const problems = [];
+    if (r.file_error) problems.push(r.file_error.message);
+    const missing = head?.missing_required ?? [];
+    const canUpload = !r.file_error && !missing.length && head;
+    uploadBtn.disabled = !canUpload;
+    pickStep.hidden = true;
+
+    const fileLine = h('div', { class: 'file-line' },
+      h('div', {}, h('strong', { class: 'file-name' }, file.name), ' ', h('span', { class: 'muted' }, formatBytes(file.size))),
+      h('button', { type: 'button', class: 'link-button', onclick: () => { pickStep.hidden = false; input.value = ''; file = null; clear(review); uploadBtn.disabled = true; zone.focus(); } }, 'Choose another file'));
+    const dialect = r.dialect ?? head?.dialect;
+    const facts = dialect ? h('dl', { class: 'facts' },
+      h('div', {}, h('dt', {}, 'Delimiter'), h('dd', { class: 'detected-delimiter' }, `${dialect.delimiter_name ?? dialect.delimiter}`)),
+      h('div', {}, h('dt', {}, 'Encoding'), h('dd', { class: 'detected-encoding' }, `${dialect.encoding}${dialect.bom ? ' (with BOM)' : ''}`)),
+      h('div', {}, h('dt', {}, 'Columns'), h('dd', {}, head?.headers?.length ?? 0))) : null;
+
+    const mappingTable = head ? h('table', { class: 'mapping-table' },
+      h('caption', {}, 'Columns to fields'),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Column in the file'), h('th', { scope: 'col' }, 'Campaign field'))),
+      h('tbody', {}, head.headers.map((header, i) => {
+        const id = `map-${i}`;
+        const select = h('select', { id, 'data-header': header, onchange: (e) => { mapping[header] = e.target.value; reinspect(); } },
+          h('option', { value: '' }, '— Ignore this column —'),
+          fields.filter((f) => f.import !== false).map((f) => h('option', { value: f.key, selected: mapping[header] === f.key }, `${f.label}${f.required ? ' *' : ''}`)));
+        return h('tr', {}, h('th', { scope: 'row' }, h('label', { for: id }, header || h('em', {}, '(empty header)'))), h('td', {}, select));
+      }))) : null;
+
+    const missingNote = missing.length ? h('p', { class: 'form-error missing-required', role: 'alert' },
+      `Required ${missing.length === 1 ? 'field is' : 'fields are'} not mapped: ${missing.map((m) => m.label).join(', ')}. Map a column to ${missing.length === 1 ? 'it' : 'each'} or add the column to the file.`) : null;
+    const optionalNote = head?.missing_optional?.length ? h('p', { class: 'muted' }, `Not in this file (optional): ${head.missing_optional.map((m) => m.label).join(', ')}.`) : null;
+
+    clear(review,
+      fileLine,
+      facts,
+      problems.length && !missing.length ? h('p', { class: 'form-error', role: 'alert' }, problems.join(' ')) : null,
+      h('div', { class: 'review-grid' },
+        h('section', { class: 'mapping' }, mappingTable, missingNote, optionalNote),
+        h('section', { class: 'options' },
+          h('h3', {}, 'Options'),
+          h('label', { for: 'duplicate-policy' }, 'When a participant already exists'), policy,
+          h('label', { for: 'default-region' }, 'Default phone region'), region,
+          h('p', { class: 'help' }, 'Phone numbers without a country code are read as numbers of this region and stored in international (E.164) form.'))),
+      preview(r));
+  }
+
+  function preview(r) {
+    const head = r.header;
+    if (!head || !r.rows?.length) return h('p', { class: 'muted' }, r.file_error ? '' : 'No data rows in the start of this file.');
+    const columnOfField = new Map();
+    head.headers.forEach((hd, i) => { if (mapping[hd]) columnOfField.set(mapping[hd], i); });
+    const notes = [];
+    let invalidRows = 0;
+    const body = r.rows.map((row) => {
+      const byColumn = new Map();
+      if (row.errors?.length) invalidRows++;
+      for (const e of row.errors ?? []) {
+        const col = columnOfField.get(e.field);
+        const label = fieldByKey.get(e.field)?.label ?? e.field;
+        notes.push({ row: row.row, label, message: e.message, value: e.value });
+        if (col !== undefined) byColumn.set(col, [...(byColumn.get(col) ?? []), e.message]);
+      }
+      return h('tr', { class: row.errors?.length ? 'row-invalid' : '' },
+        h('th', { scope: 'row' }, row.row),
+        head.headers.map((_, i) => {
+          const msgs = byColumn.get(i);
+          const text = row.cells[i] ?? '';
+          return msgs ? h('td', { class: 'cell-invalid', title: msgs.join(' · '), tabindex: '0', 'aria-label': `${text || 'empty'}: ${msgs.join('; ')}` }, text || h('span', { class: 'muted' }, '(empty)'))
+            : h('td', {}, text);
+        }));
+    });
+    return h('section', { class: 'preview' },
+      h('h3', {}, `Preview: first ${r.rows.length} rows`, invalidRows ? h('span', { class: 'badge badge-bad' }, `${invalidRows} with problems`) : h('span', { class: 'badge badge-good' }, 'no problems')),
+      h('div', { class: 'table-wrap preview-wrap' }, h('table', { class: 'preview-table' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Row'), head.headers.map((hd) => h('th', { scope: 'col' }, hd, mapping[hd] ? h('span', { class: 'mapped-to' }, `→ ${fieldByKey.get(mapping[hd])?.label ?? mapping[hd]}`) : h('span', { class: 'mapped-to ignored' }, 'ignored'))))),
+        h('tbody', {}, body))),
+      notes.length ? h('ul', { class: 'preview-notes' }, notes.slice(0, 20).map((n) => h('li', {}, h('strong', {}, `Row ${n.row}, ${n.label}: `), n.message))) : null,
+      notes.length ? h('p', { class: 'help' }, 'Rows with problems are skipped and listed in the error report; all other rows are imported.') : null);
+  }
+
+  function finish() {
+    if (busy || !file || uploadBtn.disabled) return;
+    rememberMapping(campaignId, mapping);
+    rememberOptions(campaignId, options());
+    dlg.close({ file, mapping: { ...mapping }, options: options() });
+  }
+}
