@@ -1,0 +1,36 @@
+// The API's route groups. Each add_*_routes appends its routes (with their documentation) to
+// the table; handlers parse the request, call the store or the core, and shape the response.
+#pragma once
+
+#include "http_support.h"
+#include "route_table.h"
+#include "store/store.h"
+
+namespace intake::server {
+
+void add_token_routes(RouteTable& table, store::Store& store);
+void add_campaign_routes(RouteTable& table, store::Store& store);
+void add_upload_routes(RouteTable& table, store::Store& store);
+void add_participant_routes(RouteTable& table, store::Store& store);
+void add_communication_routes(RouteTable& table, store::Store& store);
+// GET /api/v1/openapi.json, generated from `table` itself (add it last).
+void add_doc_routes(RouteTable& table);
+
+// The value of an ok Result; otherwise the matching ApiError (404, 409, 422).
+template <class T>
+T take(store::Result<T>&& r) {
+  switch (r.outcome) {
+    case store::Outcome::ok: return std::move(r.value);
+    case store::Outcome::not_found: throw ApiError(404, r.code, r.message);
+    case store::Outcome::conflict: throw ApiError(409, r.code, r.message);
+    case store::Outcome::invalid: throw ApiError(422, r.code, r.message);
+  }
+  throw ApiError(500, "internal_error", "unexpected store outcome");
+}
+
+inline std::optional<std::string> next_cursor(const std::optional<int64_t>& after) {
+  if (!after) return std::nullopt;
+  return std::to_string(*after);
+}
+
+}  // namespace intake::server

@@ -1,0 +1,256 @@
+// Upload routes: create (one Processing upload per campaign), list, read with acknowledged
+// batches, batches re-validated by the core and applied once, browser-found errors,
+// complete/cancel, and the error report streamed from the database.
+#include <charconv>
+#include <memory>
+
+#include "auth.h"
+#include "batch_check.h"
+#include "json_shapes.h"
+#include "report/csv_writer.h"
+#include "routes.h"
+#include "schema/header_mapping.h"
+
+namespace intake::server {
+namespace {
+
+constexpr int kReportPageRows = 2000;
+
+store::NewUpload new_upload(const nlohmann::json& body, const std::vector<Field>& fields) {
+  only_keys(body, "filename,size_bytes,fingerprint,duplicate_policy,default_region,mapping");
+  store::NewUpload u;
+  u.filename = req_string(body, "filename");
+  if (u.filename.empty() || u.filename.size() > 1000)
+    throw ApiError(400, "invalid_field", "\"filename\" must be 1 to 1000 characters.");
+  u.size_bytes = opt_int(body, "size_bytes").value_or(0);
+  if (u.size_bytes < 0) throw ApiError(400, "invalid_field", "\"size_bytes\" must not be negative.");
+  if (u.size_bytes > (int64_t(4) << 30))
+    throw ApiError(413, "file_too_large", "The file is larger than 4 GB; split it into smaller files.");
+  u.fingerprint = opt_string(body, "fingerprint").value_or("");
+  std::string policy = opt_string(body, "duplicate_policy").value_or("update");
+  auto p = duplicate_policy_from_string(policy);
+  if (!p)
+    throw ApiError(400, "invalid_field",
+                   "\"duplicate_policy\" must be \"update\", \"skip\" or \"reject\" (got \"" + policy + "\").");
+  u.duplicate_policy = *p;
+  u.default_region = opt_string(body, "default_region").value_or("US");
+  if (u.default_region.size() != 2 || !std::isupper(static_cast<unsigned char>(u.default_region[0])) ||
+      !std::isupper(static_cast<unsigned char>(u.default_region[1])))
+    throw ApiError(400, "invalid_field",
+                   "\"default_region\" must be a two-letter ISO 3166 region code such as \"US\".");
+  if (body.contains("mapping") && !body["mapping"].is_null()) {
+    ExplicitMapping mapping;
+    std::string error;
+    std::string text = body["mapping"].dump();
+    if (!mapping_from_json_text(text, mapping, error)) throw ApiError(400, "invalid_mapping", error);
+    for (const auto& [header, key] : mapping) {
+      if (key.empty()) continue;
+      bool known = false;
+      for (const Field& f : fields) known = known || f.key == key;
+      if (!known)
+        throw ApiError(422, "invalid_mapping",
+                       "The mapping sends column \"" + header + "\" to \"" + key +
+                           "\", which is not a field of this campaign.");
+    }
+    u.mapping_json = text;
+  }
+  return u;
+}
+
+int64_t parse_seq(const httplib::Request& req) {
+  std::string text = path_text(req, 2);
+  int64_t v = -1;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < 0)
+    throw ApiError(400, "invalid_seq", "The batch number must be an integer from 0 (got \"" + text + "\").");
+  return v;
+}
+
+uint64_t parse_first_row(const httplib::Request& req) {
+  if (!req.has_param("first_row")) return 2;
+  std::string text = req.get_param_value("first_row");
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < 2)
+    throw ApiError(400, "invalid_first_row",
+                   "\"first_row\" must be the spreadsheet row of the batch's first line (2 or more).");
+  return v;
+}
+
+void check_csv_type(const httplib::Request& req) {
+  std::string type = req.get_header_value("Content-Type");
+  std::string lower = type;
+  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  bool csv = lower.rfind("text/csv", 0) == 0;
+  bool utf8 = lower.find("charset") == std::string::npos || lower.find("charset=utf-8") != std::string::npos;
+  if (!csv || !utf8)
+    throw ApiError(415, "unsupported_media_type",
+                   "Send a batch as \"text/csv; charset=utf-8\" (got \"" + type + "\").");
+}
+
+nlohmann::json answer_json(const store::BatchAnswer& a) {
+  return {{"seq", a.seq}, {"created", a.created}, {"updated", a.updated}, {"skipped", a.skipped},
+          {"failed", a.failed}};
+}
+
+RowError error_from_json(const nlohmann::json& e, size_t index) {
+  std::string where = "errors[" + std::to_string(index) + "]";
+  if (!e.is_object()) throw ApiError(400, "invalid_field", where + " must be an object.");
+  auto it = e.find("row");
+  if (it == e.end() || !it->is_number_unsigned() || it->get<uint64_t>() < 2)
+    throw ApiError(400, "invalid_field", where + ".row must be the spreadsheet row (2 or more).");
+  RowError r;
+  r.row = it->get<uint64_t>();
+  auto text = [&](const char* key, bool required) {
+    auto m = e.find(key);
+    if (m == e.end() || m->is_null()) {
+      if (required) throw ApiError(400, "invalid_field", where + "." + key + " is required (a string).");
+      return std::string();
+    }
+    if (!m->is_string()) throw ApiError(400, "invalid_field", where + "." + key + " must be a string.");
+    return m->get<std::string>();
+  };
+  r.field = text("field", false);
+  r.value = text("value", false);
+  r.code = text("code", true);
+  r.message = text("message", false);
+  if (r.code.empty()) throw ApiError(400, "invalid_field", where + ".code must not be empty.");
+  return r;
+}
+
+}  // namespace
+
+void add_upload_routes(RouteTable& t, store::Store& store) {
+  const Param limit{"limit", "page size, 1..1000 (default 50)"};
+  const Param cursor{"cursor", "next_cursor of the previous page"};
+
+  t.add({"POST", "/api/v1/campaigns/{id}/uploads",
+         "Start an upload; 409 upload_in_progress while another one is Processing",
+         {201, 400, 404, 409, 415, 422}, {}, "application/json", kJsonBodyMax, true,
+         [&store](const httplib::Request& req, httplib::Response& res) {
+           int64_t campaign = path_id(req, 1, "campaign");
+           auto body = json_object_body(req);
+           auto fields = store.get_fields(campaign);
+           if (!fields) throw ApiError(404, "not_found", "No campaign with this id.");
+           auto u = take(store.create_upload(campaign, new_upload(body, *fields)));
+           send_json(res, 201, upload_json(u, true));
+         }});
+
+  t.add({"GET", "/api/v1/campaigns/{id}/uploads", "The campaign's uploads, newest first",
+         {200, 400, 404}, {limit, cursor}, "", 0, true,
+         [&store](const httplib::Request& req, httplib::Response& res) {
+           auto page = store.list_uploads(path_id(req, 1, "campaign"), query_limit(req),
+                                          query_id_cursor(req));
+           if (!page) throw ApiError(404, "not_found", "No campaign with this id.");
+           nlohmann::json items = nlohmann::json::array();
+           for (auto& u : page->items) items.push_back(upload_json(u));
+           send_json(res, 200, list_body(items, page->total, next_cursor(page->next_after)));
+         }});
+
+  t.add({"GET", "/api/v1/uploads/{id}", "An upload with its counters and acked_batches",
+         {200, 404}, {}, "", 0, true, [&store](const httplib::Request& req, httplib::Response& res) {
+           auto u = store.get_upload(path_id(req, 1, "upload"));
+           if (!u) throw ApiError(404, "not_found", "No upload with this id.");
+           send_json(res, 200, upload_json(*u, true));
+         }});
+
+  t.add({"PUT", "/api/v1/uploads/{id}/batches/{seq}",
+         "Store batch seq (CSV: \"_row,<field keys>\"), re-validated; a replay returns the first answer",
+         {200, 400, 404, 409, 415, 422},
+         {{"first_row", "spreadsheet row of the first line when the body has no _row column (default 2)"}},
+         "text/csv", kBatchBodyMax, true,
+         [&store](const httplib::Request& req, httplib::Response& res) {
+           int64_t id = path_id(req, 1, "upload");
+           int64_t seq = parse_seq(req);
+           uint64_t first_row = parse_first_row(req);
+           check_csv_type(req);
+           std::string hash = sha256_hex(req.body + "\n" + std::to_string(first_row));
+           auto plan = take(store.plan_batch(id, seq, hash));
+           if (plan.replay) {
+             send_json(res, 200, answer_json(*plan.replay));
+             return;
+           }
+           auto check = check_batch(req.body, plan.fields, plan.duplicate_policy,
+                                    plan.default_region, first_row);
+           if (check.file_error)
+             throw ApiError(422, check.file_error->code, "Batch " + std::to_string(seq) +
+                                                             " cannot be read: " + check.file_error->message);
+           auto answer = take(store.apply_batch(id, seq, hash, check.batch));
+           send_json(res, 200, answer_json(answer));
+         }});
+
+  t.add({"POST", "/api/v1/uploads/{id}/errors",
+         "Record rows the browser already found invalid ({\"errors\": [error...]})",
+         {200, 400, 404, 409, 415}, {}, "application/json", kJsonBodyMax, true,
+         [&store](const httplib::Request& req, httplib::Response& res) {
+           int64_t id = path_id(req, 1, "upload");
+           auto body = json_object_body(req);
+           only_keys(body, "errors");
+           auto it = body.find("errors");
+           if (it == body.end() || !it->is_array())
+             throw ApiError(400, "invalid_field", "\"errors\" is required (an array of errors).");
+           std::vector<RowError> errors;
+           for (size_t i = 0; i < it->size(); ++i) errors.push_back(error_from_json((*it)[i], i));
+           send_json(res, 200, upload_json(take(store.add_errors(id, errors)), true));
+         }});
+
+  t.add({"POST", "/api/v1/uploads/{id}/complete",
+         "Declare the file done ({\"total_rows\": N}): Completed, or Failed if rows failed or are missing",
+         {200, 400, 404, 409, 415}, {}, "application/json", kJsonBodyMax, true,
+         [&store](const httplib::Request& req, httplib::Response& res) {
+           int64_t id = path_id(req, 1, "upload");
+           auto body = json_object_body(req);
+           only_keys(body, "total_rows");
+           auto total = opt_int(body, "total_rows");
+           if (!total || *total < 0)
+             throw ApiError(400, "invalid_field", "\"total_rows\" is required: the number of data rows in the file.");
+           send_json(res, 200, upload_json(take(store.complete_upload(id, *total)), true));
+         }});
+
+  t.add({"POST", "/api/v1/uploads/{id}/cancel", "Cancel: the upload becomes Failed \"canceled\"",
+         {200, 404, 409}, {}, "", kJsonBodyMax, true,
+         [&store](const httplib::Request& req, httplib::Response& res) {
+           int64_t id = path_id(req, 1, "upload");
+           send_json(res, 200, upload_json(take(store.cancel_upload(id)), true));
+         }});
+
+  t.add({"GET", "/api/v1/uploads/{id}/errors.csv",
+         "The error report (row,field,value,code,message), spreadsheet-safe, ordered by row, streamed",
+         {200, 404}, {}, "", 0, true, [&store](const httplib::Request& req, httplib::Response& res) {
+           int64_t id = path_id(req, 1, "upload");
+           if (!store.get_upload(id)) throw ApiError(404, "not_found", "No upload with this id.");
+           struct State {
+             std::optional<store::ErrorCursor> after;
+             bool header = false;
+             std::string buf;
+           };
+           auto state = std::make_shared<State>();
+           res.set_header("Content-Disposition",
+                          "attachment; filename=\"upload-" + std::to_string(id) + "-errors.csv\"");
+           res.set_chunked_content_provider(
+               "text/csv; charset=utf-8",
+               [&store, id, state](size_t, httplib::DataSink& sink) {
+                 try {
+                   auto& st = *state;
+                   st.buf.clear();
+                   if (!st.header) {
+                     st.buf.append(kErrorReportHeader);
+                     st.header = true;
+                   }
+                   auto page = store.error_page(id, st.after, kReportPageRows);
+                   for (const RowError& e : page) append_error_report_line(st.buf, e);
+                   if (!page.empty())
+                     st.after = store::ErrorCursor{int64_t(page.back().row), page.back().field, page.back().code};
+                   if (!st.buf.empty() && !sink.write(st.buf.data(), st.buf.size())) return false;
+                   if (int(page.size()) < kReportPageRows) sink.done();
+                   return true;
+                 } catch (const std::exception& e) {
+                   std::fprintf(stderr, "intake-server: error report of upload %lld failed: %s\n",
+                                static_cast<long long>(id), e.what());
+                   return false;
+                 }
+               });
+         }});
+}
+
+}  // namespace intake::server

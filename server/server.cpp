@@ -1,0 +1,127 @@
+// Server wiring: see server.h.
+#include "server.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include <httplib.h>
+
+#include "auth.h"
+#include "http_support.h"
+#include "routes.h"
+
+namespace intake::server {
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {
+  store_ = std::make_unique<store::Store>(options_.db_path);
+  store_->set_idle_timeout(options_.idle_seconds);
+  if (!store_->has_tokens()) {
+    std::string secret = options_.admin_token.value_or(new_token_secret());
+    store_->create_token("admin", sha256_hex(secret));
+    created_admin_token_ = secret;
+  }
+  add_token_routes(routes_, *store_);
+  add_campaign_routes(routes_, *store_);
+  add_upload_routes(routes_, *store_);
+  add_participant_routes(routes_, *store_);
+  add_communication_routes(routes_, *store_);
+  add_doc_routes(routes_);
+}
+
+Server::~Server() { stop(); }
+
+int Server::start(int port, const std::string& host) {
+  if (http_) throw std::runtime_error("server already started");
+  http_ = std::make_unique<httplib::Server>();
+  auto& h = *http_;
+  h.set_tcp_nodelay(true);
+  h.set_payload_max_length(kBatchBodyMax);
+  h.set_read_timeout(options_.read_timeout_seconds, 0);
+  h.set_write_timeout(options_.write_timeout_seconds, 0);
+  h.set_keep_alive_max_count(size_t(options_.keep_alive_max_count));
+  h.set_keep_alive_timeout(options_.keep_alive_timeout_seconds);
+  h.set_file_extension_and_mimetype_mapping("wasm", "application/wasm");
+  h.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
+  h.set_file_extension_and_mimetype_mapping("js", "text/javascript");
+  if (!options_.web_dir.empty()) {
+    if (!std::filesystem::is_directory(options_.web_dir) || !h.set_mount_point("/", options_.web_dir))
+      throw std::runtime_error("--web " + options_.web_dir + " is not a readable directory");
+    auto wasm = std::filesystem::path(options_.web_dir) / "lib" / "wasm";
+    if (std::filesystem::is_directory(wasm)) h.set_mount_point("/wasm", wasm.string());
+  }
+  h.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    std::fprintf(stderr, "intake-server: %s %s failed: %s\n", req.method.c_str(), req.path.c_str(),
+                 what.c_str());
+    send_error(res, 500, "internal_error", "The server failed on this request.");
+  });
+  h.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    switch (res.status) {
+      case 404:
+        send_error(res, 404, "not_found", "Nothing at " + req.path + ".");
+        break;
+      case 413:
+        send_error(res, 413, "payload_too_large", "The body is larger than this server accepts.");
+        break;
+      case 400:
+        send_error(res, 400, "bad_request", "The request could not be parsed as HTTP.");
+        break;
+      default:
+        send_error(res, res.status, "http_error", "HTTP error " + std::to_string(res.status) + ".");
+    }
+  });
+  routes_.install(h, *store_);
+
+  int bound = port == 0 ? h.bind_to_any_port(host) : (h.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    http_.reset();
+    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) +
+                             " (in use, or not an address of this machine)");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = false;
+  }
+  listener_ = std::thread([this] { http_->listen_after_bind(); });
+  idle_timer_ = std::thread([this] { idle_loop(); });
+  return bound;
+}
+
+void Server::idle_loop() {
+  auto period = std::chrono::seconds(std::clamp<int64_t>(options_.idle_seconds / 4, 1, 60));
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    if (cv_.wait_for(lock, period, [this] { return stopping_; })) break;
+    lock.unlock();
+    try {
+      store_->expire_idle_uploads();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "intake-server: expiring idle uploads failed: %s\n", e.what());
+    }
+    lock.lock();
+  }
+}
+
+void Server::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (http_) http_->stop();
+  if (listener_.joinable()) listener_.join();
+  if (idle_timer_.joinable()) idle_timer_.join();
+  http_.reset();
+}
+
+}  // namespace intake::server

@@ -1,0 +1,67 @@
+// The Intake server: the store, the route table and an httplib server with its limits, static
+// files and an idle-upload timer. Tests run it in-process (start on port 0, then stop);
+// main.cpp wraps it with flags and signal handling.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "route_table.h"
+#include "store/store.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace intake::server {
+
+struct ServerOptions {
+  std::string db_path = "data/intake.db";
+  std::string web_dir;                     // served at "/"; "" serves no static files
+  int64_t idle_seconds = 30 * 60;          // a Processing upload idle this long becomes Failed "interrupted"
+  std::optional<std::string> admin_token;  // secret for the first token (else a random one)
+  int read_timeout_seconds = 30;
+  int write_timeout_seconds = 30;
+  int keep_alive_max_count = 1000;
+  int keep_alive_timeout_seconds = 10;
+};
+
+class Server {
+ public:
+  // Opens (or creates and migrates) the database. On an empty database creates the admin token.
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds `host:port` (port 0: any free port) and serves on background threads. Returns the
+  // bound port; throws std::runtime_error if binding fails.
+  int start(int port, const std::string& host = "127.0.0.1");
+  // Stops accepting, lets in-flight requests finish, joins the threads. Safe to call twice.
+  void stop();
+
+  // The admin secret created by this process on an empty database (print it once), if any.
+  const std::optional<std::string>& created_admin_token() const { return created_admin_token_; }
+  store::Store& store() { return *store_; }
+  const RouteTable& routes() const { return routes_; }
+
+ private:
+  void idle_loop();
+
+  ServerOptions options_;
+  std::unique_ptr<store::Store> store_;
+  RouteTable routes_;
+  std::optional<std::string> created_admin_token_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread listener_;
+  std::thread idle_timer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+};
+
+}  // namespace intake::server

@@ -1,0 +1,160 @@
+// Campaigns, their ordered field list (stored as the core's JSON), and the campaign summary.
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite_db.h"
+#include "store/store.h"
+#include "store/store_internal.h"
+
+namespace intake::store {
+
+namespace detail {
+
+std::vector<Field> parse_fields(std::string_view json_text) {
+  auto parsed = fields_from_json_text(json_text);
+  if (!parsed.problems.empty()) {
+    throw SqliteError(0, "stored field list does not parse: " + parsed.problems.front().message);
+  }
+  return std::move(parsed.fields);
+}
+
+std::string fields_text(const std::vector<Field>& fields) { return fields_to_json(fields).dump(); }
+
+}  // namespace detail
+
+Campaign Store::create_campaign(const std::string& name, const std::vector<Field>& fields) {
+  return db_->write([&](Connection& c) {
+    Campaign k{0, name, iso_time(now_seconds())};
+    Transaction tx(c, Transaction::Kind::write);
+    c.prepare("INSERT INTO campaigns(name, fields, created_at) VALUES(?1, ?2, ?3)")
+        .bind(1, name).bind(2, detail::fields_text(fields)).bind(3, k.created_at).run();
+    k.id = c.last_insert_rowid();
+    tx.commit();
+    return k;
+  });
+}
+
+Page<Campaign> Store::list_campaigns(int limit, std::optional<int64_t> after) {
+  return db_->read([&](Connection& c) {
+    Page<Campaign> page;
+    Transaction tx(c, Transaction::Kind::read);
+    {
+      auto s = c.prepare("SELECT count(*) FROM campaigns");
+      if (s.step()) page.total = s.int64(0);
+    }
+    auto s = c.prepare(
+        "SELECT id, name, created_at FROM campaigns WHERE id > ?1 ORDER BY id LIMIT ?2");
+    s.bind(1, after.value_or(0)).bind(2, limit + 1);
+    while (s.step()) {
+      if (int(page.items.size()) == limit) {
+        page.next_after = page.items.back().id;
+        break;
+      }
+      page.items.push_back({s.int64(0), s.text(1), s.text(2)});
+    }
+    return page;
+  });
+}
+
+std::optional<Campaign> Store::get_campaign(int64_t id) {
+  return db_->read([&](Connection& c) -> std::optional<Campaign> {
+    auto s = c.prepare("SELECT id, name, created_at FROM campaigns WHERE id = ?1");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return Campaign{s.int64(0), s.text(1), s.text(2)};
+  });
+}
+
+std::optional<Campaign> Store::rename_campaign(int64_t id, const std::string& name) {
+  return db_->write([&](Connection& c) -> std::optional<Campaign> {
+    Transaction tx(c, Transaction::Kind::write);
+    auto s = c.prepare("UPDATE campaigns SET name = ?2 WHERE id = ?1 RETURNING id, name, created_at");
+    s.bind(1, id).bind(2, name);
+    if (!s.step()) return std::nullopt;
+    Campaign k{s.int64(0), s.text(1), s.text(2)};
+    s.run();
+    tx.commit();
+    return k;
+  });
+}
+
+bool Store::delete_campaign(int64_t id) {
+  return db_->write([&](Connection& c) {
+    Transaction tx(c, Transaction::Kind::write);
+    c.prepare("DELETE FROM campaigns WHERE id = ?1").bind(1, id).run();
+    bool deleted = c.changes() > 0;
+    tx.commit();
+    return deleted;
+  });
+}
+
+std::optional<std::vector<Field>> Store::get_fields(int64_t campaign_id) {
+  return db_->read([&](Connection& c) -> std::optional<std::vector<Field>> {
+    auto s = c.prepare("SELECT fields FROM campaigns WHERE id = ?1");
+    s.bind(1, campaign_id);
+    if (!s.step()) return std::nullopt;
+    return detail::parse_fields(s.text_view(0));
+  });
+}
+
+Result<Empty> Store::replace_fields(int64_t campaign_id, const std::vector<Field>& fields) {
+  return db_->write([&](Connection& c) {
+    Transaction tx(c, Transaction::Kind::write);
+    detail::expire_idle(c, idle_seconds_, 0);
+    {
+      auto s = c.prepare("SELECT EXISTS(SELECT 1 FROM campaigns WHERE id = ?1)");
+      s.bind(1, campaign_id);
+      if (!s.step() || s.int64(0) == 0)
+        return Result<Empty>::fail(Outcome::not_found, "not_found", "No campaign with this id.");
+    }
+    {
+      auto s = c.prepare(
+          "SELECT id FROM uploads WHERE campaign_id = ?1 AND status = 'Processing'");
+      s.bind(1, campaign_id);
+      if (s.step()) {
+        return Result<Empty>::fail(
+            Outcome::conflict, "upload_in_progress",
+            "Upload " + std::to_string(s.int64(0)) +
+                " is still processing; fields cannot change until it completes or is canceled.");
+      }
+    }
+    c.prepare("UPDATE campaigns SET fields = ?2 WHERE id = ?1")
+        .bind(1, campaign_id).bind(2, detail::fields_text(fields)).run();
+    tx.commit();
+    return Result<Empty>{};
+  });
+}
+
+std::optional<Summary> Store::summary(int64_t campaign_id) {
+  if (!get_campaign(campaign_id)) return std::nullopt;
+  db_->write([&](Connection& c) {
+    Transaction tx(c, Transaction::Kind::write);
+    detail::expire_idle(c, idle_seconds_, 0);
+    tx.commit();
+    return 0;
+  });
+  return db_->read([&](Connection& c) {
+    Summary sum;
+    Transaction tx(c, Transaction::Kind::read);
+    {
+      auto s = c.prepare(std::string("SELECT ") + detail::kUploadColumns +
+                         " FROM uploads WHERE campaign_id = ?1 ORDER BY id DESC LIMIT 1");
+      s.bind(1, campaign_id);
+      if (s.step()) sum.last_upload = detail::upload_from_row(s);
+    }
+    {
+      auto s = c.prepare(
+          "SELECT coalesce(sum(created + updated + skipped + failed), 0) FROM uploads "
+          "WHERE campaign_id = ?1");
+      s.bind(1, campaign_id);
+      if (s.step()) sum.total_participants_processed = s.int64(0);
+    }
+    {
+      auto s = c.prepare("SELECT count(*) FROM participants WHERE campaign_id = ?1");
+      s.bind(1, campaign_id);
+      if (s.step()) sum.participants = s.int64(0);
+    }
+    return sum;
+  });
+}
+
+}  // namespace intake::store

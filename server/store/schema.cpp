@@ -1,0 +1,177 @@
+// Opening the store: the schema, its migrations (PRAGMA user_version counts the ones applied),
+// and the clock the store stamps rows with.
+#include <chrono>
+#include <ctime>
+
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace intake::store {
+namespace {
+
+// Each entry moves the schema from version i to i+1. Append only; never edit a shipped one.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE tokens(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL);
+
+CREATE TABLE campaigns(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  created_at TEXT NOT NULL);
+
+CREATE TABLE uploads(
+  id INTEGER PRIMARY KEY,
+  campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+  filename TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  duplicate_policy TEXT NOT NULL,
+  default_region TEXT NOT NULL,
+  mapping TEXT NOT NULL,
+  status TEXT NOT NULL,
+  status_message TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  finished_at TEXT,
+  last_activity INTEGER NOT NULL,
+  total_rows INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL DEFAULT 0,
+  updated INTEGER NOT NULL DEFAULT 0,
+  skipped INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  error_count INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX uploads_by_campaign ON uploads(campaign_id, id);
+CREATE UNIQUE INDEX uploads_one_processing ON uploads(campaign_id) WHERE status = 'Processing';
+
+CREATE TABLE batches(
+  upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  updated INTEGER NOT NULL,
+  skipped INTEGER NOT NULL,
+  failed INTEGER NOT NULL,
+  PRIMARY KEY(upload_id, seq)) WITHOUT ROWID;
+
+CREATE TABLE row_errors(
+  upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+  row INTEGER NOT NULL,
+  field TEXT NOT NULL,
+  code TEXT NOT NULL,
+  value TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY(upload_id, row, field, code)) WITHOUT ROWID;
+
+CREATE TABLE participants(
+  id INTEGER PRIMARY KEY,
+  campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+  identity TEXT,
+  name TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT '',
+  phone TEXT NOT NULL DEFAULT '',
+  external_id TEXT NOT NULL DEFAULT '',
+  data TEXT NOT NULL DEFAULT '{}',
+  communications INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE UNIQUE INDEX participants_identity ON participants(campaign_id, identity);
+CREATE INDEX participants_name ON participants(campaign_id, name, id);
+CREATE INDEX participants_email ON participants(campaign_id, email, id);
+CREATE INDEX participants_phone ON participants(campaign_id, phone, id);
+CREATE INDEX participants_external_id ON participants(campaign_id, external_id, id);
+CREATE INDEX participants_communications ON participants(campaign_id, communications, id);
+CREATE INDEX participants_created_at ON participants(campaign_id, created_at, id);
+CREATE INDEX participants_updated_at ON participants(campaign_id, updated_at, id);
+
+CREATE TABLE participant_uploads(
+  upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+  participant_id INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+  PRIMARY KEY(upload_id, participant_id)) WITHOUT ROWID;
+CREATE INDEX participant_uploads_participant ON participant_uploads(participant_id);
+
+CREATE TABLE communications(
+  id INTEGER PRIMARY KEY,
+  participant_id INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  status_message TEXT NOT NULL DEFAULT '',
+  channel TEXT NOT NULL DEFAULT '',
+  agent_id TEXT NOT NULL DEFAULT '',
+  scheduled_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  session_id TEXT,
+  result TEXT,
+  result_at TEXT);
+CREATE INDEX communications_by_participant ON communications(participant_id, id);
+
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  type TEXT NOT NULL,
+  communication_id INTEGER NOT NULL,
+  participant_id INTEGER NOT NULL,
+  campaign_id INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  at TEXT NOT NULL);
+
+CREATE TABLE sessions(
+  id TEXT PRIMARY KEY,
+  messages TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+)sql",
+};
+
+constexpr int kVersion = int(sizeof(kMigrations) / sizeof(kMigrations[0]));
+
+void migrate(Connection& conn) {
+  int version = 0;
+  {
+    auto s = conn.prepare_once("PRAGMA user_version");
+    if (s.step()) version = int(s.int64(0));
+  }
+  if (version > kVersion) {
+    throw SqliteError(0, "database schema version " + std::to_string(version) +
+                             " is newer than this server understands (" +
+                             std::to_string(kVersion) + "); use a newer intake-server");
+  }
+  for (int v = version; v < kVersion; ++v) {
+    Transaction tx(conn, Transaction::Kind::write);
+    conn.exec(kMigrations[v]);
+    conn.exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+    tx.commit();
+  }
+}
+
+}  // namespace
+
+int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso_time(int64_t epoch_seconds) {
+  std::time_t t = std::time_t(epoch_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Store::Store(const std::string& path) : db_(std::make_unique<Database>(path)) {
+  db_->write([](Connection& conn) {
+    migrate(conn);
+    return 0;
+  });
+}
+
+Store::~Store() = default;
+
+int Store::schema_version() { return kVersion; }
+
+}  // namespace intake::store

@@ -1,0 +1,186 @@
+// SQLite RAII layer: see sqlite_db.h. Every failure becomes a SqliteError carrying SQLite's
+// own message, so a 500 in the log says which statement failed and why.
+#include "store/sqlite_db.h"
+
+#include <sqlite3.h>
+
+namespace intake::store {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int rc, std::string_view context) {
+  std::string msg(context);
+  msg += ": ";
+  msg += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  throw SqliteError(rc, msg);
+}
+
+void check(sqlite3* db, int rc, std::string_view context) {
+  if (rc != SQLITE_OK) fail(db, rc, context);
+}
+
+}  // namespace
+
+Statement::~Statement() {
+  if (!stmt_) return;
+  if (owned_) {
+    sqlite3_finalize(stmt_);
+  } else {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
+Statement& Statement::bind(int index, int64_t value) {
+  check(sqlite3_db_handle(stmt_), sqlite3_bind_int64(stmt_, index, value), "bind");
+  return *this;
+}
+Statement& Statement::bind(int index, double value) {
+  check(sqlite3_db_handle(stmt_), sqlite3_bind_double(stmt_, index, value), "bind");
+  return *this;
+}
+Statement& Statement::bind(int index, std::string_view text) {
+  check(sqlite3_db_handle(stmt_),
+        sqlite3_bind_text64(stmt_, index, text.data() ? text.data() : "", text.size(),
+                            SQLITE_TRANSIENT, SQLITE_UTF8),
+        "bind");
+  return *this;
+}
+Statement& Statement::bind_null(int index) {
+  check(sqlite3_db_handle(stmt_), sqlite3_bind_null(stmt_, index), "bind");
+  return *this;
+}
+Statement& Statement::bind_blob(int index, const void* data, size_t size) {
+  check(sqlite3_db_handle(stmt_), sqlite3_bind_blob64(stmt_, index, data, size, SQLITE_TRANSIENT),
+        "bind");
+  return *this;
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  std::string context = "step: ";
+  context += sqlite3_sql(stmt_);
+  fail(sqlite3_db_handle(stmt_), rc, context);
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+}
+
+bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+double Statement::real(int column) const { return sqlite3_column_double(stmt_, column); }
+std::string Statement::text(int column) const { return std::string(text_view(column)); }
+std::string_view Statement::text_view(int column) const {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+  if (!p) return {};
+  return {p, size_t(sqlite3_column_bytes(stmt_, column))};
+}
+std::string Statement::blob(int column) const {
+  auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+  if (!p) return {};
+  return {p, size_t(sqlite3_column_bytes(stmt_, column))};
+}
+
+Connection::Connection(const std::string& path) {
+  int rc = sqlite3_open_v2(path.c_str(), &db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = "cannot open database " + path + ": " +
+                      (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw SqliteError(rc, msg);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=FULL");
+  exec("PRAGMA foreign_keys=ON");
+  exec("PRAGMA temp_store=MEMORY");
+  exec("PRAGMA cache_size=-65536");  // 64 MiB page cache per connection
+}
+
+Connection::~Connection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+Statement Connection::prepare(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end()) return Statement(it->second, false);
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                              nullptr);
+  if (rc != SQLITE_OK) fail(db_, rc, "prepare " + std::string(sql));
+  cache_.emplace(std::string(sql), stmt);
+  return Statement(stmt, false);
+}
+
+Statement Connection::prepare_once(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), int(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) fail(db_, rc, "prepare " + std::string(sql));
+  return Statement(stmt, true);
+}
+
+void Connection::exec(const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = std::string(sql) + ": " + (err ? err : sqlite3_errstr(rc));
+    sqlite3_free(err);
+    throw SqliteError(rc, msg);
+  }
+}
+
+int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int64_t Connection::changes() const { return sqlite3_changes64(db_); }
+
+Transaction::Transaction(Connection& conn, Kind kind) : conn_(conn) {
+  conn_.exec(kind == Kind::write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+Transaction::~Transaction() {
+  if (open_) {
+    try {
+      conn_.exec("ROLLBACK");
+    } catch (...) {
+      // The transaction may already be gone (SQLite rolls back on some errors by itself).
+    }
+  }
+}
+
+void Transaction::commit() {
+  conn_.exec("COMMIT");
+  open_ = false;
+}
+
+Database::Database(std::string path) : path_(std::move(path)) {
+  writer_ = std::make_unique<Connection>(path_);
+}
+
+Database::~Database() = default;
+
+Database::Lease::Lease(Database& d) : db(d) {
+  {
+    std::lock_guard<std::mutex> lock(db.pool_mu_);
+    if (!db.readers_.empty()) {
+      conn = std::move(db.readers_.back());
+      db.readers_.pop_back();
+    }
+  }
+  if (!conn) conn = std::make_unique<Connection>(db.path_);
+}
+
+Database::Lease::~Lease() {
+  std::lock_guard<std::mutex> lock(db.pool_mu_);
+  db.readers_.push_back(std::move(conn));
+}
+
+}  // namespace intake::store

@@ -1,0 +1,147 @@
+// A thin RAII layer over the SQLite C API for the store: connections with a prepared-statement
+// cache, statements that reset themselves, transactions that roll back unless committed, and a
+// Database with one writer connection (serialized by a mutex) and a pool of reader connections.
+// Nothing outside server/store/ includes this file.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace intake::store {
+
+// Any SQLite failure: the store lets it reach the route's exception handler (a JSON 500).
+class SqliteError : public std::runtime_error {
+ public:
+  SqliteError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+// A prepared statement in use. Cached statements are owned by their Connection and only reset
+// (bindings cleared) when this object goes away; uncached ones are finalized. Parameters are
+// 1-based, columns 0-based, as in the C API.
+class Statement {
+ public:
+  Statement(sqlite3_stmt* stmt, bool owned) : stmt_(stmt), owned_(owned) {}
+  Statement(Statement&& other) noexcept : stmt_(other.stmt_), owned_(other.owned_) { other.stmt_ = nullptr; }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& operator=(Statement&&) = delete;
+  ~Statement();
+
+  Statement& bind(int index, int64_t value);
+  Statement& bind(int index, int value) { return bind(index, int64_t(value)); }
+  Statement& bind(int index, uint64_t value) { return bind(index, int64_t(value)); }
+  Statement& bind(int index, double value);
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
+  Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+  Statement& bind_null(int index);
+  Statement& bind_blob(int index, const void* data, size_t size);
+
+  // Advances: true when a row is available, false when done. Throws SqliteError on failure
+  // (SQLITE_CONSTRAINT included: callers that expect a conflict check beforehand).
+  bool step();
+  // Steps to completion, ignoring any rows.
+  void run();
+  void reset();
+
+  bool is_null(int column) const;
+  int64_t int64(int column) const;
+  double real(int column) const;
+  std::string text(int column) const;
+  std::string_view text_view(int column) const;  // valid until the next step
+  std::string blob(int column) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+  bool owned_;
+};
+
+class Connection {
+ public:
+  // Opens (creating if needed) the database file and applies the connection pragmas:
+  // WAL, synchronous=FULL, busy_timeout, foreign_keys.
+  explicit Connection(const std::string& path);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // A cached prepared statement for this SQL text. Do not hold two Statements of the same text
+  // at once on one connection.
+  Statement prepare(std::string_view sql);
+  // A statement compiled for one use (dynamic SQL whose shape varies, like list filters).
+  Statement prepare_once(std::string_view sql);
+  // Runs SQL without parameters (DDL, pragmas, BEGIN/COMMIT).
+  void exec(const char* sql);
+
+  int64_t last_insert_rowid() const;
+  int64_t changes() const;
+  sqlite3* raw() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+// BEGIN IMMEDIATE (write) or BEGIN (read); rolls back on destruction unless commit() returned.
+class Transaction {
+ public:
+  enum class Kind { read, write };
+  Transaction(Connection& conn, Kind kind);
+  ~Transaction();
+  void commit();
+
+ private:
+  Connection& conn_;
+  bool open_ = true;
+};
+
+// One writer, many readers. write() runs `fn` on the writer connection under the write mutex;
+// read() lends a reader connection from the pool (opening one when none is free).
+class Database {
+ public:
+  explicit Database(std::string path);
+  ~Database();
+
+  template <class F>
+  auto write(F&& fn) {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    return fn(*writer_);
+  }
+
+  template <class F>
+  auto read(F&& fn) {
+    Lease lease(*this);
+    return fn(*lease.conn);
+  }
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Lease {
+    explicit Lease(Database& db);
+    ~Lease();
+    Database& db;
+    std::unique_ptr<Connection> conn;
+  };
+  std::string path_;
+  std::mutex write_mu_;
+  std::unique_ptr<Connection> writer_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+};
+
+}  // namespace intake::store

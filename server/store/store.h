@@ -1,0 +1,265 @@
+// The store: every read and write the server makes, over one SQLite file. All SQL lives under
+// server/store/; values travel only as bound parameters. Writes run in one transaction on the
+// single writer connection and return only after COMMIT; reads use pooled reader connections
+// (WAL lets them run beside the writer). Expected refusals (unknown id, state conflicts) come
+// back as values (Result); only SQLite failures throw (SqliteError), for the route's 500 handler.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/row_error.h"
+#include "schema/field.h"
+#include "validate/file_validator.h"
+
+namespace intake::store {
+
+class Database;
+
+// Current time: seconds since the epoch, and as "2026-11-22T09:30:00Z".
+int64_t now_seconds();
+std::string iso_time(int64_t epoch_seconds);
+
+enum class Outcome { ok, not_found, conflict, invalid };
+
+// An outcome with a value when ok, otherwise an error code and a message for a person.
+template <class T>
+struct Result {
+  Outcome outcome = Outcome::ok;
+  T value{};
+  std::string code;
+  std::string message;
+  explicit operator bool() const { return outcome == Outcome::ok; }
+  static Result fail(Outcome o, std::string code, std::string message) {
+    Result r;
+    r.outcome = o;
+    r.code = std::move(code);
+    r.message = std::move(message);
+    return r;
+  }
+};
+struct Empty {};
+
+// A page of an id-ordered list: `next_after` is the id to continue after, when more may follow.
+template <class T>
+struct Page {
+  std::vector<T> items;
+  int64_t total = 0;
+  std::optional<int64_t> next_after;
+};
+
+struct TokenInfo {
+  int64_t id = 0;
+  std::string name;
+  std::string created_at;
+};
+
+struct Campaign {
+  int64_t id = 0;
+  std::string name;
+  std::string created_at;
+};
+
+struct Upload {
+  int64_t id = 0;
+  int64_t campaign_id = 0;
+  std::string filename;
+  int64_t size_bytes = 0;
+  std::string fingerprint;
+  std::string duplicate_policy;
+  std::string default_region;
+  std::string mapping_json;
+  std::string status;  // "Processing", "Completed", "Failed"
+  std::string status_message;
+  std::string created_at;
+  std::optional<std::string> finished_at;
+  int64_t total_rows = 0, created = 0, updated = 0, skipped = 0, failed = 0, error_count = 0;
+  std::vector<int64_t> acked_batches;  // filled by get_upload only
+};
+
+struct NewUpload {
+  std::string filename;
+  int64_t size_bytes = 0;
+  std::string fingerprint;
+  DuplicatePolicy duplicate_policy = DuplicatePolicy::update;
+  std::string default_region = "US";
+  std::string mapping_json = "{}";
+};
+
+struct Summary {
+  std::optional<Upload> last_upload;
+  int64_t total_participants_processed = 0;
+  int64_t participants = 0;
+};
+
+// What a batch PUT needs to know before validating: either the stored answer of a replay, or
+// the campaign's fields and the upload's options.
+struct BatchAnswer {
+  int64_t seq = 0, created = 0, updated = 0, skipped = 0, failed = 0;
+};
+struct BatchPlan {
+  std::optional<BatchAnswer> replay;
+  std::vector<Field> fields;
+  DuplicatePolicy duplicate_policy = DuplicatePolicy::update;
+  std::string default_region;
+};
+
+// One clean row of a batch, ready to store: identity ("external_id:P1", or "" for none), the
+// four identity columns and the other imported values as a JSON object text.
+struct StagedRow {
+  int64_t row = 0;
+  std::string identity;
+  std::string identity_field;  // key of the field the identity came from ("external_id", ...)
+  std::string name, email, phone, external_id;
+  std::string data_json;
+};
+struct ValidatedBatch {
+  int64_t first_row = 0;
+  std::vector<StagedRow> rows;
+  std::vector<RowError> errors;  // of failed rows, as the core reported them
+  int64_t failed_rows = 0;
+};
+
+// Participants list query, already checked against the campaign's fields by the caller.
+enum class SortColumn { name, email, phone, external_id, communications, created_at, updated_at };
+enum class FilterOp { equals, contains, range };
+struct Filter {
+  std::string key;     // a column (identity fields, created_at, ...) or a field key inside data
+  bool column = false; // true: `key` is a participants column
+  bool numeric = false;
+  FilterOp op = FilterOp::equals;
+  std::string value;   // equals / contains
+  std::optional<std::string> low, high;  // range ends, each optional
+};
+struct ListCursor {
+  std::variant<int64_t, std::string> value;
+  int64_t id = 0;
+};
+struct ParticipantQuery {
+  SortColumn sort = SortColumn::created_at;
+  bool descending = false;
+  std::vector<Filter> filters;
+  std::optional<int64_t> upload_id;
+  int limit = 50;
+  std::optional<ListCursor> after;
+};
+struct ParticipantRow {
+  int64_t id = 0;
+  std::string name, email, phone, external_id;
+  int64_t communications = 0;
+  std::string created_at, updated_at;
+};
+struct ParticipantPage {
+  std::vector<ParticipantRow> items;
+  int64_t total = 0;
+  std::optional<ListCursor> next;
+};
+struct ParticipantDetail {
+  ParticipantRow row;
+  int64_t campaign_id = 0;
+  std::vector<Field> fields;  // the campaign's, in Data-tab order
+  std::string data_json;      // values of the non-identity fields
+  std::optional<std::string> result, result_at;
+  bool has_communication = false;
+  std::vector<int64_t> upload_ids;
+};
+
+struct Communication {
+  int64_t id = 0;
+  int64_t participant_id = 0;
+  std::string name, status, status_message, channel, agent_id;
+  std::optional<std::string> scheduled_at;
+  std::string created_at, updated_at;
+  std::optional<std::string> session_id, result, result_at;
+};
+struct NewCommunication {
+  std::string name, status = "Planned", status_message, channel, agent_id;
+  std::optional<std::string> scheduled_at, session_id;
+};
+// Each member set means "change it"; an inner nullopt clears an optional column.
+struct CommunicationPatch {
+  std::optional<std::string> status, status_message;
+  std::optional<std::optional<std::string>> result, result_at, session_id;
+};
+struct Event {
+  int64_t id = 0;
+  std::string type;
+  int64_t communication_id = 0, participant_id = 0, campaign_id = 0;
+  std::string status, at;
+};
+
+struct ErrorCursor {
+  int64_t row = 0;
+  std::string field, code;
+};
+
+class Store {
+ public:
+  // Opens or creates the database file and migrates it to the current schema version.
+  explicit Store(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  static int schema_version();
+
+  // Tokens: `hash` is the hex SHA-256 of the secret; secrets are never stored.
+  bool has_tokens();
+  TokenInfo create_token(const std::string& name, const std::string& hash);
+  Page<TokenInfo> list_tokens(int limit, std::optional<int64_t> after);
+  bool delete_token(int64_t id);
+  // The stored hash equal to `hash` (compared in constant time), if any.
+  std::optional<int64_t> find_token(const std::string& hash);
+
+  // Campaigns and their ordered fields.
+  Campaign create_campaign(const std::string& name, const std::vector<Field>& fields);
+  Page<Campaign> list_campaigns(int limit, std::optional<int64_t> after);
+  std::optional<Campaign> get_campaign(int64_t id);
+  std::optional<Campaign> rename_campaign(int64_t id, const std::string& name);
+  bool delete_campaign(int64_t id);
+  std::optional<std::vector<Field>> get_fields(int64_t campaign_id);
+  Result<Empty> replace_fields(int64_t campaign_id, const std::vector<Field>& fields);
+  std::optional<Summary> summary(int64_t campaign_id);
+
+  // Uploads. `idle_seconds`: a Processing upload with no activity for longer becomes Failed
+  // "interrupted" (checked by expire_idle_uploads and before every upload read or write).
+  void set_idle_timeout(int64_t idle_seconds) { idle_seconds_ = idle_seconds; }
+  int64_t expire_idle_uploads();
+  Result<Upload> create_upload(int64_t campaign_id, const NewUpload& upload);
+  std::optional<Page<Upload>> list_uploads(int64_t campaign_id, int limit, std::optional<int64_t> after);
+  std::optional<Upload> get_upload(int64_t id);
+  Result<BatchPlan> plan_batch(int64_t upload_id, int64_t seq, const std::string& hash);
+  // Applies a validated batch in one transaction (see upload_store.cpp for the rules); a replay
+  // with the same hash returns the stored answer, a different hash is a conflict.
+  Result<BatchAnswer> apply_batch(int64_t upload_id, int64_t seq, const std::string& hash,
+                                  const ValidatedBatch& batch);
+  Result<Upload> add_errors(int64_t upload_id, const std::vector<RowError>& errors);
+  Result<Upload> complete_upload(int64_t upload_id, int64_t declared_total_rows);
+  Result<Upload> cancel_upload(int64_t upload_id);
+  // Up to `limit` errors of an upload ordered by (row, field, code), after `after`.
+  std::vector<RowError> error_page(int64_t upload_id, const std::optional<ErrorCursor>& after, int limit);
+
+  // Participants.
+  ParticipantPage list_participants(int64_t campaign_id, const ParticipantQuery& query);
+  std::optional<ParticipantDetail> get_participant(int64_t id);
+  bool delete_participant(int64_t id);
+
+  // Communications, their events, sessions.
+  Result<Communication> create_communication(int64_t participant_id, const NewCommunication& c);
+  std::optional<Page<Communication>> list_communications(int64_t participant_id, int limit,
+                                                         std::optional<int64_t> after);
+  Result<Communication> update_communication(int64_t id, const CommunicationPatch& patch);
+  Page<Event> events(int64_t after, int limit);
+  void put_session(const std::string& id, const std::string& messages_json);
+  std::optional<std::string> get_session(const std::string& id);  // messages JSON text
+
+ private:
+  std::unique_ptr<Database> db_;
+  int64_t idle_seconds_ = 30 * 60;
+};
+
+}  // namespace intake::store

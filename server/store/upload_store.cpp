@@ -1,0 +1,457 @@
+// Uploads: creation (one Processing upload per campaign), idle expiry, batches applied in one
+// transaction each, browser-reported errors, completion and cancelation, the error report.
+//
+// Applying a batch: rows are looked up by identity (external id, else email, else phone) among
+// the campaign's participants and earlier rows of the same batch. Under `update` a known
+// identity updates (non-empty values win, empty cells keep what is stored), under `skip` it is
+// counted skipped, under `reject` it becomes a duplicate_identity error. The rows to write go
+// into a temporary staging table and reach `participants` in one INSERT ... SELECT ... ON
+// CONFLICT DO UPDATE, ordered by row so a later row wins.
+#include <unordered_map>
+
+#include "store/sqlite_db.h"
+#include "store/store.h"
+#include "store/store_internal.h"
+#include "upload/upload_status.h"
+
+namespace intake::store {
+
+namespace detail {
+
+const char* const kUploadColumns =
+    "id, campaign_id, filename, size_bytes, fingerprint, duplicate_policy, default_region, "
+    "mapping, status, status_message, created_at, finished_at, total_rows, created, updated, "
+    "skipped, failed, error_count";
+
+Upload upload_from_row(const Statement& s) {
+  Upload u;
+  u.id = s.int64(0);
+  u.campaign_id = s.int64(1);
+  u.filename = s.text(2);
+  u.size_bytes = s.int64(3);
+  u.fingerprint = s.text(4);
+  u.duplicate_policy = s.text(5);
+  u.default_region = s.text(6);
+  u.mapping_json = s.text(7);
+  u.status = s.text(8);
+  u.status_message = s.text(9);
+  u.created_at = s.text(10);
+  if (!s.is_null(11)) u.finished_at = s.text(11);
+  u.total_rows = s.int64(12);
+  u.created = s.int64(13);
+  u.updated = s.int64(14);
+  u.skipped = s.int64(15);
+  u.failed = s.int64(16);
+  u.error_count = s.int64(17);
+  return u;
+}
+
+std::optional<Upload> read_upload(Connection& conn, int64_t id) {
+  auto s = conn.prepare(std::string("SELECT ") + kUploadColumns + " FROM uploads WHERE id = ?1");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return upload_from_row(s);
+}
+
+int64_t expire_idle(Connection& conn, int64_t idle_seconds, int64_t upload_id) {
+  int64_t now = now_seconds();
+  conn.prepare(
+          "UPDATE uploads SET status = 'Failed', status_message = 'interrupted', finished_at = ?1 "
+          "WHERE status = 'Processing' AND last_activity < ?2 AND (?3 = 0 OR id = ?3)")
+      .bind(1, iso_time(now)).bind(2, now - idle_seconds).bind(3, upload_id).run();
+  return conn.changes();
+}
+
+}  // namespace detail
+
+namespace {
+
+Result<BatchAnswer> stored_answer(Connection& c, int64_t upload_id, int64_t seq,
+                                  const std::string& hash, bool& found) {
+  auto s = c.prepare(
+      "SELECT hash, created, updated, skipped, failed FROM batches WHERE upload_id = ?1 AND seq = ?2");
+  s.bind(1, upload_id).bind(2, seq);
+  found = s.step();
+  if (!found) return {};
+  if (s.text_view(0) != hash) {
+    return Result<BatchAnswer>::fail(
+        Outcome::conflict, "batch_conflict",
+        "Batch " + std::to_string(seq) + " of upload " + std::to_string(upload_id) +
+            " was already stored with different content; resend the original batch or start a new upload.");
+  }
+  Result<BatchAnswer> r;
+  r.value = {seq, s.int64(1), s.int64(2), s.int64(3), s.int64(4)};
+  return r;
+}
+
+template <class T>
+Result<T> not_processing(const Upload& u) {
+  std::string state = u.status;
+  if (!u.status_message.empty()) state += " (" + u.status_message + ")";
+  return Result<T>::fail(Outcome::conflict, "upload_not_processing",
+                         "Upload " + std::to_string(u.id) + " is " + state +
+                             " and takes no more changes; start a new upload.");
+}
+
+template <class T>
+Result<T> no_upload() {
+  return Result<T>::fail(Outcome::not_found, "not_found", "No upload with this id.");
+}
+
+}  // namespace
+
+int64_t Store::expire_idle_uploads() {
+  bool stale = db_->read([&](Connection& c) {
+    auto s = c.prepare(
+        "SELECT EXISTS(SELECT 1 FROM uploads WHERE status = 'Processing' AND last_activity < ?1)");
+    s.bind(1, now_seconds() - idle_seconds_);
+    return s.step() && s.int64(0) != 0;
+  });
+  if (!stale) return 0;
+  return db_->write([&](Connection& c) {
+    Transaction tx(c, Transaction::Kind::write);
+    int64_t n = detail::expire_idle(c, idle_seconds_, 0);
+    tx.commit();
+    return n;
+  });
+}
+
+Result<Upload> Store::create_upload(int64_t campaign_id, const NewUpload& nu) {
+  return db_->write([&](Connection& c) {
+    Transaction tx(c, Transaction::Kind::write);
+    detail::expire_idle(c, idle_seconds_, 0);
+    {
+      auto s = c.prepare("SELECT EXISTS(SELECT 1 FROM campaigns WHERE id = ?1)");
+      s.bind(1, campaign_id);
+      if (!s.step() || s.int64(0) == 0)
+        return Result<Upload>::fail(Outcome::not_found, "not_found", "No campaign with this id.");
+    }
+    {
+      auto s = c.prepare("SELECT id FROM uploads WHERE campaign_id = ?1 AND status = 'Processing'");
+      s.bind(1, campaign_id);
+      if (s.step())
+        return Result<Upload>::fail(Outcome::conflict, "upload_in_progress",
+                                    "Please wait for the current upload to finish.");
+    }
+    int64_t now = now_seconds();
+    c.prepare(
+         "INSERT INTO uploads(campaign_id, filename, size_bytes, fingerprint, duplicate_policy, "
+         "default_region, mapping, status, created_at, last_activity) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'Processing', ?8, ?9)")
+        .bind(1, campaign_id).bind(2, nu.filename).bind(3, nu.size_bytes).bind(4, nu.fingerprint)
+        .bind(5, to_string(nu.duplicate_policy)).bind(6, nu.default_region).bind(7, nu.mapping_json)
+        .bind(8, iso_time(now)).bind(9, now).run();
+    Result<Upload> r;
+    r.value = *detail::read_upload(c, c.last_insert_rowid());
+    tx.commit();
+    return r;
+  });
+}
+
+std::optional<Page<Upload>> Store::list_uploads(int64_t campaign_id, int limit,
+                                                std::optional<int64_t> after) {
+  if (!get_campaign(campaign_id)) return std::nullopt;
+  expire_idle_uploads();
+  return db_->read([&](Connection& c) {
+    Page<Upload> page;
+    Transaction tx(c, Transaction::Kind::read);
+    {
+      auto s = c.prepare("SELECT count(*) FROM uploads WHERE campaign_id = ?1");
+      s.bind(1, campaign_id);
+      if (s.step()) page.total = s.int64(0);
+    }
+    auto s = c.prepare(std::string("SELECT ") + detail::kUploadColumns +
+                       " FROM uploads WHERE campaign_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3");
+    s.bind(1, campaign_id).bind(2, after.value_or(INT64_MAX)).bind(3, limit + 1);
+    while (s.step()) {
+      if (int(page.items.size()) == limit) {
+        page.next_after = page.items.back().id;
+        break;
+      }
+      page.items.push_back(detail::upload_from_row(s));
+    }
+    return page;
+  });
+}
+
+std::optional<Upload> Store::get_upload(int64_t id) {
+  expire_idle_uploads();
+  return db_->read([&](Connection& c) -> std::optional<Upload> {
+    Transaction tx(c, Transaction::Kind::read);
+    auto u = detail::read_upload(c, id);
+    if (!u) return std::nullopt;
+    auto s = c.prepare("SELECT seq FROM batches WHERE upload_id = ?1 ORDER BY seq");
+    s.bind(1, id);
+    while (s.step()) u->acked_batches.push_back(s.int64(0));
+    return u;
+  });
+}
+
+Result<BatchPlan> Store::plan_batch(int64_t upload_id, int64_t seq, const std::string& hash) {
+  return db_->write([&](Connection& c) {
+    Transaction tx(c, Transaction::Kind::write);
+    detail::expire_idle(c, idle_seconds_, upload_id);
+    auto u = detail::read_upload(c, upload_id);
+    if (!u) return no_upload<BatchPlan>();
+    bool found = false;
+    auto answer = stored_answer(c, upload_id, seq, hash, found);
+    Result<BatchPlan> r;
+    if (found) {
+      if (!answer) return Result<BatchPlan>::fail(answer.outcome, answer.code, answer.message);
+      r.value.replay = answer.value;
+      tx.commit();
+      return r;
+    }
+    if (u->status != "Processing") {
+      tx.commit();  // keeps an expiry just made
+      return not_processing<BatchPlan>(*u);
+    }
+    {
+      auto s = c.prepare("SELECT fields FROM campaigns WHERE id = ?1");
+      s.bind(1, u->campaign_id);
+      if (s.step()) r.value.fields = detail::parse_fields(s.text_view(0));
+    }
+    r.value.duplicate_policy =
+        duplicate_policy_from_string(u->duplicate_policy).value_or(DuplicatePolicy::update);
+    r.value.default_region = u->default_region;
+    tx.commit();
+    return r;
+  });
+}
+
+Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std::string& hash,
+                                       const ValidatedBatch& batch) {
+  return db_->write([&](Connection& c) {
+    Transaction tx(c, Transaction::Kind::write);
+    detail::expire_idle(c, idle_seconds_, upload_id);
+    auto u = detail::read_upload(c, upload_id);
+    if (!u) return no_upload<BatchAnswer>();
+    bool found = false;
+    auto replay = stored_answer(c, upload_id, seq, hash, found);
+    if (found) return replay;
+    if (u->status != "Processing") {
+      tx.commit();
+      return not_processing<BatchAnswer>(*u);
+    }
+    auto policy = duplicate_policy_from_string(u->duplicate_policy).value_or(DuplicatePolicy::update);
+    int64_t now = now_seconds();
+    std::string now_iso = iso_time(now);
+
+    c.exec(
+        "CREATE TEMP TABLE IF NOT EXISTS stage(row INTEGER, identity TEXT, name TEXT, email TEXT, "
+        "phone TEXT, external_id TEXT, data TEXT)");
+    c.exec("DELETE FROM temp.stage");
+
+    BatchAnswer answer;
+    answer.seq = seq;
+    answer.failed = batch.failed_rows;
+    std::vector<RowError> errors = batch.errors;
+    std::unordered_map<std::string_view, int64_t> seen;  // identity → first row in this batch
+    {
+      auto find = c.prepare("SELECT id FROM participants WHERE campaign_id = ?1 AND identity = ?2");
+      auto stage = c.prepare(
+          "INSERT INTO temp.stage(row, identity, name, email, phone, external_id, data) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      for (const StagedRow& r : batch.rows) {
+        int64_t existing_id = 0, earlier_row = 0;
+        if (!r.identity.empty()) {
+          auto [it, inserted] = seen.emplace(r.identity, r.row);
+          if (!inserted) {
+            earlier_row = it->second;
+          } else {
+            find.bind(1, u->campaign_id).bind(2, r.identity);
+            if (find.step()) existing_id = find.int64(0);
+            find.reset();
+          }
+        }
+        bool known = existing_id || earlier_row;
+        if (known && policy == DuplicatePolicy::skip) {
+          ++answer.skipped;
+          continue;
+        }
+        if (known && policy == DuplicatePolicy::reject) {
+          auto colon = r.identity.find(':');
+          std::string value = r.identity.substr(colon == std::string::npos ? 0 : colon + 1);
+          std::string field = r.identity_field.empty() ? r.identity.substr(0, colon) : r.identity_field;
+          std::string msg = "Another participant has " + field + " " + value + " (";
+          msg += existing_id ? "participant " + std::to_string(existing_id) + ", already stored"
+                             : "row " + std::to_string(earlier_row) + " of this file";
+          msg += "); the upload's duplicate policy is reject, so this row was not imported.";
+          errors.push_back({uint64_t(r.row), field, value, codes::kDuplicateIdentity, msg});
+          ++answer.failed;
+          continue;
+        }
+        if (known) ++answer.updated; else ++answer.created;
+        stage.bind(1, r.row);
+        if (r.identity.empty()) stage.bind_null(2); else stage.bind(2, r.identity);
+        stage.bind(3, r.name).bind(4, r.email).bind(5, r.phone).bind(6, r.external_id)
+            .bind(7, r.data_json);
+        stage.run();
+        stage.reset();
+      }
+    }
+    {
+      auto upsert = c.prepare(
+          "INSERT INTO participants(campaign_id, identity, name, email, phone, external_id, data, "
+          "created_at, updated_at) "
+          "SELECT ?1, identity, name, email, phone, external_id, data, ?2, ?2 FROM temp.stage "
+          "WHERE true ORDER BY row "
+          "ON CONFLICT(campaign_id, identity) DO UPDATE SET "
+          "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE participants.name END, "
+          "email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE participants.email END, "
+          "phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE participants.phone END, "
+          "external_id = CASE WHEN excluded.external_id <> '' THEN excluded.external_id "
+          "ELSE participants.external_id END, "
+          "data = json_patch(participants.data, excluded.data), "
+          "updated_at = excluded.updated_at "
+          "RETURNING id");
+      upsert.bind(1, u->campaign_id).bind(2, now_iso);
+      auto link = c.prepare(
+          "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) VALUES(?1, ?2)");
+      while (upsert.step()) {
+        link.bind(1, upload_id).bind(2, upsert.int64(0));
+        link.run();
+        link.reset();
+      }
+    }
+    int64_t inserted_errors = 0;
+    {
+      auto ins = c.prepare(
+          "INSERT OR IGNORE INTO row_errors(upload_id, row, field, code, value, message) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+      for (const RowError& e : errors) {
+        ins.bind(1, upload_id).bind(2, e.row).bind(3, e.field).bind(4, e.code).bind(5, e.value)
+            .bind(6, e.message);
+        ins.run();
+        inserted_errors += c.changes();
+        ins.reset();
+      }
+    }
+    c.prepare(
+         "UPDATE uploads SET created = created + ?2, updated = updated + ?3, skipped = skipped + ?4, "
+         "failed = failed + ?5, error_count = error_count + ?6, last_activity = ?7 WHERE id = ?1")
+        .bind(1, upload_id).bind(2, answer.created).bind(3, answer.updated).bind(4, answer.skipped)
+        .bind(5, answer.failed).bind(6, inserted_errors).bind(7, now).run();
+    c.prepare(
+         "INSERT INTO batches(upload_id, seq, hash, created, updated, skipped, failed) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        .bind(1, upload_id).bind(2, seq).bind(3, hash).bind(4, answer.created)
+        .bind(5, answer.updated).bind(6, answer.skipped).bind(7, answer.failed).run();
+    tx.commit();
+    Result<BatchAnswer> r;
+    r.value = answer;
+    return r;
+  });
+}
+
+Result<Upload> Store::add_errors(int64_t upload_id, const std::vector<RowError>& errors) {
+  return db_->write([&](Connection& c) {
+    Transaction tx(c, Transaction::Kind::write);
+    detail::expire_idle(c, idle_seconds_, upload_id);
+    auto u = detail::read_upload(c, upload_id);
+    if (!u) return no_upload<Upload>();
+    if (u->status != "Processing") {
+      tx.commit();
+      return not_processing<Upload>(*u);
+    }
+    int64_t new_rows = 0, inserted = 0;
+    {
+      auto known = c.prepare(
+          "SELECT EXISTS(SELECT 1 FROM row_errors WHERE upload_id = ?1 AND row = ?2)");
+      auto ins = c.prepare(
+          "INSERT OR IGNORE INTO row_errors(upload_id, row, field, code, value, message) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+      for (const RowError& e : errors) {
+        known.bind(1, upload_id).bind(2, e.row);
+        if (known.step() && known.int64(0) == 0) ++new_rows;
+        known.reset();
+        ins.bind(1, upload_id).bind(2, e.row).bind(3, e.field).bind(4, e.code).bind(5, e.value)
+            .bind(6, e.message);
+        ins.run();
+        inserted += c.changes();
+        ins.reset();
+      }
+    }
+    c.prepare(
+         "UPDATE uploads SET failed = failed + ?2, error_count = error_count + ?3, "
+         "last_activity = ?4 WHERE id = ?1")
+        .bind(1, upload_id).bind(2, new_rows).bind(3, inserted).bind(4, now_seconds()).run();
+    Result<Upload> r;
+    r.value = *detail::read_upload(c, upload_id);
+    tx.commit();
+    return r;
+  });
+}
+
+Result<Upload> Store::complete_upload(int64_t upload_id, int64_t declared_total_rows) {
+  return db_->write([&](Connection& c) {
+    Transaction tx(c, Transaction::Kind::write);
+    detail::expire_idle(c, idle_seconds_, upload_id);
+    auto u = detail::read_upload(c, upload_id);
+    if (!u) return no_upload<Upload>();
+    if (u->status != "Processing") {
+      tx.commit();
+      return not_processing<Upload>(*u);
+    }
+    UploadCounters counters;
+    counters.total_rows = uint64_t(declared_total_rows);
+    counters.created = uint64_t(u->created);
+    counters.updated = uint64_t(u->updated);
+    counters.skipped = uint64_t(u->skipped);
+    counters.failed = uint64_t(u->failed);
+    StatusDecision d = decide_completion(counters, uint64_t(declared_total_rows));
+    int64_t now = now_seconds();
+    c.prepare(
+         "UPDATE uploads SET status = ?2, status_message = ?3, total_rows = ?4, finished_at = ?5, "
+         "last_activity = ?6 WHERE id = ?1")
+        .bind(1, upload_id).bind(2, to_string(d.status)).bind(3, d.message)
+        .bind(4, declared_total_rows).bind(5, iso_time(now)).bind(6, now).run();
+    Result<Upload> r;
+    r.value = *detail::read_upload(c, upload_id);
+    tx.commit();
+    return r;
+  });
+}
+
+Result<Upload> Store::cancel_upload(int64_t upload_id) {
+  return db_->write([&](Connection& c) {
+    Transaction tx(c, Transaction::Kind::write);
+    detail::expire_idle(c, idle_seconds_, upload_id);
+    auto u = detail::read_upload(c, upload_id);
+    if (!u) return no_upload<Upload>();
+    if (u->status != "Processing") {
+      tx.commit();
+      return not_processing<Upload>(*u);
+    }
+    int64_t now = now_seconds();
+    c.prepare(
+         "UPDATE uploads SET status = 'Failed', status_message = 'canceled', finished_at = ?2, "
+         "last_activity = ?3 WHERE id = ?1")
+        .bind(1, upload_id).bind(2, iso_time(now)).bind(3, now).run();
+    Result<Upload> r;
+    r.value = *detail::read_upload(c, upload_id);
+    tx.commit();
+    return r;
+  });
+}
+
+std::vector<RowError> Store::error_page(int64_t upload_id, const std::optional<ErrorCursor>& after,
+                                        int limit) {
+  return db_->read([&](Connection& c) {
+    std::vector<RowError> out;
+    auto s = c.prepare(
+        "SELECT row, field, code, value, message FROM row_errors "
+        "WHERE upload_id = ?1 AND (row, field, code) > (?2, ?3, ?4) "
+        "ORDER BY row, field, code LIMIT ?5");
+    s.bind(1, upload_id);
+    if (after) s.bind(2, after->row).bind(3, after->field).bind(4, after->code);
+    else s.bind(2, int64_t(-1)).bind(3, "").bind(4, "");
+    s.bind(5, limit);
+    while (s.step()) {
+      out.push_back({uint64_t(s.int64(0)), s.text(1), s.text(3), s.text(2), s.text(4)});
+    }
+    return out;
+  });
+}
+
+}  // namespace intake::store
