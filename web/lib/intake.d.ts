@@ -1,0 +1,284 @@
+// Types of the Intake JS API (intake.js, errors.js, upload.js) and of the wasm module it runs in
+// its Worker (IntakeModule, from wasm/bindings.cpp). Hand-written; keys that mirror the HTTP
+// API (API.md) and the core stay snake_case, JS-only options are camelCase.
+
+/** A campaign field, as GET /api/v1/campaigns/{id}/fields returns it. */
+export interface Field {
+  key: string;
+  label: string;
+  type: 'text' | 'email' | 'phone' | 'date' | 'datetime' | 'number' | 'boolean' | 'enum' | 'timezone';
+  required?: boolean;
+  import?: boolean;
+  values?: string[];
+  format?: string;
+  identity?: 'name' | 'email' | 'phone' | 'external_id';
+}
+
+/** The field list: an array, or the {fields} object the server returns. */
+export type Fields = Field[] | { fields: Field[] };
+
+/** CSV header (exact text) → field key; null ignores the column. Overrides header matching. */
+export type Mapping = Record<string, string | null>;
+
+/** Options of the core, named as in the HTTP API. */
+export interface ValidatorOptions {
+  /** ISO 3166-1 alpha-2 region for phone numbers written without +country. Default "US". */
+  default_region?: string;
+  /** What a row whose identity appeared earlier in the file does. Default "update". */
+  duplicate_policy?: 'update' | 'skip' | 'reject';
+  /** One character, or "comma" | "semicolon" | "tab" | "pipe". Default: sniffed from the head. */
+  delimiter?: string;
+  /** Identities remembered for duplicate checks (default and maximum 1,572,864: 24 MiB). */
+  duplicate_capacity?: number;
+  /** A batch closes at this many rows (default 10000) ... */
+  batch_rows?: number;
+  /** ... or before it would pass this many bytes (default 4 MiB). */
+  batch_bytes?: number;
+}
+
+/** One problem with one cell (or a whole row when field is ""). Row 1 is the header. */
+export interface RowError {
+  row: number;
+  field: string;
+  value: string;
+  code: string;
+  message: string;
+}
+
+/** A problem with the file as a whole (header, encoding, mapping, options): no row is read. */
+export interface FileError {
+  code: string;
+  message: string;
+}
+
+export interface Dialect {
+  delimiter: string;
+  delimiter_name: 'comma' | 'semicolon' | 'tab' | 'pipe' | string;
+  encoding: 'utf-8' | 'windows-1252';
+  bom: boolean;
+  utf16: boolean;
+}
+
+export interface FieldRef {
+  key: string;
+  label: string;
+}
+
+/** The header row and how its columns map to the campaign's fields. */
+export interface HeaderInfo {
+  dialect: Dialect;
+  headers: string[];
+  columns: { index: number; header: string; field: string | null; explicit: boolean }[];
+  /** The mapping in effect, suitable as a starting point for a mapping step. */
+  mapping: Mapping;
+  extra_columns: string[];
+  not_imported: string[];
+  /** Required fields no column feeds (the file cannot be imported until mapped). */
+  missing_required: FieldRef[];
+  missing_optional: FieldRef[];
+  /** Field keys of the batch columns after "_row", in Data-tab order. */
+  output_keys: string[];
+  error: FileError | null;
+}
+
+export interface Counts {
+  rows: number;
+  valid: number;
+  failed: number;
+  skipped: number;
+  duplicates: number;
+  errors: number;
+  bytes: number;
+  last_row: number;
+  by_field_code: { field: string; code: string; count: number }[];
+}
+
+/** Clean rows ready for PUT /api/v1/uploads/{id}/batches/{seq}?first_row=first_row. */
+export interface Batch {
+  seq: number;
+  first_row: number;
+  last_row: number;
+  rows: number;
+  /** text/csv; charset=utf-8: "_row,<keys>" then one line per row. Yours to keep or transfer. */
+  body: Uint8Array;
+}
+
+export interface InspectResult {
+  file: { name: string; size: number };
+  /** The head was the whole file. */
+  complete: boolean;
+  dialect: Dialect | null;
+  header: HeaderInfo | null;
+  rows: {
+    row: number;
+    /** Raw cells in column order. */
+    cells: string[];
+    /** Normalized values by field key, or null when the row failed. */
+    values: Record<string, string> | null;
+    errors: RowError[];
+  }[];
+  counts: Counts;
+  file_error: FileError | null;
+}
+
+export interface Progress {
+  bytesRead: number;
+  totalBytes: number;
+  fraction: number;
+  rows: number;
+  validRows: number;
+  failedRows: number;
+  errors: number;
+  batches: number;
+  elapsedMs: number;
+  /** Bytes per second since the start. */
+  rate: number;
+  /** Estimated time left, or null before the rate is known. */
+  etaMs: number | null;
+  done: boolean;
+}
+
+export interface ValidateOptions {
+  fields: Fields;
+  mapping?: Mapping | null;
+  options?: ValidatorOptions;
+  /** Called at least every 250 ms while running, and once at the end with done = true. */
+  onProgress?: (progress: Progress) => void;
+  /** Each batch in order. Reading pauses while returned promises are pending (backpressure).
+   *  Without onBatch no batch is built. A throw or rejection stops validation with that error. */
+  onBatch?: (batch: Batch) => void | Promise<void>;
+  /** Every error record, in file order, in groups; may return a promise (backpressure too). */
+  onErrors?: (errors: RowError[]) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** Bytes read from the File at a time (default 4 MiB). */
+  sliceBytes?: number;
+  /** Error records kept in the summary (default 10000); onErrors sees all of them. */
+  maxErrors?: number;
+  /** Batches the Worker may have sent ahead of onBatch (default 2). */
+  maxPendingBatches?: number;
+}
+
+export interface ValidateSummary {
+  header: HeaderInfo | null;
+  counts: Counts;
+  /** The first maxErrors error records. */
+  errors: RowError[];
+  errors_truncated: boolean;
+  batches: number;
+  file_error: null;
+  /** More identities than duplicate_capacity: later duplicates were not detected here. */
+  duplicate_tracking_full: boolean;
+  heap_peak_bytes: number;
+  elapsed_ms: number;
+}
+
+export interface UploadOptions {
+  /** Base URL of the Intake server, e.g. "https://intake.example.com". */
+  server: string;
+  /** An API token (POST /api/v1/tokens). */
+  token: string;
+  campaignId: string;
+  mapping?: Mapping | null;
+  options?: ValidatorOptions;
+  onProgress?: (progress: UploadProgress) => void;
+  signal?: AbortSignal;
+  /** Batches PUT at once (default 3). */
+  concurrency?: number;
+  /** Retries of a request after a network error or 408/425/429/5xx (default 6), with backoff. */
+  retries?: number;
+  /** On abort, cancel the upload on the server (default false: it stays resumable). */
+  cancelOnAbort?: boolean;
+  /** Where upload ids are kept per file fingerprint for resuming (default localStorage). */
+  storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
+  /** The campaign's fields, if already fetched (default: GET .../fields). */
+  fields?: Fields;
+  fetch?: typeof fetch;
+}
+
+export interface UploadProgress extends Progress {
+  phase: 'preparing' | 'uploading' | 'completing' | 'done';
+  uploadId: string | null;
+  /** An interrupted upload of the same file was found and continued. */
+  resumed: boolean;
+  batchesSent: number;
+  /** Batches the server had already acknowledged (not sent again). */
+  batchesSkipped: number;
+  rowsSent: number;
+  errorsSent: number;
+}
+
+/** An upload as the server returns it (API.md). */
+export interface Upload {
+  id: string;
+  campaign_id: string;
+  filename: string;
+  status: 'Processing' | 'Completed' | 'Failed';
+  status_message: string;
+  total_rows: number | null;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  error_count: number;
+  [key: string]: unknown;
+}
+
+export declare class Intake {
+  /** Loads the module once per wasmUrl in a Worker. wasmUrl: intake_module.wasm (its .js beside it). */
+  static load(options?: { wasmUrl?: string | URL; workerUrl?: string | URL }): Promise<Intake>;
+  inspect(file: Blob, options?: { fields?: Fields; mapping?: Mapping | null; options?: ValidatorOptions; headBytes?: number; previewRows?: number }): Promise<InspectResult>;
+  validate(file: Blob, options: ValidateOptions): Promise<ValidateSummary>;
+  upload(file: File | Blob, options: UploadOptions): Promise<{ upload: Upload; summary: ValidateSummary }>;
+  /** What upload() uses to recognize the same file again. */
+  fingerprint(file: Blob): Promise<string>;
+  /** Stops the Worker. */
+  close(): void;
+}
+export default Intake;
+
+export declare class IntakeError extends Error {
+  /** Stable snake_case code: match on it, show `message`. */
+  code: string;
+  details?: unknown;
+}
+/** code "aborted". */
+export declare class IntakeAbortError extends IntakeError {}
+/** The header, encoding, mapping or options make the file unusable (code from the core). */
+export declare class IntakeFileError extends IntakeError {
+  summary?: Partial<ValidateSummary>;
+}
+/** A refusal from the server (status, code from its error body), or status 0 "network_error". */
+export declare class IntakeHttpError extends IntakeError {
+  status: number;
+}
+/** 409 upload_in_progress: "Please wait for the current upload to finish." */
+export declare class UploadInProgressError extends IntakeHttpError {}
+
+/** The wasm module itself (createIntakeModule() in wasm/intake_module.js), for tests and tools. */
+export interface IntakeModule {
+  Validator: new (fieldsJson: string, mappingJson: string, options: ValidatorOptions & { batches?: boolean }) => ModuleValidator;
+  inspect(head: Uint8Array | ArrayBuffer, fieldsJson: string, mappingJson: string, options: ValidatorOptions, previewRows: number, complete: boolean): Omit<InspectResult, 'file'>;
+  sniffDialect(head: Uint8Array | ArrayBuffer): Dialect;
+  checkFields(fieldsJson: string): { fields: Field[]; problems: { index: number; path: string; message: string }[] };
+  hashBytes(bytes: Uint8Array | ArrayBuffer): string;
+  heapBytes(): number;
+}
+
+export interface SliceResult {
+  header: HeaderInfo | null;
+  batches: Batch[];
+  errors: RowError[];
+  counts: Counts;
+  file_error: FileError | null;
+  done: boolean;
+}
+
+/** An Embind object: call delete() when done (in a finally). */
+export interface ModuleValidator {
+  push(bytes: Uint8Array | ArrayBuffer): SliceResult;
+  finish(): SliceResult;
+  counts(): Counts;
+  fileError(): FileError | null;
+  duplicateTrackingFull(): boolean;
+  delete(): void;
+}
