@@ -1,0 +1,252 @@
+// Participants, communications, events and sessions over HTTP: every sort in both directions
+// across page boundaries, filters, details in Data-tab order with the latest result, deletion,
+// status changes through the core's rules, and trigger events in order.
+#include <algorithm>
+
+#include "test_server.h"
+
+using namespace intake::test;
+
+namespace {
+
+struct Fixture {
+  TestServer ts;
+  std::unique_ptr<httplib::Client> c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string upload1, upload2;
+
+  Fixture() {
+    json fields = get(*c, "/api/v1/campaigns/" + campaign + "/fields").body["fields"];
+    fields.push_back({{"key", "plan"}, {"label", "Plan"}, {"type", "enum"}, {"values", {"free", "pro"}}});
+    fields.push_back({{"key", "score"}, {"label", "Score"}, {"type", "number"}});
+    fields.push_back({{"key", "signup"}, {"label", "Signup"}, {"type", "date"}});
+    fields.insert(fields.begin(), json{{"key", "notes"}, {"label", "Notes"}, {"type", "text"}});
+    REQUIRE(put(*c, "/api/v1/campaigns/" + campaign + "/fields", {{"fields", fields}}).status == 200);
+
+    const char* names[] = {"Ana", "Bob", "Cid", "Ana", "Eve", "bob", "Zoë", "Ana", "Dan", "Eve", "Fay"};
+    std::string batch = "_row,notes,name,email,phone,external_id,plan,score,signup\r\n";
+    for (int i = 0; i < 11; ++i) {
+      std::string n = std::to_string(i);
+      batch += std::to_string(i + 2) + ",note " + n + "," + names[i] + ",p" + n + "@example.com,," +
+               "E" + std::to_string(100 - i) + "," + (i % 3 ? "free" : "pro") + "," + std::to_string(i * 5) +
+               ",2024-0" + std::to_string(1 + i % 9) + "-15\r\n";
+    }
+    upload1 = make_upload(*c, campaign);
+    REQUIRE(put_batch(*c, upload1, 0, batch).body["created"] == 11);
+    REQUIRE(post(*c, "/api/v1/uploads/" + upload1 + "/complete", {{"total_rows", 11}}).status == 200);
+    upload2 = make_upload(*c, campaign);
+    REQUIRE(put_batch(*c, upload2, 0,
+                      "_row,name,external_id,score\r\n2,Ana Prime,E100,99\r\n3,Gus,E1,1\r\n")
+                .body["updated"] == 1);
+    REQUIRE(post(*c, "/api/v1/uploads/" + upload2 + "/complete", {{"total_rows", 2}}).status == 200);
+  }
+
+  std::string list_path(const std::string& query) {
+    return "/api/v1/campaigns/" + campaign + "/participants?" + query;
+  }
+
+  // Walks every page of a query with `limit`, returning the items in order.
+  json walk(const std::string& query, int limit) {
+    json all = json::array();
+    std::string cursor;
+    for (int guard = 0; guard < 100; ++guard) {
+      std::string q = query + "&limit=" + std::to_string(limit);
+      if (!cursor.empty()) q += "&cursor=" + cursor;
+      auto r = get(*c, list_path(q));
+      REQUIRE(r.status == 200);
+      CHECK(r.body["items"].size() <= size_t(limit));
+      for (auto& item : r.body["items"]) all.push_back(item);
+      if (r.body["next_cursor"].is_null()) break;
+      cursor = r.body["next_cursor"].get<std::string>();
+    }
+    return all;
+  }
+};
+
+std::vector<std::string> ids(const json& items) {
+  std::vector<std::string> out;
+  for (auto& i : items) out.push_back(i["id"]);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every sort, ascending and descending, is total and stable across page boundaries") {
+  Fixture f;
+  // Give some participants communications so that sort has ties and differences.
+  json everyone = f.walk("sort=created_at", 1000);
+  REQUIRE(everyone.size() == 12);
+  for (int i = 0; i < 4; ++i) {
+    for (int k = 0; k <= i % 2; ++k) {
+      std::string pid = everyone[size_t(i * 2)]["id"];
+      REQUIRE(post(*f.c, "/api/v1/participants/" + pid + "/communications", {{"name", "Call"}}).status == 201);
+    }
+  }
+  everyone = f.walk("sort=created_at", 1000);
+
+  for (std::string key : {"name", "email", "phone", "external_id", "communications", "created_at", "updated_at"}) {
+    for (bool desc : {false, true}) {
+      INFO("sort " << (desc ? "-" : "") << key);
+      json expected = everyone;
+      std::vector<json> v(expected.begin(), expected.end());
+      std::stable_sort(v.begin(), v.end(), [&](const json& a, const json& b) {
+        int64_t ia = std::stoll(a["id"].get<std::string>()), ib = std::stoll(b["id"].get<std::string>());
+        if (a[key] != b[key]) return desc ? b[key] < a[key] : a[key] < b[key];
+        return desc ? ib < ia : ia < ib;
+      });
+      json got = f.walk(std::string("sort=") + (desc ? "-" : "") + key, 5);
+      CHECK(ids(got) == ids(json(v)));
+    }
+  }
+  auto bad = get(*f.c, f.list_path("sort=plan"));
+  CHECK(bad.status == 400);
+  CHECK(error_code(bad) == "unknown_sort");
+  CHECK(error_message(bad).find("\"plan\"") != std::string::npos);
+  auto stale = get(*f.c, f.list_path("sort=name&cursor=" + std::string("garbage!")));
+  CHECK(stale.status == 400);
+}
+
+TEST_CASE("filters: exact, contains, numeric and date ranges, upload_id, combined and paged") {
+  Fixture f;
+  auto total = [&](const std::string& q) {
+    auto r = get(*f.c, f.list_path(q));
+    REQUIRE(r.status == 200);
+    return r.body["total"].get<int>();
+  };
+  CHECK(total("") == 12);
+  CHECK(total("filter[plan]=pro") == 4);           // i = 0, 3, 6, 9
+  CHECK(total("filter[name]=Ana") == 2);           // exact, case-sensitive; one Ana became Ana Prime
+  CHECK(total("filter[name]=~ana") == 3);          // contains, ignoring case
+  CHECK(total("filter[score]=10..20") == 3);       // 10, 15, 20
+  CHECK(total("filter[score]=40..") == 3);         // 40, 45, 99 (updated)
+  CHECK(total("filter[signup]=..2024-02-31") == 4);  // months 01 and 02
+  CHECK(total("filter[external_id]=E1") == 1);
+  CHECK(total("upload_id=" + f.upload2) == 2);
+  CHECK(total("upload_id=" + f.upload1) == 11);
+  CHECK(total("filter[plan]=free&filter[score]=..25") == 4);  // i = 1, 2, 4, 5
+  json paged = f.walk("filter[plan]=free&sort=-name", 2);
+  CHECK(paged.size() == 7);
+  for (auto& p : paged) CHECK(p["name"] != "Zoë");  // i = 6 is pro
+
+  auto unknown = get(*f.c, f.list_path("filter[colour]=red"));
+  CHECK(unknown.status == 400);
+  CHECK(error_code(unknown) == "unknown_filter");
+  CHECK(error_message(unknown).find("\"colour\"") != std::string::npos);
+  CHECK(error_code(get(*f.c, f.list_path("colour=red"))) == "unknown_parameter");
+  CHECK(error_code(get(*f.c, f.list_path("filter[score]=a..b"))) == "invalid_filter");
+  CHECK(get(*f.c, "/api/v1/campaigns/999/participants").status == 404);
+  // Values only travel as parameters: SQL in a filter is just a value that matches nothing.
+  CHECK(total("filter[name]=x'%20OR%20'1'='1") == 0);
+}
+
+TEST_CASE("details: fields in Data-tab order, the latest communication's result, uploads; delete") {
+  Fixture f;
+  json ana = f.walk("filter[external_id]=E100", 10);
+  REQUIRE(ana.size() == 1);
+  std::string pid = ana[0]["id"];
+  auto d = get(*f.c, "/api/v1/participants/" + pid);
+  REQUIRE(d.status == 200);
+  std::vector<std::string> keys;
+  for (auto& fld : d.body["fields"]) keys.push_back(fld["key"]);
+  CHECK(keys == std::vector<std::string>{"notes", "name", "email", "phone", "external_id", "plan", "score", "signup"});
+  CHECK(d.body["fields"][0]["value"] == "note 0");
+  CHECK(d.body["fields"][1]["value"] == "Ana Prime");
+  CHECK(d.body["fields"][6]["value"] == "99");
+  CHECK(d.body["result"].is_null());
+  CHECK(d.body["upload_ids"] == json::array({f.upload1, f.upload2}));
+
+  auto m1 = post(*f.c, "/api/v1/participants/" + pid + "/communications", {{"name", "First"}});
+  REQUIRE(patch(*f.c, "/api/v1/communications/" + m1.body["id"].get<std::string>(),
+                {{"status", "Completed"}, {"result", "interested"}, {"result_at", "2026-01-02T03:04:05Z"}})
+              .status == 200);
+  d = get(*f.c, "/api/v1/participants/" + pid);
+  CHECK(d.body["result"] == json{{"result", "interested"}, {"result_at", "2026-01-02T03:04:05Z"}});
+  CHECK(d.body["communications"] == 1);
+  post(*f.c, "/api/v1/participants/" + pid + "/communications", {{"name", "Second"}});
+  d = get(*f.c, "/api/v1/participants/" + pid);
+  CHECK(d.body["result"] == json{{"result", nullptr}, {"result_at", nullptr}});  // latest has none yet
+
+  CHECK(del(*f.c, "/api/v1/participants/" + pid).status == 204);
+  CHECK(get(*f.c, "/api/v1/participants/" + pid).status == 404);
+  CHECK(get(*f.c, "/api/v1/participants/" + pid + "/communications").status == 404);
+  CHECK(patch(*f.c, "/api/v1/communications/" + m1.body["id"].get<std::string>(), {{"status", "Read"}}).status == 404);
+  CHECK(del(*f.c, "/api/v1/participants/" + pid).status == 404);
+  CHECK(get(*f.c, f.list_path("")).body["total"] == 11);
+}
+
+TEST_CASE("communications: create, list newest first, status rules, events in order") {
+  Fixture f;
+  json people = f.walk("sort=external_id", 100);
+  std::string p1 = people[0]["id"], p2 = people[1]["id"];
+  auto a = post(*f.c, "/api/v1/participants/" + p1 + "/communications",
+                {{"name", "Welcome"}, {"channel", "sms"}, {"agent_id", "agent-7"},
+                 {"scheduled_at", "2026-11-22T09:30:00Z"}, {"session_id", "s-1"}});
+  REQUIRE(a.status == 201);
+  CHECK(a.body["status"] == "Planned");
+  CHECK(a.body["channel"] == "sms");
+  CHECK(a.body["session_id"] == "s-1");
+  std::string ida = a.body["id"];
+  auto b = post(*f.c, "/api/v1/participants/" + p2 + "/communications", {{"name", "Reminder"}, {"status", "Started"}});
+  std::string idb = b.body["id"];
+  CHECK(error_code(post(*f.c, "/api/v1/participants/" + p1 + "/communications", {{"name", "X"}, {"status", "Done"}})) ==
+        "invalid_status");
+  CHECK(post(*f.c, "/api/v1/participants/" + p1 + "/communications", {{"status", "Planned"}}).status == 400);
+  CHECK(post(*f.c, "/api/v1/participants/999/communications", {{"name", "X"}}).status == 404);
+
+  CHECK(patch(*f.c, "/api/v1/communications/" + ida, {{"status", "Delivered"}}).body["status"] == "Delivered");
+  CHECK(patch(*f.c, "/api/v1/communications/" + ida, {{"status_message", "read receipt pending"}}).status == 200);
+  auto ended = patch(*f.c, "/api/v1/communications/" + ida, {{"status", "NoResponse"}});
+  CHECK(ended.body["status"] == "NoResponse");
+  auto refused = patch(*f.c, "/api/v1/communications/" + ida, {{"status", "Replied"}});
+  CHECK(refused.status == 409);
+  CHECK(error_code(refused) == "communication_final");
+  CHECK(patch(*f.c, "/api/v1/communications/" + idb, {{"status", "Bogus"}}).status == 400);
+  CHECK(patch(*f.c, "/api/v1/communications/" + idb, {{"colour", "red"}}).status == 400);
+  CHECK(patch(*f.c, "/api/v1/communications/" + idb, {{"status", "Canceled"}}).status == 200);
+
+  post(*f.c, "/api/v1/participants/" + p1 + "/communications", {{"name", "Follow-up"}});
+  auto list = get(*f.c, "/api/v1/participants/" + p1 + "/communications");
+  REQUIRE(list.body["items"].size() == 2);
+  CHECK(list.body["items"][0]["name"] == "Follow-up");
+  CHECK(list.body["items"][1]["name"] == "Welcome");
+  CHECK(list.body["total"] == 2);
+
+  // Events: every change, in order, followable with after= in small pages without gaps.
+  std::vector<std::pair<std::string, std::string>> expected = {
+      {"communication.updated", "Planned"},   {"communication.updated", "Started"},
+      {"communication.updated", "Delivered"}, {"communication.updated", "Delivered"},
+      {"communication.ended", "NoResponse"},  {"communication.ended", "Canceled"},
+      {"communication.updated", "Planned"}};
+  std::vector<std::pair<std::string, std::string>> seen;
+  std::string after = "0";
+  int64_t last = 0;
+  for (int guard = 0; guard < 20; ++guard) {
+    auto page = get(*f.c, "/api/v1/events?limit=2&after=" + after);
+    REQUIRE(page.status == 200);
+    if (page.body["items"].empty()) break;
+    for (auto& e : page.body["items"]) {
+      int64_t id = std::stoll(e["id"].get<std::string>());
+      CHECK(id > last);
+      last = id;
+      CHECK(e["campaign_id"] == f.campaign);
+      seen.emplace_back(e["type"], e["status"]);
+      after = e["id"];
+    }
+  }
+  CHECK(seen == expected);
+  CHECK(get(*f.c, "/api/v1/events?after=abc").status == 400);
+}
+
+TEST_CASE("sessions: stored and read back; unknown ones are 404") {
+  TestServer ts;
+  auto c = ts.client();
+  json messages = json::array({{{"from", "agent"}, {"text", "Hi! Still interested?"}, {"at", "2026-11-22T09:30:00Z"}},
+                               {{"from", "participant"}, {"text", "Yes"}, {"at", "2026-11-22T09:31:00Z"}}});
+  auto stored = put(*c, "/api/v1/sessions/s-42", {{"messages", messages}});
+  CHECK(stored.status == 200);
+  auto read = get(*c, "/api/v1/sessions/s-42");
+  CHECK(read.body == json{{"id", "s-42"}, {"messages", messages}});
+  CHECK(put(*c, "/api/v1/sessions/s-42", {{"messages", "nope"}}).status == 400);
+  CHECK(put(*c, "/api/v1/sessions/s-42", {{"messages", {{{"from", "x"}}}}}).status == 400);
+  CHECK(get(*c, "/api/v1/sessions/unknown").status == 404);
+}

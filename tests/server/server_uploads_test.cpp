@@ -1,0 +1,282 @@
+// Uploads over HTTP: one Processing upload per campaign, batches re-validated and applied
+// once, conflicting replays refused, counts under each duplicate policy, completion, cancel,
+// interruption, and the error report's exact bytes.
+#include <chrono>
+#include <thread>
+
+#include "test_server.h"
+
+using namespace intake::test;
+
+namespace {
+
+const std::string kHeader = "_row,name,email,phone,external_id\r\n";
+
+std::string report(httplib::Client& c, const std::string& upload) {
+  auto r = c.Get(("/api/v1/uploads/" + upload + "/errors.csv").c_str());
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  CHECK(r->get_header_value("Content-Type").rfind("text/csv", 0) == 0);
+  return r->body;
+}
+
+}  // namespace
+
+TEST_CASE("a second upload while one is Processing is refused with 409 and the exact message") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string first = make_upload(*c, campaign);
+  auto second = post(*c, "/api/v1/campaigns/" + campaign + "/uploads", {{"filename", "b.csv"}});
+  CHECK(second.status == 409);
+  CHECK(error_code(second) == "upload_in_progress");
+  CHECK(error_message(second) == "Please wait for the current upload to finish.");
+  // Another campaign is not blocked; the same one is free again once the first completes.
+  make_upload(*c, make_campaign(*c, "Other"));
+  CHECK(post(*c, "/api/v1/uploads/" + first + "/complete", {{"total_rows", 0}}).status == 200);
+  CHECK(post(*c, "/api/v1/campaigns/" + campaign + "/uploads", {{"filename", "b.csv"}}).status == 201);
+}
+
+TEST_CASE("upload creation validates its body") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string path = "/api/v1/campaigns/" + campaign + "/uploads";
+  CHECK(error_code(post(*c, path, json::object())) == "invalid_field");
+  CHECK(error_code(post(*c, path, {{"filename", "a.csv"}, {"duplicate_policy", "merge"}})) == "invalid_field");
+  CHECK(error_code(post(*c, path, {{"filename", "a.csv"}, {"default_region", "usa"}})) == "invalid_field");
+  auto mapping = post(*c, path, {{"filename", "a.csv"}, {"mapping", {{"Mail", "e_mail"}}}});
+  CHECK(mapping.status == 422);
+  CHECK(error_code(mapping) == "invalid_mapping");
+  CHECK(post(*c, "/api/v1/campaigns/77/uploads", {{"filename", "a.csv"}}).status == 404);
+  auto ok = post(*c, path, {{"filename", "a.csv"}, {"mapping", {{"Mail", "email"}, {"Junk", nullptr}}}});
+  CHECK(ok.status == 201);
+  CHECK(ok.body["status"] == "Processing");
+  CHECK(ok.body["acked_batches"] == json::array());
+  auto list = get(*c, path);
+  CHECK(list.body["total"] == 1);
+  CHECK(list.body["items"][0]["id"] == ok.body["id"]);
+}
+
+TEST_CASE("a replayed batch is applied once; different content for the same seq is 409") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string upload = make_upload(*c, campaign);
+  std::string batch = kHeader + "2,Ana,ana@example.com,,P1\r\n3,Bob,bob@example.com,,P2\r\n";
+  auto first = put_batch(*c, upload, 0, batch);
+  REQUIRE(first.status == 200);
+  CHECK(first.body == json{{"seq", 0}, {"created", 2}, {"updated", 0}, {"skipped", 0}, {"failed", 0}});
+  auto replay = put_batch(*c, upload, 0, batch);
+  CHECK(replay.status == 200);
+  CHECK(replay.body == first.body);
+  auto u = get(*c, "/api/v1/uploads/" + upload);
+  CHECK(u.body["created"] == 2);
+  CHECK(u.body["updated"] == 0);
+  CHECK(u.body["acked_batches"] == json::array({0}));
+  CHECK(get(*c, "/api/v1/campaigns/" + campaign + "/participants").body["total"] == 2);
+
+  auto conflict = put_batch(*c, upload, 0, kHeader + "2,Eve,eve@example.com,,P9\r\n");
+  CHECK(conflict.status == 409);
+  CHECK(error_code(conflict) == "batch_conflict");
+  CHECK(get(*c, "/api/v1/campaigns/" + campaign + "/participants").body["total"] == 2);
+
+  CHECK(put_batch(*c, upload, 1, kHeader + "4,Cid,cid@example.com,,P3\r\n").body["created"] == 1);
+  CHECK(get(*c, "/api/v1/uploads/" + upload).body["acked_batches"] == json::array({0, 1}));
+}
+
+TEST_CASE("batches are re-validated by the core: bad rows fail, file-level problems are 422") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  json fields = get(*c, "/api/v1/campaigns/" + campaign + "/fields").body["fields"];
+  fields[1]["required"] = true;  // email
+  REQUIRE(put(*c, "/api/v1/campaigns/" + campaign + "/fields", {{"fields", fields}}).status == 200);
+  std::string upload = make_upload(*c, campaign);
+
+  auto r = put_batch(*c, upload, 0, kHeader + "2,Ana,not-an-email,,P1\r\n3,Bob,,,P2\r\n4,Cid,cid@example.com,,P3\r\n");
+  REQUIRE(r.status == 200);
+  CHECK(r.body["created"] == 1);
+  CHECK(r.body["failed"] == 2);
+
+  auto missing = put_batch(*c, upload, 1, "_row,name\r\n5,Dan\r\n");
+  CHECK(missing.status == 422);
+  CHECK(error_message(missing).find("email") != std::string::npos);
+
+  auto bad_type = reply_of(c->Put(("/api/v1/uploads/" + upload + "/batches/1").c_str(), "{}", "application/json"));
+  CHECK(bad_type.status == 415);
+  CHECK(put_batch(*c, upload, -1, kHeader).status == 400);
+  CHECK(put_batch(*c, "999", 0, kHeader).status == 404);
+
+  // Without a _row column, rows are numbered from first_row.
+  auto numbered = reply_of(c->Put(("/api/v1/uploads/" + upload + "/batches/2?first_row=10").c_str(),
+                                  std::string("name,email,external_id\r\nEve,eve@,P5\r\n"),
+                                  "text/csv; charset=utf-8"));
+  CHECK(numbered.body["failed"] == 1);
+  std::string text = report(*c, upload);
+  CHECK(text.find("\r\n10,email,eve@,invalid_email,") != std::string::npos);
+  CHECK(text.find("\r\n2,email,not-an-email,invalid_email,") != std::string::npos);
+  CHECK(text.find("\r\n3,email,,required_missing,") != std::string::npos);
+  CHECK(get(*c, "/api/v1/uploads/" + upload).body["error_count"] == 3);
+}
+
+TEST_CASE("created, updated, skipped and failed counts under each duplicate policy") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string seed = make_upload(*c, campaign);
+  REQUIRE(put_batch(*c, seed, 0, kHeader + "2,Ana,ana@example.com,,P1\r\n3,Bob,bob@example.com,,P2\r\n")
+              .body["created"] == 2);
+  REQUIRE(post(*c, "/api/v1/uploads/" + seed + "/complete", {{"total_rows", 2}}).body["status"] == "Completed");
+
+  // P1 exists already; P3 appears twice in the file; a row without identity is always new.
+  std::string batch = kHeader +
+                      "2,Ana Updated,,,P1\r\n"
+                      "3,Cid,cid@example.com,,P3\r\n"
+                      "4,Cid Again,,,P3\r\n"
+                      "5,Nobody,,,\r\n";
+  auto participants = [&] {
+    return get(*c, "/api/v1/campaigns/" + campaign + "/participants?sort=external_id").body;
+  };
+
+  SUBCASE("update: later rows win") {
+    std::string up = make_upload(*c, campaign, "update");
+    auto r = put_batch(*c, up, 0, batch);
+    CHECK(r.body == json{{"seq", 0}, {"created", 2}, {"updated", 2}, {"skipped", 0}, {"failed", 0}});
+    auto list = participants();
+    CHECK(list["total"] == 4);
+    CHECK(list["items"][1]["external_id"] == "P1");
+    CHECK(list["items"][1]["name"] == "Ana Updated");
+    CHECK(list["items"][1]["email"] == "ana@example.com");  // an empty cell keeps the stored value
+    CHECK(list["items"][3]["name"] == "Cid Again");
+    auto done = post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", 4}});
+    CHECK(done.body["status"] == "Completed");
+    CHECK(done.body["updated"] == 2);
+  }
+  SUBCASE("skip: known identities are counted skipped and left alone") {
+    std::string up = make_upload(*c, campaign, "skip");
+    auto r = put_batch(*c, up, 0, batch);
+    CHECK(r.body == json{{"seq", 0}, {"created", 2}, {"updated", 0}, {"skipped", 2}, {"failed", 0}});
+    auto list = participants();
+    CHECK(list["total"] == 4);
+    CHECK(list["items"][1]["name"] == "Ana");
+    CHECK(list["items"][3]["name"] == "Cid");
+    CHECK(post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", 4}}).body["status"] == "Completed");
+  }
+  SUBCASE("reject: known identities fail with duplicate_identity naming the participant") {
+    std::string up = make_upload(*c, campaign, "reject");
+    auto r = put_batch(*c, up, 0, batch);
+    CHECK(r.body == json{{"seq", 0}, {"created", 2}, {"updated", 0}, {"skipped", 0}, {"failed", 2}});
+    std::string text = report(*c, up);
+    CHECK(text.find("\r\n2,external_id,P1,duplicate_identity,") != std::string::npos);
+    CHECK(text.find("participant 1") != std::string::npos);
+    CHECK(text.find("\r\n4,external_id,P3,duplicate_identity,") != std::string::npos);
+    CHECK(text.find("row 3 of this file") != std::string::npos);
+    auto done = post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", 4}});
+    CHECK(done.body["status"] == "Failed");
+    CHECK(done.body["failed"] == 2);
+  }
+}
+
+TEST_CASE("the error report's exact bytes: ordered by row, formula-like values neutralized") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string upload = make_upload(*c, make_campaign(*c));
+  json errors = json::array({
+      {{"row", 7}, {"field", "email"}, {"value", "=HYPERLINK(\"http://x\")"}, {"code", "invalid_email"},
+       {"message", "not an email, fix it"}},
+      {{"row", 3}, {"field", "phone"}, {"value", "+1 (555)"}, {"code", "invalid_phone"}, {"message", "too short"}},
+      {{"row", 3}, {"field", ""}, {"value", "@cmd"}, {"code", "wrong_field_count"}, {"message", "m"}},
+      {{"row", 5}, {"field", "notes"}, {"value", "-2"}, {"code", "too_long"}, {"message", "line1\nline2"}},
+  });
+  auto posted = post(*c, "/api/v1/uploads/" + upload + "/errors", {{"errors", errors}});
+  REQUIRE(posted.status == 200);
+  CHECK(posted.body["failed"] == 3);
+  CHECK(posted.body["error_count"] == 4);
+  // Posting the same errors again (a retry) changes nothing.
+  CHECK(post(*c, "/api/v1/uploads/" + upload + "/errors", {{"errors", errors}}).body["failed"] == 3);
+
+  CHECK(report(*c, upload) ==
+        "row,field,value,code,message\r\n"
+        "3,,'@cmd,wrong_field_count,m\r\n"
+        "3,phone,'+1 (555),invalid_phone,too short\r\n"
+        "5,notes,'-2,too_long,\"line1\nline2\"\r\n"
+        "7,email,\"'=HYPERLINK(\"\"http://x\"\")\",invalid_email,\"not an email, fix it\"\r\n");
+
+  CHECK(error_code(post(*c, "/api/v1/uploads/" + upload + "/errors", {{"errors", {{{"row", 1}}}}})) ==
+        "invalid_field");
+  CHECK(post(*c, "/api/v1/uploads/999/errors", {{"errors", json::array()}}).status == 404);
+  CHECK(get(*c, "/api/v1/uploads/999/errors.csv").status == 404);
+}
+
+TEST_CASE("a long error report streams in row order across pages") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string upload = make_upload(*c, make_campaign(*c));
+  for (int part = 0; part < 3; ++part) {
+    json errors = json::array();
+    for (int i = 0; i < 2500; ++i) {
+      int row = 2 + part + 3 * i;  // interleaved across posts
+      errors.push_back({{"row", row}, {"field", "email"}, {"value", "=x" + std::to_string(row)},
+                        {"code", "invalid_email"}, {"message", "bad"}});
+    }
+    REQUIRE(post(*c, "/api/v1/uploads/" + upload + "/errors", {{"errors", errors}}).status == 200);
+  }
+  std::string text = report(*c, upload);
+  size_t lines = 0, pos = 0;
+  int last = 0;
+  bool ordered = true;
+  while ((pos = text.find("\r\n", pos)) != std::string::npos) {
+    pos += 2;
+    if (pos >= text.size()) break;
+    int row = std::stoi(text.substr(pos, text.find(',', pos) - pos));
+    ordered = ordered && row == last + (last == 0 ? 2 : 1);
+    last = row;
+    ++lines;
+  }
+  CHECK(lines == 7500);
+  CHECK(ordered);
+  CHECK(text.find("\r\n7501,email,'=x7501,invalid_email,bad\r\n") != std::string::npos);
+}
+
+TEST_CASE("complete checks the declared row count; cancel fails the upload; both only while Processing") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string upload = make_upload(*c, campaign);
+  REQUIRE(put_batch(*c, upload, 0, kHeader + "2,Ana,,,P1\r\n").status == 200);
+  CHECK(post(*c, "/api/v1/uploads/" + upload + "/complete", json::object()).status == 400);
+  auto done = post(*c, "/api/v1/uploads/" + upload + "/complete", {{"total_rows", 3}});
+  CHECK(done.status == 200);
+  CHECK(done.body["status"] == "Failed");  // two declared rows never arrived
+  CHECK(done.body["total_rows"] == 3);
+  CHECK_FALSE(done.body["finished_at"].is_null());
+  CHECK(post(*c, "/api/v1/uploads/" + upload + "/complete", {{"total_rows", 1}}).status == 409);
+  auto late = put_batch(*c, upload, 1, kHeader + "3,Bob,,,P2\r\n");
+  CHECK(late.status == 409);
+  CHECK(error_code(late) == "upload_not_processing");
+
+  std::string second = make_upload(*c, campaign);
+  auto canceled = post(*c, "/api/v1/uploads/" + second + "/cancel");
+  CHECK(canceled.body["status"] == "Failed");
+  CHECK(canceled.body["status_message"] == "canceled");
+  CHECK(post(*c, "/api/v1/uploads/" + second + "/cancel").status == 409);
+
+  auto summary = get(*c, "/api/v1/campaigns/" + campaign + "/summary");
+  CHECK(summary.body["last_upload"]["id"] == second);
+  CHECK(summary.body["total_participants_processed"] == 1);
+  CHECK(summary.body["participants"] == 1);
+}
+
+TEST_CASE("an idle upload becomes Failed \"interrupted\"") {
+  TestServer ts(/*idle_seconds=*/1);
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string upload = make_upload(*c, campaign);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  auto u = get(*c, "/api/v1/uploads/" + upload);
+  CHECK(u.body["status"] == "Failed");
+  CHECK(u.body["status_message"] == "interrupted");
+  CHECK(put_batch(*c, upload, 0, kHeader + "2,Ana,,,P1\r\n").status == 409);
+  CHECK(post(*c, "/api/v1/campaigns/" + campaign + "/uploads", {{"filename", "again.csv"}}).status == 201);
+}

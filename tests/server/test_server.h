@@ -1,0 +1,124 @@
+// Test support for the server tests: an in-process server on a free port over a temporary
+// database file (restartable on the same file), and small HTTP helpers around httplib::Client.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "server.h"
+
+namespace intake::test {
+
+using nlohmann::json;
+
+inline constexpr const char* kAdminToken = "itk_test_admin_token";
+
+class TestServer {
+ public:
+  explicit TestServer(int64_t idle_seconds = 1800) : idle_seconds_(idle_seconds) {
+    char tmpl[] = "/tmp/intake-server-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    start();
+  }
+  ~TestServer() {
+    server_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  void start() {
+    server::ServerOptions o;
+    o.db_path = dir_ + "/intake.db";
+    o.admin_token = kAdminToken;
+    o.idle_seconds = idle_seconds_;
+    server_ = std::make_unique<server::Server>(o);
+    port_ = server_->start(0);
+  }
+  void restart() {
+    server_.reset();
+    start();
+  }
+  server::Server& server() { return *server_; }
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+
+  std::unique_ptr<httplib::Client> client(const std::string& token = kAdminToken) {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    c->set_tcp_nodelay(true);
+    c->set_read_timeout(30, 0);
+    if (!token.empty()) c->set_bearer_token_auth(token.c_str());
+    return c;
+  }
+
+ private:
+  int64_t idle_seconds_;
+  std::string dir_;
+  std::unique_ptr<server::Server> server_;
+  int port_ = 0;
+};
+
+struct Reply {
+  int status = 0;
+  json body;
+  std::string text;
+  std::string content_type;
+};
+
+inline Reply reply_of(const httplib::Result& r) {
+  REQUIRE(r);
+  Reply out;
+  out.status = r->status;
+  out.text = r->body;
+  out.content_type = r->get_header_value("Content-Type");
+  out.body = json::parse(r->body, nullptr, false);
+  return out;
+}
+
+inline Reply get(httplib::Client& c, const std::string& path) { return reply_of(c.Get(path.c_str())); }
+inline Reply del(httplib::Client& c, const std::string& path) { return reply_of(c.Delete(path.c_str())); }
+inline Reply post(httplib::Client& c, const std::string& path, const json& body = json::object()) {
+  return reply_of(c.Post(path.c_str(), body.dump(), "application/json"));
+}
+inline Reply put(httplib::Client& c, const std::string& path, const json& body) {
+  return reply_of(c.Put(path.c_str(), body.dump(), "application/json"));
+}
+inline Reply patch(httplib::Client& c, const std::string& path, const json& body) {
+  return reply_of(c.Patch(path.c_str(), body.dump(), "application/json"));
+}
+inline Reply put_batch(httplib::Client& c, const std::string& upload, int seq, const std::string& csv) {
+  std::string path = "/api/v1/uploads/" + upload + "/batches/" + std::to_string(seq);
+  return reply_of(c.Put(path.c_str(), csv, "text/csv; charset=utf-8"));
+}
+
+inline std::string error_code(const Reply& r) {
+  if (!r.body.is_object() || !r.body.contains("error")) return "<no error body: " + r.text + ">";
+  return r.body["error"]["code"].get<std::string>();
+}
+inline std::string error_message(const Reply& r) {
+  if (!r.body.is_object() || !r.body.contains("error")) return "";
+  return r.body["error"]["message"].get<std::string>();
+}
+
+// Creates a campaign (with the four identity fields) and returns its id.
+inline std::string make_campaign(httplib::Client& c, const std::string& name = "Spring") {
+  auto r = post(c, "/api/v1/campaigns", {{"name", name}});
+  REQUIRE(r.status == 201);
+  return r.body["id"].get<std::string>();
+}
+
+// Starts an upload with `policy` and returns its id.
+inline std::string make_upload(httplib::Client& c, const std::string& campaign,
+                               const std::string& policy = "update") {
+  auto r = post(c, "/api/v1/campaigns/" + campaign + "/uploads",
+                {{"filename", "people.csv"}, {"size_bytes", 100}, {"duplicate_policy", policy}});
+  REQUIRE(r.status == 201);
+  return r.body["id"].get<std::string>();
+}
+
+}  // namespace intake::test
