@@ -16,6 +16,15 @@ const PROGRESS_INTERVAL_MS = 250;
 
 const loaded = new Map();  // wasm URL -> Promise<Intake>
 
+// A Worker script must be same-origin; from another origin (a CDN), a same-origin blob module
+// imports it instead (the CDN must then allow CORS).
+function startWorker(url) {
+  const sameOrigin = !globalThis.location || new URL(url).origin === globalThis.location.origin;
+  if (sameOrigin) return new Worker(url, { type: 'module', name: 'intake' });
+  const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url)};`], { type: 'text/javascript' }));
+  return new Worker(shim, { type: 'module', name: 'intake' });
+}
+
 function fieldList(fields) {
   if (Array.isArray(fields)) return fields;
   if (fields && Array.isArray(fields.fields)) return fields.fields;
@@ -50,7 +59,7 @@ export class Intake {
     const key = `${wasm}|${workerUrl}`;
     if (!loaded.has(key)) {
       const promise = (async () => {
-        const worker = new Worker(workerUrl, { type: 'module', name: 'intake' });
+        const worker = startWorker(new URL(workerUrl, globalThis.location?.href).href);
         const intake = new Intake(worker);
         try {
           await intake.#call({ type: 'load', moduleUrl: wasm.replace(/\.wasm(\?.*)?$/, '.js$1'), wasmUrl: wasm });
