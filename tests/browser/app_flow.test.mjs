@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { missing, startServer, apiClient, launch, screenshots, generateCsv, signIn, VIEWPORTS } from './app_support/harness.mjs';
 
-const skip = missing();
+const skip = missing() ?? false;
 const FIELDS = JSON.parse(readFileSync('/work/shared/bench/fields.json', 'utf8')).fields;
 let server; let api; let browser; let context; let page; let campaignId; let work;
 

@@ -16,7 +16,9 @@ export function toast(message, { kind = 'info', timeout = kind === 'error' ? 0 :
   const item = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
     h('span', { class: 'toast-text' }, message),
     h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss', onclick: () => item.remove() }, icon('close')));
-  ensureRegion().append(item);
+  const box = ensureRegion();
+  box.append(item);
+  while (box.children.length > 3) box.firstElementChild.remove();
   if (timeout) setTimeout(() => item.remove(), timeout);
   return item;
 }

@@ -20,6 +20,7 @@ const COLUMNS = [
 ];
 const PAGE_SIZES = [25, 50, 100];
 const RANGE_TYPES = new Set(['date', 'datetime', 'number']);
+let filterPanelOpen = false;  // kept across re-renders of the tab
 
 function describe(value) {
   if (value.startsWith('~')) return `contains “${value.slice(1)}”`;
@@ -142,7 +143,8 @@ export function renderParticipantsTab(panel, { api, campaignId, query, navigate 
       else go({ [`filter[${o.key}]`]: value });
     });
     filterBox.append(form);
-    if (filters.length === 0 && !uploadId) filterBox.open = false;
+    filterBox.open = filterPanelOpen;
+    filterBox.addEventListener('toggle', () => { filterPanelOpen = filterBox.open; });
     drawModes();
   }
 
