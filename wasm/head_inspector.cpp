@@ -79,7 +79,7 @@ class PreviewSink final : public ValidationSink {
 
 val inspect_head(val head, std::string fields_json, std::string mapping_json, val options,
                  int preview_rows, bool complete) {
-  ValidatorSetup setup = read_setup(fields_json.empty() ? "[]" : fields_json, mapping_json, options);
+  ValidatorSetup setup = read_setup(fields_json, mapping_json, options, /*fields_optional=*/true);
   val out = val::object();
   out.set("complete", complete);
   out.set("dialect", val::null());

@@ -217,9 +217,11 @@ val to_js(const std::vector<FieldProblem>& problems) {
   return out;
 }
 
-ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping_json, const val& options) {
+ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping_json, const val& options,
+                          bool fields_optional) {
   ValidatorSetup s;
-  FieldsParse parsed = fields_from_json_text(fields_json);
+  FieldsParse parsed;
+  if (!fields_optional || !fields_json.empty()) parsed = fields_from_json_text(fields_json);
   if (!parsed.problems.empty()) {
     const FieldProblem& p = parsed.problems.front();
     s.error = FileError{codes::kInvalidFields, "the campaign fields are invalid: " + p.path + ": " + p.message};

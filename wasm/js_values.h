@@ -58,6 +58,8 @@ struct ValidatorSetup {
 // "key" | null} or empty. `options`: a JS object with optional default_region, duplicate_policy
 // ("update" | "skip" | "reject"), delimiter (one character, or "comma", "semicolon", "tab",
 // "pipe"), duplicate_capacity (default and maximum 1.5 Mi identities), batch_rows, batch_bytes, batches (false: no batch bodies).
-ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping_json, const val& options);
+// With `fields_optional`, empty `fields_json` means no fields (every column is extra).
+ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping_json, const val& options,
+                          bool fields_optional = false);
 
 }  // namespace intake::wasm

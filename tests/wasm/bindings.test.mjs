@@ -70,6 +70,15 @@ test('inspect names the required fields no column feeds', () => {
   assert.match(r.file_error.message, /External ID/);
 });
 
+test('inspect without fields reports the dialect and header only', () => {
+  const r = M.inspect(enc('a;b\r\n1;2,5\r\n'), '', '', {}, 5, true);
+  assert.equal(r.file_error, null);
+  assert.equal(r.dialect.delimiter, ';');
+  assert.deepEqual(r.header.headers, ['a', 'b']);
+  assert.deepEqual(r.header.extra_columns, ['a', 'b']);
+  assert.deepEqual(r.rows[0].cells, ['1', '2,5']);
+});
+
 test('the Validator gives identical results whatever the slicing', () => {
   const bytes = enc(participantsCsv(600, { badEvery: 7 }));
   const whole = validate(bytes, { options: { batch_rows: 100 } });

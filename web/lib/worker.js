@@ -41,7 +41,7 @@ function loadModule({ moduleUrl, wasmUrl }) {
 async function inspect({ file, fields, mapping, options, headBytes, previewRows }) {
   const M = await modulePromise;
   const head = new Uint8Array(await file.slice(0, headBytes).arrayBuffer());
-  const result = M.inspect(head, fields ? JSON.stringify(fields) : '', mapping ? JSON.stringify(mapping) : '',
+  const result = M.inspect(head, fields?.length ? JSON.stringify(fields) : '', mapping ? JSON.stringify(mapping) : '',
                            options || {}, previewRows, file.size <= headBytes);
   result.file = { name: file.name ?? '', size: file.size };
   return result;
