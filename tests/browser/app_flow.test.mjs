@@ -272,8 +272,10 @@ test('communications: statuses set through the API, message on hover, Go to sess
   const a = await api('POST', `/api/v1/participants/${target.id}/communications`, { name: 'Welcome call', channel: 'voice', agent_id: 'agent-7', scheduled_at: '2026-11-22T09:30:00Z' });
   await api('PATCH', `/api/v1/communications/${a.id}`, { status: 'Failed', status_message: 'Number unreachable after 3 attempts', session_id: 'sess-1' });
   const b = await api('POST', `/api/v1/participants/${target.id}/communications`, { name: 'Reminder', channel: 'sms', agent_id: 'agent-2' });
-  await api('PATCH', `/api/v1/communications/${b.id}`, { status: 'Replied', status_message: 'Said yes', result: 'Interested', result_at: '2026-11-23T10:00:00Z' });
-  await api('POST', `/api/v1/participants/${target.id}/communications`, { name: 'Follow-up', channel: 'email', agent_id: 'agent-3' });
+  await api('PATCH', `/api/v1/communications/${b.id}`, { status: 'Replied', status_message: 'Said yes' });
+  const c = await api('POST', `/api/v1/participants/${target.id}/communications`, { name: 'Follow-up', channel: 'email', agent_id: 'agent-3' });
+  // Results show the latest communication's result.
+  await api('PATCH', `/api/v1/communications/${c.id}`, { status: 'Read', status_message: 'Opened the email', result: 'Interested', result_at: '2026-11-23T10:00:00Z' });
   await api('PUT', '/api/v1/sessions/sess-1', { id: 'sess-1', messages: [{ from: 'agent', text: 'Hello! Is this a good time?', at: '2026-11-22T09:31:00Z' }, { from: 'participant', text: 'Not really, call later.', at: '2026-11-22T09:31:20Z' }] });
 
   await page.reload();
@@ -289,7 +291,7 @@ test('communications: statuses set through the API, message on hover, Go to sess
   const failed = dialog.locator('.comm-status', { hasText: 'Failed' });
   assert.equal(await failed.getAttribute('data-group'), 'ended');
   assert.equal(await dialog.locator('.comm-status', { hasText: 'Replied' }).getAttribute('data-group'), 'success');
-  assert.equal(await dialog.locator('.comm-status', { hasText: 'Planned' }).getAttribute('data-group'), 'progress');
+  assert.equal(await dialog.locator('.comm-status', { hasText: 'Read' }).getAttribute('data-group'), 'progress');
   await failed.hover();
   const tip = dialog.locator(`#${await failed.getAttribute('aria-describedby')}`);
   await tip.waitFor({ state: 'visible' });

@@ -65,6 +65,16 @@ export function rowRate(p) {
   return p && p.elapsedMs > 0 ? p.rows / (p.elapsedMs / 1000) : 0;
 }
 
+// Percentage done of an upload run: the file read, scaled by the share of its batches the
+// server has acknowledged (checking runs ahead of sending), 100 only when completed.
+export function runPercent(p) {
+  if (!p) return 0;
+  if (p.phase === 'done') return 100;
+  const read = p.fraction ?? 0;
+  const sent = p.batches ? (p.batchesSent + p.batchesSkipped) / p.batches : 0.9;
+  return Math.min(99, Math.floor(read * Math.min(1, sent) * 100));
+}
+
 // Resume records of the JS API for this campaign: fingerprint -> upload id.
 export function resumeRecords(campaignId) {
   const prefix = `intake:upload:${location.origin}:${campaignId}:`;

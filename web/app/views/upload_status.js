@@ -2,7 +2,7 @@
 // when known), Completed, Failed.
 
 import { h, formatCount } from '../dom.js';
-import { rowRate } from '../upload_runner.js';
+import { rowRate, runPercent } from '../upload_runner.js';
 
 export function statusBadge(u) {
   const cls = u.status === 'Completed' ? 'badge-good' : u.status === 'Failed' ? 'badge-bad' : 'badge-busy';
@@ -13,7 +13,7 @@ export function statusBadge(u) {
 // rate measured between polls are shown).
 export function processingCell(u, progress, polledRate) {
   if (progress) {
-    const pct = Math.floor((progress.fraction ?? 0) * 100);
+    const pct = runPercent(progress);
     const rate = rowRate(progress);
     return h('div', { class: 'progress-cell' },
       statusBadge(u),

@@ -11,7 +11,7 @@ import { confirmDialog } from '../components/dialog.js';
 import { openUploadDialog, fileProblem } from './upload_dialog.js';
 import { openUploadDetails, downloadErrors } from './upload_details.js';
 import { statusBadge, processingCell } from './upload_status.js';
-import { runs, runFor, startUpload, resumeRecords, forgetResume, loadIntake, forgetRun } from '../upload_runner.js';
+import { runPercent, runs, runFor, startUpload, resumeRecords, forgetResume, loadIntake, forgetRun } from '../upload_runner.js';
 
 const WAIT = 'Please wait for the current upload to finish.';
 const FAST_POLL_MS = 1500;
@@ -74,7 +74,7 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
   function announceProgress(run) {
     const p = run.progress;
     if (!p) return;
-    const step = Math.floor((p.fraction ?? 0) * 10);
+    const step = Math.floor(runPercent(p) / 10);
     if (step !== announcedStep) {
       announcedStep = step;
       live.textContent = `Upload ${step * 10}% done: ${plural(p.rows, 'row')} checked.`;
@@ -164,10 +164,10 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
           u.skipped ? [' · ', h('span', { class: 'count-skipped' }, `${formatCount(u.skipped)} skipped`)] : null,
           u.failed ? [' · ', h('span', { class: 'count-failed' }, `${formatCount(u.failed)} failed`)] : null))),
       h('td', { 'data-label': 'Status' }, status),
-      h('td', { class: 'row-actions' },
+      h('td', { class: 'actions-cell' }, h('div', { class: 'row-actions' },
         errorsBtn,
         h('a', { class: 'button small', href: `#/campaigns/${enc(campaignId)}/participants?upload_id=${enc(u.id)}` }, 'View participants', h('span', { class: 'visually-hidden' }, ` from upload ${u.id}`)),
-        h('button', { type: 'button', class: 'small', onclick: async () => openUploadDetails({ api, uploadId: u.id, fields: await getFields().catch(() => []) }) }, 'Details', h('span', { class: 'visually-hidden' }, ` of upload ${u.id}`))));
+        h('button', { type: 'button', class: 'small', onclick: async () => openUploadDetails({ api, uploadId: u.id, fields: await getFields().catch(() => []) }) }, 'Details', h('span', { class: 'visually-hidden' }, ` of upload ${u.id}`)))));
   }
 
   function drawSummary() {
@@ -185,7 +185,7 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
   function drawRun(run) {
     if (!run || run.state !== 'running') { clear(runBox); return; }
     const p = run.progress;
-    const pct = Math.floor((p?.fraction ?? 0) * 100);
+    const pct = runPercent(p);
     const phase = { preparing: 'Preparing', uploading: 'Checking and sending', completing: 'Finishing', done: 'Done' }[p?.phase] ?? 'Starting';
     clear(runBox, h('div', { class: 'card run-box' },
       h('div', { class: 'run-head' },
@@ -196,7 +196,7 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
       h('div', { class: 'progress big', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': pct, 'aria-label': 'Upload progress' },
         h('span', { class: 'progress-fill', style: `width:${pct}%` })),
       h('p', { class: 'progress-text run-progress-text' }, p
-        ? `${formatCount(p.rows)} rows checked · ${pct}% · ${formatCount(Math.round(p.elapsedMs > 0 ? p.rows / (p.elapsedMs / 1000) : 0))} rows/s · ${formatCount(p.failedRows)} with problems${p.resumed ? ' · resumed' : ''}`
+        ? `${formatCount(p.rows)} rows checked · ${formatCount(p.rowsSent)} sent · ${pct}% · ${formatCount(Math.round(p.elapsedMs > 0 ? p.rows / (p.elapsedMs / 1000) : 0))} rows/s · ${formatCount(p.failedRows)} with problems${p.resumed ? ' · resumed' : ''}`
         : 'Loading the checker…')));
   }
 
