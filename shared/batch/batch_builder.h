@@ -37,7 +37,19 @@ class BatchBuilder {
   BatchBuilder(std::vector<std::string> keys, BatchLimits limits = {});
 
   // Adds a row; when the batch reaches its limits it is passed to `on_batch` first.
-  void add(const CleanRow& row, const std::function<void(Batch&&)>& on_batch);
+  // `on_batch` is any callable taking Batch&& (called directly: no std::function per row).
+  template <class OnBatch>
+  void add(const CleanRow& row, OnBatch&& on_batch) {
+    if (append(row)) {
+      ++seq_;
+      on_batch(std::move(current_));
+      start();
+      carry_line(row.row);
+    }
+  }
+  void add(const CleanRow& row, const std::function<void(Batch&&)>& on_batch) {
+    add<const std::function<void(Batch&&)>&>(row, on_batch);
+  }
   // Passes the last, partial batch (if any) to `on_batch`.
   void flush(const std::function<void(Batch&&)>& on_batch);
 
@@ -45,10 +57,15 @@ class BatchBuilder {
 
  private:
   void start();
+  // Appends the row's line to the current batch. Returns true when the batch was already full:
+  // the line is then held in line_, and the caller passes the batch on and calls carry_line.
+  bool append(const CleanRow& row);
+  void carry_line(uint64_t row);
   std::vector<std::string> keys_;
   BatchLimits limits_;
   Batch current_;
   std::string line_;
+  size_t last_body_size_ = 0;
   uint64_t seq_ = 0;
 };
 

@@ -18,6 +18,17 @@
 
 namespace intake::platform {
 
+namespace detail {
+constexpr uint64_t kOnes = 0x0101010101010101ull;
+constexpr uint64_t kHighs = 0x8080808080808080ull;
+// High bit set in each byte of `w` equal to `c`, exact for the lowest matching byte (bytes above
+// a match may be flagged spuriously, which never matters when only the lowest is used).
+inline uint64_t eq_bytes(uint64_t w, char c) {
+  uint64_t x = w ^ (kOnes * static_cast<unsigned char>(c));
+  return (x - kOnes) & ~x & kHighs;
+}
+}  // namespace detail
+
 // Returns the index of the first byte in [p, end) equal to one of a, b, c, d, or end - p.
 inline size_t find_any4(const char* p, const char* end, char a, char b, char c, char d) {
   const char* start = p;
@@ -44,6 +55,16 @@ inline size_t find_any4(const char* p, const char* end, char a, char b, char c, 
     p += 16;
   }
 #endif
+  if constexpr (std::endian::native == std::endian::little) {
+    while (end - p >= 8) {  // short values: eight bytes at a time in a general register
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      uint64_t hit = detail::eq_bytes(w, a) | detail::eq_bytes(w, b) | detail::eq_bytes(w, c) |
+                     detail::eq_bytes(w, d);
+      if (hit) return size_t(p - start) + (std::countr_zero(hit) >> 3);
+      p += 8;
+    }
+  }
   for (; p < end; ++p) {
     char x = *p;
     if (x == a || x == b || x == c || x == d) break;
@@ -54,15 +75,87 @@ inline size_t find_any4(const char* p, const char* end, char a, char b, char c, 
 // Returns the index of the first byte in [p, end) with the high bit set, or end - p.
 inline size_t find_non_ascii(const char* p, const char* end) {
   const char* start = p;
+#if defined(INTAKE_SIMD_WASM)
+  while (end - p >= 32) {
+    v128_t x = wasm_v128_or(wasm_v128_load(p), wasm_v128_load(p + 16));
+    if (wasm_i8x16_bitmask(x)) break;
+    p += 32;
+  }
+  while (end - p >= 16) {
+    uint32_t bits = wasm_i8x16_bitmask(wasm_v128_load(p));
+    if (bits) return size_t(p - start) + std::countr_zero(bits);
+    p += 16;
+  }
+#elif defined(INTAKE_SIMD_SSE2)
+  while (end - p >= 32) {
+    __m128i x = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)),
+                             _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)));
+    if (_mm_movemask_epi8(x)) break;
+    p += 32;
+  }
+  while (end - p >= 16) {
+    uint32_t bits = uint32_t(_mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+    if (bits) return size_t(p - start) + std::countr_zero(bits);
+    p += 16;
+  }
+#endif
   while (end - p >= 8) {
     uint64_t w;
     std::memcpy(&w, p, 8);
-    uint64_t hi = w & 0x8080808080808080ull;
-    if (hi) return size_t(p - start) + (std::countr_zero(hi) >> 3);
+    uint64_t hi = w & detail::kHighs;
+    if (hi) {
+      if constexpr (std::endian::native == std::endian::little)
+        return size_t(p - start) + (std::countr_zero(hi) >> 3);
+      break;
+    }
     p += 8;
   }
   while (p < end && static_cast<unsigned char>(*p) < 0x80) ++p;
   return size_t(p - start);
+}
+
+// Classifies the 64 bytes at p (all readable): bit i of `special` is set when p[i] is the
+// delimiter, a quote, LF or CR; bit i of `quote` when p[i] is a quote.
+inline void classify64(const char* p, char delim, uint64_t& special, uint64_t& quote) {
+#if defined(INTAKE_SIMD_WASM)
+  const v128_t vq = wasm_i8x16_splat('"'), vd = wasm_i8x16_splat(delim);
+  const v128_t vn = wasm_i8x16_splat('\n'), vr = wasm_i8x16_splat('\r');
+  uint64_t s = 0, q = 0;
+  for (int i = 0; i < 4; ++i) {
+    v128_t x = wasm_v128_load(p + 16 * i);
+    v128_t mq = wasm_i8x16_eq(x, vq);
+    v128_t m = wasm_v128_or(wasm_v128_or(mq, wasm_i8x16_eq(x, vd)),
+                            wasm_v128_or(wasm_i8x16_eq(x, vn), wasm_i8x16_eq(x, vr)));
+    s |= uint64_t(wasm_i8x16_bitmask(m)) << (16 * i);
+    q |= uint64_t(wasm_i8x16_bitmask(mq)) << (16 * i);
+  }
+  special = s;
+  quote = q;
+#elif defined(INTAKE_SIMD_SSE2)
+  const __m128i vq = _mm_set1_epi8('"'), vd = _mm_set1_epi8(delim);
+  const __m128i vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r');
+  uint64_t s = 0, q = 0;
+  for (int i = 0; i < 4; ++i) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    __m128i mq = _mm_cmpeq_epi8(x, vq);
+    __m128i m = _mm_or_si128(_mm_or_si128(mq, _mm_cmpeq_epi8(x, vd)),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, vn), _mm_cmpeq_epi8(x, vr)));
+    s |= uint64_t(uint32_t(_mm_movemask_epi8(m))) << (16 * i);
+    q |= uint64_t(uint32_t(_mm_movemask_epi8(mq))) << (16 * i);
+  }
+  special = s;
+  quote = q;
+#else
+  uint64_t s = 0, q = 0;
+  for (int i = 0; i < 64; ++i) {
+    char c = p[i];
+    bool is_q = c == '"';
+    q |= uint64_t(is_q) << i;
+    s |= uint64_t(is_q || c == delim || c == '\n' || c == '\r') << i;
+  }
+  special = s;
+  quote = q;
+#endif
 }
 
 }  // namespace intake::platform

@@ -1,10 +1,12 @@
-// The streaming CSV tokenizer (see tokenizer.h). A resumable state machine over an internal
-// buffer that holds only the unfinished record; SIMD scanning (core/platform.h) skips ordinary
-// bytes. Slice invariance comes from making every decision depend on the bytes of the record
-// alone, never on where a slice ended.
+// The streaming CSV tokenizer (see tokenizer.h). A resumable state machine that reads each slice
+// in place and copies only the unfinished record into a carry buffer; 64-byte blocks are
+// classified with SIMD bitmasks (core/platform.h) so ordinary bytes are skipped. Slice
+// invariance comes from making every decision depend on the bytes of the record alone, never on
+// where a slice ended.
 #include "csv/tokenizer.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/platform.h"
 #include "core/row_error.h"
@@ -14,6 +16,9 @@ namespace intake {
 
 namespace {
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
+// Smallest piece of a slice appended to a non-empty carry buffer at a time: once the carried
+// record ends, the rest of the slice is read in place.
+constexpr size_t kMinCarryChunk = size_t(64) << 10;
 
 std::string mib(size_t bytes) {
   if (bytes % (1 << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
@@ -29,45 +34,124 @@ CsvTokenizer::CsvTokenizer(char delimiter, CsvLimits limits, bool check_utf8)
 
 void CsvTokenizer::push(std::string_view bytes, CsvRecordSink& sink) {
   pushed_ += bytes.size();
-  compact();
-  buf_.append(bytes);
   if (!bom_checked_) {
+    buf_.append(bytes);
     if (buf_.size() < kBom.size() && kBom.starts_with(buf_)) return;  // could still be a BOM
     if (std::string_view(buf_).starts_with(kBom)) buf_.erase(0, kBom.size());
     bom_checked_ = true;
+    bytes = {};
+    win_ = buf_.data();
+    win_n_ = buf_.size();
+    scan(false, sink);
+    keep_tail();
   }
-  scan(false, sink);
+  while (!bytes.empty()) {
+    if (buf_.empty()) {  // nothing carried: read the slice where it is
+      win_ = bytes.data();
+      win_n_ = bytes.size();
+      scan(false, sink);
+      keep_tail();
+      return;
+    }
+    size_t chunk = std::min(bytes.size(), std::max(buf_.size(), kMinCarryChunk));
+    buf_.append(bytes.data(), chunk);
+    bytes.remove_prefix(chunk);
+    win_ = buf_.data();
+    win_n_ = buf_.size();
+    scan(false, sink);
+    keep_tail();
+    if (!buf_.empty() && buf_.size() <= chunk && !bytes.empty()) {
+      // What is still carried came from this slice: go on reading the slice in place from there.
+      bytes = std::string_view(bytes.data() - buf_.size(), bytes.size() + buf_.size());
+      buf_.clear();
+    }
+  }
 }
 
 void CsvTokenizer::finish(CsvRecordSink& sink) {
   bom_checked_ = true;  // fewer than three bytes that began like a BOM are data
+  win_ = buf_.data();
+  win_n_ = buf_.size();
   scan(true, sink);
   buf_.clear();
-  pos_ = rec_start_ = field_start_ = quote_open_ = 0;
+  win_ = nullptr;
+  win_n_ = 0;
+  pos_ = rec_start_ = field_start_ = quote_open_ = utf8_ok_to_ = 0;
   state_ = State::field_start;
   pending_lf_ = false;
 }
 
-// Drops the bytes no longer needed: everything before the current record, or, once a record
-// is known to be too large, everything but what an unclosed quote may still need.
-void CsvTokenizer::compact() {
+// Keeps the bytes of the window still needed in buf_: everything from the current record on,
+// or, once a record is known to be too large, only what an unclosed quote may still need.
+// Positions are then relative to buf_.
+void CsvTokenizer::keep_tail() {
   size_t keep = rec_start_;
   if (row_too_large_ || state_ == State::skip_line) {
     bool quoted = state_ == State::quoted || state_ == State::quote_in_quoted;
     keep = quoted ? std::min(pos_, quote_open_) : pos_;
   }
   if (pending_lf_) keep = pos_;
+  if (win_ == buf_.data()) buf_.erase(0, keep);
+  else buf_.assign(win_ + keep, win_n_ - keep);
+  win_ = nullptr;
+  win_n_ = 0;
+  block_ = SIZE_MAX;
   if (keep == 0) return;
-  buf_.erase(0, keep);
   auto shift = [keep](size_t& x) { x = x >= keep ? x - keep : 0; };
   shift(pos_);
   shift(rec_start_);
   shift(field_start_);
   shift(quote_open_);
+  shift(utf8_ok_to_);
   for (Span& s : spans_) {
     s.begin -= keep;
     s.end -= keep;
   }
+}
+
+// Classifies the 64-byte block at window offset `base` (a multiple of 64); a block cut by the
+// end of the window has no bits past it.
+inline void CsvTokenizer::load_block(size_t base) {
+  block_ = base;
+  if (base + 64 <= win_n_) [[likely]] {
+    platform::classify64(win_ + base, delim_, block_special_, block_quote_);
+    return;
+  }
+  load_last_block(base);
+}
+
+[[gnu::noinline]] void CsvTokenizer::load_last_block(size_t base) {
+  char tmp[64] = {};
+  size_t len = win_n_ - base;
+  std::memcpy(tmp, win_ + base, len);
+  platform::classify64(tmp, delim_, block_special_, block_quote_);
+  uint64_t keep = (uint64_t(1) << len) - 1;  // len < 64 here
+  block_special_ &= keep;
+  block_quote_ &= keep;
+}
+
+// The first delimiter, quote, LF or CR at or after `from`, or the end of the window.
+inline size_t CsvTokenizer::next_special(size_t from) {
+  while (from < win_n_) {
+    size_t base = from & ~size_t(63);
+    if (base != block_) load_block(base);
+    uint64_t bits = block_special_ >> (from - base);
+    if (bits) return from + size_t(std::countr_zero(bits));
+    from = base + 64;
+  }
+  return win_n_;
+}
+
+// The first quote at or after `from`, or the end of the window.
+inline size_t CsvTokenizer::next_quote(size_t from) {
+  while (from < win_n_) {
+    size_t base = from & ~size_t(63);
+    if (base != block_) load_block(base);
+    uint64_t bits = block_quote_ >> (from - base);
+    if (bits) return from + size_t(std::countr_zero(bits));
+    from = base + 64;
+  }
+  return win_n_;
 }
 
 void CsvTokenizer::set_error(const char* code, std::string message) {
@@ -81,19 +165,23 @@ void CsvTokenizer::start_record(size_t at) {
   in_record_ = false;
 }
 
-void CsvTokenizer::end_field(size_t begin, size_t end, bool escaped) {
+[[gnu::noinline, gnu::cold]] void CsvTokenizer::field_too_large() {
+  set_error(codes::kFieldTooLarge, "value " + std::to_string(spans_.size() + 1) +
+                                       " is longer than " + mib(limits_.max_field_bytes) +
+                                       "; shorten it or split it into several columns");
+}
+
+inline void CsvTokenizer::end_field(size_t begin, size_t end, bool escaped) {
   if (row_too_large_) return;
-  if (end - begin > limits_.max_field_bytes) {
-    set_error(codes::kFieldTooLarge, "value " + std::to_string(spans_.size() + 1) +
-                                         " is longer than " + mib(limits_.max_field_bytes) +
-                                         "; shorten it or split it into several columns");
-  }
+  if (end - begin > limits_.max_field_bytes) [[unlikely]] field_too_large();
+  any_escaped_ |= escaped;
   spans_.push_back({begin, end, escaped});
 }
 
 void CsvTokenizer::mark_too_large() {
   row_too_large_ = true;
   spans_.clear();
+  any_escaped_ = false;
   err_code_ = codes::kRowTooLarge;
   err_msg_ = "the row is longer than " + mib(limits_.max_row_bytes) +
              "; it was skipped — check for a missing line break or an unclosed quote";
@@ -101,9 +189,42 @@ void CsvTokenizer::mark_too_large() {
 
 void CsvTokenizer::reset_record() {
   spans_.clear();
+  any_escaped_ = false;
   err_code_ = nullptr;
-  err_msg_.clear();
+  if (!err_msg_.empty()) err_msg_.clear();
   row_too_large_ = false;
+}
+
+// Sets invalid_encoding on the record [rec_start_, end) when it is not valid UTF-8. Validation
+// runs ahead to the last ASCII byte of the window, so one pass covers many records: a record
+// starts after an ASCII terminator, so decoding across records finds the very same first bad
+// byte of each record as decoding each alone (a sequence cut by the terminator fails at its lead
+// byte either way).
+void CsvTokenizer::check_record_utf8(size_t end) {
+  const char* b = win_;
+  size_t from = std::max(utf8_ok_to_, rec_start_);
+  if (from >= end) return;
+  size_t limit = win_n_;
+  for (int back = 0; limit > end && static_cast<unsigned char>(b[limit - 1]) >= 0x80; ++back) {
+    if (back == 8) {
+      limit = end;
+      break;
+    }
+    --limit;
+  }
+  size_t bad = find_invalid_utf8(std::string_view(b + from, limit - from));
+  if (bad == std::string_view::npos) {
+    utf8_ok_to_ = limit;
+    return;
+  }
+  utf8_ok_to_ = from + bad;
+  if (utf8_ok_to_ >= end) return;
+  static const char* hex = "0123456789ABCDEF";
+  auto c = static_cast<unsigned char>(b[utf8_ok_to_]);
+  set_error(codes::kInvalidEncoding,
+            std::string("byte 0x") + hex[c >> 4] + hex[c & 15] + " at position " +
+                std::to_string(utf8_ok_to_ - rec_start_ + 1) +
+                " of the row is not valid UTF-8; save the file as UTF-8 (CSV UTF-8)");
 }
 
 void CsvTokenizer::end_record(size_t end, CsvRecordSink& sink) {
@@ -116,30 +237,35 @@ void CsvTokenizer::end_record(size_t end, CsvRecordSink& sink) {
       reset_record();
       return;
     }
-    if (check_utf8_ && !err_code_) {
-      std::string_view bytes(buf_.data() + rec_start_, end - rec_start_);
-      size_t bad = find_invalid_utf8(bytes);
-      if (bad != std::string_view::npos) {
-        static const char* hex = "0123456789ABCDEF";
-        auto b = static_cast<unsigned char>(bytes[bad]);
-        set_error(codes::kInvalidEncoding,
-                  std::string("byte 0x") + hex[b >> 4] + hex[b & 15] + " at position " +
-                      std::to_string(bad + 1) +
-                      " of the row is not valid UTF-8; save the file as UTF-8 (CSV UTF-8)");
-      }
-    }
-    views_.clear();
-    char* b = buf_.data();
-    for (Span& s : spans_) {
-      if (s.escaped) {  // collapse "" to " in place; the text only gets shorter
-        size_t w = s.begin;
-        for (size_t i = s.begin; i < s.end; ++i) {
-          b[w++] = b[i];
-          if (b[i] == '"' && i + 1 < s.end && b[i + 1] == '"') ++i;
+    if (check_utf8_ && !err_code_) check_record_utf8(end);
+    const char* b = win_;
+    views_.resize(spans_.size());
+    std::string_view* v = views_.data();
+    if (!any_escaped_) {
+      for (const Span& s : spans_) *v++ = std::string_view(b + s.begin, s.end - s.begin);
+    } else {
+      size_t escaped_bytes = 0;
+      for (const Span& s : spans_)
+        if (s.escaped) escaped_bytes += s.end - s.begin;
+      unescaped_.clear();
+      unescaped_.reserve(escaped_bytes);  // up front: the views into unescaped_ must not move
+      for (const Span& s : spans_) {
+        if (!s.escaped) {
+          *v++ = std::string_view(b + s.begin, s.end - s.begin);
+          continue;
         }
-        s.end = w;
+        size_t start = unescaped_.size();
+        size_t i = s.begin;
+        while (i < s.end) {  // "" becomes "
+          const void* q = std::memchr(b + i, '"', s.end - i);
+          size_t j = q ? size_t(static_cast<const char*>(q) - b) : s.end;
+          unescaped_.append(b + i, j - i);
+          if (j == s.end) break;
+          unescaped_.push_back('"');
+          i = (j + 1 < s.end && b[j + 1] == '"') ? j + 2 : j + 1;
+        }
+        *v++ = std::string_view(unescaped_.data() + start, unescaped_.size() - start);
       }
-      views_.emplace_back(b + s.begin, s.end - s.begin);
     }
     r.fields = views_;
   }
@@ -150,7 +276,7 @@ void CsvTokenizer::end_record(size_t end, CsvRecordSink& sink) {
 }
 
 // Ends the current line at the terminator `c` found at pos_.
-void CsvTokenizer::end_line(char c) {
+inline void CsvTokenizer::end_line(char c) {
   ++pos_;
   state_ = State::field_start;
   if (c == '\r') pending_lf_ = true;
@@ -174,12 +300,12 @@ void CsvTokenizer::unclosed_quote(bool eof, CsvRecordSink& sink) {
   r.error_message = err_msg_;
   sink.on_record(r);
   reset_record();
-  size_t n = buf_.size();
+  size_t n = win_n_;
   size_t k = quote_open_ + 1;
-  k += platform::find_any4(buf_.data() + k, buf_.data() + n, '\n', '\r', '\n', '\r');
+  k += platform::find_any4(win_ + k, win_ + n, '\n', '\r', '\n', '\r');
   if (k < n) {
     pos_ = k;
-    end_line(buf_[k]);
+    end_line(win_[k]);
   } else if (eof) {
     pos_ = n;
     state_ = State::field_start;
@@ -190,10 +316,59 @@ void CsvTokenizer::unclosed_quote(bool eof, CsvRecordSink& sink) {
   }
 }
 
-void CsvTokenizer::scan(bool eof, CsvRecordSink& sink) {
+// The hot loop: reads unquoted values (and the records they end) with positions in registers,
+// until a quoted value, a CR, or the end of the window. Returns true when the window ran out in
+// an unquoted value; otherwise pos_ and state_ say where to go on.
+bool CsvTokenizer::scan_unquoted(CsvRecordSink& sink) {
+  const char* b = win_;
+  const size_t n = win_n_;
+  size_t p = pos_, fs = field_start_;
   for (;;) {
-    const char* b = buf_.data();
-    const size_t n = buf_.size();
+    p = next_special(p);
+    if (p >= n) {
+      pos_ = p;
+      field_start_ = fs;
+      return true;
+    }
+    char c = b[p];
+    if (c == delim_) {
+      end_field(fs, p, false);
+      if (++p < n && b[p] != '"') {  // the next value is unquoted too
+        fs = p;
+        continue;
+      }
+      pos_ = p;
+      state_ = State::field_start;
+      return false;
+    }
+    if (c == '"') [[unlikely]] {
+      set_error(codes::kMalformedQuotes,
+                "value " + std::to_string(spans_.size() + 1) +
+                    " has a quote inside an unquoted value; put the whole value in quotes "
+                    "and double the quotes inside it, like \"say \"\"hi\"\"\"");
+      ++p;
+      continue;
+    }
+    end_field(fs, p, false);
+    end_record(p, sink);
+    if (c == '\n' && p + 1 < n && b[p + 1] != '"') {  // the next record starts unquoted
+      ++p;
+      start_record(p);
+      in_record_ = true;
+      fs = p;
+      continue;
+    }
+    pos_ = p;
+    end_line(c);
+    return false;
+  }
+}
+
+void CsvTokenizer::scan(bool eof, CsvRecordSink& sink) {
+  block_ = SIZE_MAX;
+  const char* b = win_;
+  const size_t n = win_n_;
+  for (;;) {
     if (pending_lf_) {
       if (pos_ >= n) {
         if (eof) pending_lf_ = false;
@@ -217,31 +392,12 @@ void CsvTokenizer::scan(bool eof, CsvRecordSink& sink) {
         field_start_ = pos_;
         state_ = State::unquoted;
         [[fallthrough]];
-      case State::unquoted: {
-        pos_ += platform::find_any4(b + pos_, b + n, delim_, '"', '\n', '\r');
-        if (pos_ >= n) break;
-        char c = b[pos_];
-        if (c == '"') {
-          set_error(codes::kMalformedQuotes,
-                    "value " + std::to_string(spans_.size() + 1) +
-                        " has a quote inside an unquoted value; put the whole value in quotes "
-                        "and double the quotes inside it, like \"say \"\"hi\"\"\"");
-          ++pos_;
-          continue;
-        }
-        end_field(field_start_, pos_, false);
-        if (c == delim_) {
-          ++pos_;
-          state_ = State::field_start;
-          continue;
-        }
-        end_record(pos_, sink);
-        end_line(c);
+      case State::unquoted:
+        if (scan_unquoted(sink)) break;
         continue;
-      }
       case State::quoted: {
         size_t window_end = std::min(n, quote_open_ + 2 + limits_.max_field_bytes);
-        size_t k = pos_ + platform::find_any4(b + pos_, b + window_end, '"', '"', '"', '"');
+        size_t k = next_quote(pos_);
         if (k < window_end) {
           pos_ = k + 1;
           state_ = State::quote_in_quoted;
@@ -288,7 +444,7 @@ void CsvTokenizer::scan(bool eof, CsvRecordSink& sink) {
         continue;
       }
     }
-    // The buffer is exhausted in the current state.
+    // The window is exhausted in the current state.
     if (!row_too_large_ && in_record_ && state_ != State::skip_line &&
         pos_ - rec_start_ > limits_.max_row_bytes)
       mark_too_large();

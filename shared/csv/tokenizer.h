@@ -20,7 +20,8 @@ struct CsvLimits {
   size_t max_row_bytes = size_t(1) << 20;    // longest record, in bytes including delimiters
 };
 
-// One record. Views point into the tokenizer's buffer and are valid only during on_record.
+// One record. Views point into the pushed slice or the tokenizer's buffers and are valid only
+// during on_record.
 struct CsvRecord {
   uint64_t row = 0;                            // spreadsheet row: the first record is row 1
   std::span<const std::string_view> fields;    // empty when the record could not be read
@@ -56,26 +57,42 @@ class CsvTokenizer {
   };
 
   void scan(bool eof, CsvRecordSink& sink);
+  bool scan_unquoted(CsvRecordSink& sink);
+  size_t next_special(size_t from);
+  size_t next_quote(size_t from);
+  void load_block(size_t base);
+  void load_last_block(size_t base);
   void end_field(size_t begin, size_t end, bool escaped);
+  void field_too_large();
   void end_record(size_t end, CsvRecordSink& sink);
+  void check_record_utf8(size_t end);
   void end_line(char terminator);
   void mark_too_large();
   void reset_record();
   void unclosed_quote(bool eof, CsvRecordSink& sink);
   void set_error(const char* code, std::string message);
   void start_record(size_t at);
-  void compact();
+  void keep_tail();
 
   char delim_;
   CsvLimits limits_;
   bool check_utf8_;
 
-  std::string buf_;
+  // The bytes being scanned: the caller's slice itself when no record was pending when it
+  // arrived, else buf_. Positions below are offsets into this window.
+  const char* win_ = nullptr;
+  size_t win_n_ = 0;
+  std::string buf_;         // the unfinished record carried from one slice to the next
+  std::string unescaped_;   // values of the current record with "" collapsed to "
   size_t pos_ = 0;          // next byte to scan
   size_t rec_start_ = 0;    // first byte of the current record
   size_t field_start_ = 0;  // first byte of the current field's content
   size_t quote_open_ = 0;   // the opening quote of the current quoted field
+  size_t utf8_ok_to_ = 0;   // [rec_start_, utf8_ok_to_) is known valid UTF-8, when >= rec_start_
+  size_t block_ = SIZE_MAX; // window offset of the 64-byte block classified below, or none
+  uint64_t block_special_ = 0, block_quote_ = 0;
   bool escaped_ = false;    // current quoted field has doubled quotes
+  bool any_escaped_ = false;  // some span of the current record has doubled quotes
   bool in_record_ = false;  // bytes of the current record have been read
   bool row_too_large_ = false;  // current record outgrew max_row_bytes: its fields are dropped
   bool pending_lf_ = false; // a CR ended the last record; a following LF belongs to it

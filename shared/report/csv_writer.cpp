@@ -1,24 +1,28 @@
 // CSV writing and the spreadsheet-safe error report (see csv_writer.h).
 #include "report/csv_writer.h"
 
+#include "core/platform.h"
+
 namespace intake {
 
 void append_csv_value(std::string& out, std::string_view v, char delimiter) {
-  bool quote = !v.empty() && (v.front() == ' ' || v.back() == ' ');
-  for (char c : v) {
-    if (c == delimiter || c == '"' || c == '\n' || c == '\r') {
-      quote = true;
-      break;
-    }
-  }
+  const char* p = v.data();
+  bool quote = !v.empty() && (v.front() == ' ' || v.back() == ' ' ||
+                              platform::find_any4(p, p + v.size(), delimiter, '"', '\n', '\r') < v.size());
   if (!quote) {
     out.append(v);
     return;
   }
   out.push_back('"');
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
+  for (size_t i = 0;;) {  // each quote doubled
+    size_t q = v.find('"', i);
+    if (q == std::string_view::npos) {
+      out.append(v.substr(i));
+      break;
+    }
+    out.append(v.substr(i, q + 1 - i));
+    out.push_back('"');
+    i = q + 1;
   }
   out.push_back('"');
 }

@@ -1,7 +1,8 @@
 // core_bench: throughput of the shared core on one file, single thread — tokenizing alone, and
 // tokenizing + every check + batch building — reading the file in 1 MiB slices as the browser
 // and the CLI do. The same source runs natively and compiled to wasm under node.
-// usage: core_bench FIELDS.json FILE.csv [repeats]   (prints one JSON line per measurement)
+// usage: core_bench FIELDS.json FILE.csv [repeats] [tokenize|validate]
+// (prints one JSON line per measurement; both stages unless one is named)
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -57,7 +58,7 @@ void for_each_slice(const std::string& path, F&& f) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: core_bench FIELDS.json FILE.csv [repeats]\n");
+    std::fprintf(stderr, "usage: core_bench FIELDS.json FILE.csv [repeats] [tokenize|validate]\n");
     return 2;
   }
   std::ifstream fj(argv[1]);
@@ -69,8 +70,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   int repeats = argc > 3 ? std::atoi(argv[3]) : 3;
+  std::string only = argc > 4 ? argv[4] : "";
+  int tokenize_repeats = only.empty() || only == "tokenize" ? repeats : 0;
+  int validate_repeats = only.empty() || only == "validate" ? repeats : 0;
 
-  for (int rep = 0; rep < repeats; ++rep) {
+  for (int rep = 0; rep < tokenize_repeats; ++rep) {
     uint64_t bytes = 0;
     CountRecords count;
     CsvTokenizer tokenizer(',');
@@ -85,7 +89,7 @@ int main(int argc, char** argv) {
                 (unsigned long long)bytes, (unsigned long long)count.records, secs, bytes / 1e6 / secs,
                 count.records / secs);
   }
-  for (int rep = 0; rep < repeats; ++rep) {
+  for (int rep = 0; rep < validate_repeats; ++rep) {
     Batches sink;
     sink.fields = &fields.fields;
     FileValidator validator(fields.fields, {});
