@@ -16,10 +16,22 @@ const GROUP_LABEL = { progress: 'In progress', success: 'Successful', ended: 'En
 export function statusChip(status, message, id) {
   const group = GROUPS[status] ?? 'progress';
   const tipId = `tip-${id}`;
-  return h('span', { class: 'status-wrap' },
-    h('span', { class: `comm-status comm-${group}`, tabindex: '0', 'aria-describedby': tipId, dataset: { group } },
-      h('span', { class: 'dot', 'aria-hidden': 'true' }), status),
-    h('span', { class: 'tooltip', role: 'tooltip', id: tipId }, `${GROUP_LABEL[group]}${message ? `: ${message}` : ''}`));
+  const chip = h('span', { class: `comm-status comm-${group}`, tabindex: '0', 'aria-describedby': tipId, dataset: { group } },
+    h('span', { class: 'dot', 'aria-hidden': 'true' }), status);
+  const tip = h('span', { class: 'tooltip', role: 'tooltip', id: tipId }, `${GROUP_LABEL[group]}${message ? `: ${message}` : ''}`);
+  // Fixed to the viewport so the scrolling table does not clip it.
+  const show = () => {
+    const r = chip.getBoundingClientRect();
+    tip.style.left = `${Math.max(8, Math.min(r.left, window.innerWidth - 268))}px`;
+    tip.style.top = `${r.bottom + 6}px`;
+    tip.classList.add('show');
+  };
+  const hide = () => tip.classList.remove('show');
+  const wrap = h('span', { class: 'status-wrap', onmouseenter: show, onmouseleave: () => { if (document.activeElement !== chip) hide(); } }, chip, tip);
+  chip.addEventListener('focus', show);
+  chip.addEventListener('blur', hide);
+  chip.addEventListener('keydown', (e) => { if (e.key === 'Escape' && tip.classList.contains('show')) { e.stopPropagation(); e.preventDefault(); hide(); } });
+  return wrap;
 }
 
 export function openCommunications({ api, participant }) {
