@@ -12,6 +12,8 @@ export interface Field {
   values?: string[];
   format?: string;
   identity?: 'name' | 'email' | 'phone' | 'external_id';
+  /** text only: longest value accepted, in bytes of UTF-8 (default 1000). */
+  max_length?: number;
 }
 
 /** The field list: an array, or the {fields} object the server returns. */
