@@ -87,6 +87,18 @@ for (const c of cases) {
     assert.equal(summary.header.dialect.delimiter, native.summary.delimiter);
     assert.equal(summary.header.dialect.encoding, native.summary.encoding);
     assert.deepEqual(summary.counts.by_field_code, native.summary.errors_by_field_code);
+
+    // inspect's preview rows carry the very errors the CLI reports for those rows.
+    const head = await page.evaluate(async (fields) => {
+      const intake = await window.I.Intake.load();
+      return intake.inspect(document.getElementById('file').files[0], { fields, previewRows: 40 });
+    }, c.fields);
+    assert.ok(head.rows.length > 0);
+    for (const r of head.rows) {
+      const expected = native.errors.filter((e) => e[0] === String(r.row));
+      const got = r.errors.map((e) => [String(e.row), ...[e.field, e.value, e.code, e.message].map(spreadsheetSafe)]);
+      assert.deepEqual(got, expected, `inspect, row ${r.row}`);
+    }
     fs.rmSync(file);
   });
 }
