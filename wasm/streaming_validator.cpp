@@ -32,7 +32,7 @@ void StreamingValidator::on_header(const HeaderInfo& header) {
 }
 
 void StreamingValidator::on_clean_row(const CleanRow& row) {
-  if (builder_) builder_->add(row, on_batch_);
+  if (builder_) builder_->add(row, [this](Batch&& b) { batches_.call<void>("push", to_js(b)); });
 }
 
 void StreamingValidator::on_row_failed(uint64_t row, std::span<const RowError> errors) {
