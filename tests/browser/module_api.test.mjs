@@ -269,6 +269,13 @@ test('after a drop and a page reload, the same file resumes from the acknowledge
   await page.reload();
   await page.waitForFunction(() => window.I !== undefined);
   await pickFile(page, path);
+  const records = () => page.evaluate(async (server) => {
+    const intake = await window.I.Intake.load();
+    const fingerprint = await intake.fingerprint(document.getElementById('file').files[0]);
+    return { fingerprint, list: window.I.listResumableUploads({ server, campaignId: 'c-resume' }) };
+  }, server.url);
+  const pending = await records();
+  assert.deepEqual(pending.list, [{ fingerprint: pending.fingerprint, upload_id: u.id, errors_sent: 0 }]);
   const logStart = api.log.length;
   const second = await uploadInPage('c-resume');
   assert.equal(second.error, undefined, JSON.stringify(second.error));
@@ -279,6 +286,7 @@ test('after a drop and a page reload, the same file resumes from the acknowledge
   assert.equal([...u.batches.values()].reduce((n, b) => n + b.rows, 0), second.counts.valid);
   assert.equal(u.errors.length, second.counts.errors);  // none posted twice
   assert.equal(u.status, 'Failed');
+  assert.deepEqual((await records()).list, []);
 });
 
 test('a second upload while one is Processing is refused with UploadInProgressError', async () => {

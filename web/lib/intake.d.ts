@@ -238,6 +238,19 @@ export declare class Intake {
 }
 export default Intake;
 
+/** A resume record upload() keeps per file (localStorage key
+ *  "intake:upload:<server>:<campaignId>:<fingerprint>", a stable format). */
+export interface ResumableUpload {
+  fingerprint: string;
+  upload_id: string;
+  errors_sent: number;
+}
+type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
+/** Interrupted uploads of a campaign that upload() would resume for the same file. */
+export declare function listResumableUploads(options: { server: string; campaignId: string; storage?: StorageLike | null }): ResumableUpload[];
+/** Forgets one file's resume record (say, after its upload was canceled on the server). */
+export declare function forgetResumableUpload(options: { server: string; campaignId: string; fingerprint: string; storage?: StorageLike | null }): void;
+
 export declare class IntakeError extends Error {
   /** Stable snake_case code: match on it, show `message`. */
   code: string;

@@ -9,6 +9,7 @@ import { IntakeAbortError, IntakeError, IntakeFileError } from './errors.js';
 import { uploadFile } from './upload.js';
 
 export * from './errors.js';
+export { forgetResumableUpload, listResumableUploads } from './upload.js';
 
 const DEFAULT_WASM_URL = new URL('./wasm/intake_module.wasm', import.meta.url).href;
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url).href;

@@ -98,6 +98,32 @@ class TaskPool {
   }
 }
 
+// Resume records: localStorage key "intake:upload:<server>:<campaign id>:<fingerprint>" (server
+// without trailing slashes) → {"upload_id", "errors_sent"}. The key format is stable.
+const RESUME_PREFIX = 'intake:upload:';
+const resumeKeyOf = (server, campaignId, fingerprint) =>
+  `${RESUME_PREFIX}${String(server).replace(/\/+$/, '')}:${campaignId}:${fingerprint ?? ''}`;
+
+// The interrupted uploads this browser can resume for a campaign: [{fingerprint, upload_id, errors_sent}].
+export function listResumableUploads({ server, campaignId, storage = storageOf({}) }) {
+  const prefix = resumeKeyOf(server, campaignId, '');
+  const out = [];
+  try {
+    for (let i = 0; i < (storage?.length ?? 0); i++) {
+      const key = storage.key(i);
+      if (!key?.startsWith(prefix)) continue;
+      const record = readResume(storage, key);
+      if (record?.upload_id) out.push({ fingerprint: key.slice(prefix.length), ...record });
+    }
+  } catch { /* storage off */ }
+  return out;
+}
+
+// Forgets the resume record of one file (after the upload was canceled elsewhere, say).
+export function forgetResumableUpload({ server, campaignId, fingerprint, storage = storageOf({}) }) {
+  writeResume(storage, resumeKeyOf(server, campaignId, fingerprint), null);
+}
+
 function storageOf(opts) {
   if (opts.storage !== undefined) return opts.storage;
   try { return globalThis.localStorage ?? null; } catch { return null; }
@@ -148,7 +174,7 @@ export async function uploadFile(intake, file, opts = {}) {
     if (head.file_error) throw new IntakeFileError(head.file_error.code, head.file_error.message);
 
     const fingerprint = await intake.fingerprint(file);
-    const resumeKey = `intake:upload:${http.base}:${campaignId}:${fingerprint}`;
+    const resumeKey = resumeKeyOf(http.base, campaignId, fingerprint);
     const saved = readResume(storage, resumeKey);
     let acked = new Set();
     let errorsAlreadySent = 0;
