@@ -2,6 +2,7 @@
 #include "batch/batch_builder.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "core/platform.h"
 #include "report/csv_writer.h"
@@ -49,12 +50,27 @@ bool BatchBuilder::append(const CleanRow& row) {
         ++plain;
     }
   }
-  for (size_t k = 0; k < values.size(); ++k) {
-    body.push_back(',');
-    if (k < plain) body.append(values[k]);
-    else append_csv_value(body, values[k]);
+  if (plain == values.size()) {  // the usual row: sized once, then filled
+    const size_t at = body.size();
+    size_t len = values.size() + 2;
+    for (std::string_view v : values) len += v.size();
+    body.resize(at + len);
+    char* w = body.data() + at;
+    for (std::string_view v : values) {
+      *w++ = ',';
+      std::memcpy(w, v.data(), v.size());
+      w += v.size();
+    }
+    w[0] = '\r';
+    w[1] = '\n';
+  } else {
+    for (size_t k = 0; k < values.size(); ++k) {
+      body.push_back(',');
+      if (k < plain) body.append(values[k]);
+      else append_csv_value(body, values[k]);
+    }
+    body.append("\r\n");
   }
-  body.append("\r\n");
   if (current_.rows > 0 && (current_.rows >= limits_.max_rows || body.size() > limits_.max_bytes)) {
     line_.assign(body, mark, std::string::npos);
     body.resize(mark);

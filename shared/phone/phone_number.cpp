@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <memory>
 #include <mutex>
@@ -190,10 +191,15 @@ const CompiledTerritory& compiled_territory(int t) {
   struct Slot {
     std::once_flag once;
     std::unique_ptr<CompiledTerritory> value;
+    std::atomic<const CompiledTerritory*> ready{nullptr};  // set once value is built
   };
   static const std::unique_ptr<Slot[]> slots(new Slot[md::kTerritoryCount]);
   Slot& slot = slots[size_t(t)];
-  std::call_once(slot.once, [&] { slot.value = std::make_unique<CompiledTerritory>(md::kTerritories[t]); });
+  if (const CompiledTerritory* built = slot.ready.load(std::memory_order_acquire)) return *built;
+  std::call_once(slot.once, [&] {
+    slot.value = std::make_unique<CompiledTerritory>(md::kTerritories[t]);
+    slot.ready.store(slot.value.get(), std::memory_order_release);
+  });
   return *slot.value;
 }
 

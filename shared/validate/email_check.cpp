@@ -21,7 +21,15 @@ constexpr std::array<bool, 256> make_local_chars() {
 }
 constexpr std::array<bool, 256> kLocalChars = make_local_chars();
 
-constexpr bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+constexpr std::array<bool, 256> make_domain_chars() {  // letters, digits, '-'
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  t['-'] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kDomainChars = make_domain_chars();
 
 bool fail(CellError& err, const std::string& why) {
   err.code = codes::kInvalidEmail;
@@ -52,7 +60,7 @@ bool check_email(std::string_view in, std::string& out, CellError& err) {
   if (i == n) return fail(err, "nothing after the @");
   for (;;) {
     const size_t label = i;
-    while (i < n && (is_alnum(in[i]) || in[i] == '-')) ++i;
+    while (i < n && kDomainChars[static_cast<unsigned char>(in[i])]) ++i;
     const size_t len = i - label;
     if (len == 0) {
       if (i < n && in[i] != '.') return fail(err, shown(in[i]) + " is not allowed in the domain");

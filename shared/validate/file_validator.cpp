@@ -208,28 +208,29 @@ class FileValidator::Impl final : public CsvRecordSink {
 
   void check_cells(const CsvRecord& r, uint64_t row) {
     const auto& outputs = header_->output_fields;
+    const size_t count = outputs.size();
     norm_.clear();
-    ends_.clear();
-    for (size_t k = 0; k < outputs.size(); ++k) {
+    ends_.resize(count);
+    for (size_t k = 0; k < count; ++k) {
       const Field& f = fields_[outputs[k]];
       std::string_view raw = r.fields[column_of_output_[k]];
-      std::string_view value = trim(raw);
-      if (value.empty()) {
-        if (f.required)
+      // check_cell trims; a value empty after trimming passes, or fails as required_missing.
+      if (!check_cell(f, raw, check_opts_, norm_, cell_error_)) [[unlikely]] {
+        if (std::string_view(cell_error_.code) == codes::kRequiredMissing)  // by text: literals may differ per TU
           fail(RowError{row, f.key, std::string(), codes::kRequiredMissing,
                         f.label + " is required; fill it in on this row"});
-      } else if (!check_cell(f, value, check_opts_, norm_, cell_error_)) {
-        fail(RowError{row, f.key, excerpt(raw), cell_error_.code, std::move(cell_error_.message)});
+        else
+          fail(RowError{row, f.key, excerpt(raw), cell_error_.code, std::move(cell_error_.message)});
         cell_error_ = CellError{};
       }
-      ends_.push_back(norm_.size());
+      ends_[k] = norm_.size();
     }
     if (!errors_.empty()) return;
-    values_.clear();
+    values_.resize(count);
     size_t begin = 0;
-    for (size_t end : ends_) {
-      values_.emplace_back(norm_.data() + begin, end - begin);
-      begin = end;
+    for (size_t k = 0; k < count; ++k) {
+      values_[k] = std::string_view(norm_.data() + begin, ends_[k] - begin);
+      begin = ends_[k];
     }
   }
 
