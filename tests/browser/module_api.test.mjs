@@ -312,3 +312,40 @@ test('a file whose header cannot be mapped is refused before an upload is create
   assert.equal(r.error.code, 'missing_required_columns');
   assert.equal(uploadFor('c-header').length, 0);
 });
+
+test('aborting an upload stops it with IntakeAbortError and leaves it resumable', async () => {
+  await pickFile(page, tempFile('abort-upload.csv', participantsCsv(8000)));
+  api.batchDelayMs = 50;
+  const r = await page.evaluate(async ({ server, token }) => {
+    const intake = await window.I.Intake.load();
+    const file = document.getElementById('file').files[0];
+    const ctl = new AbortController();
+    try {
+      await intake.upload(file, {
+        server, token, campaignId: 'c-abort', options: { batch_rows: 500 }, signal: ctl.signal,
+        onProgress: (p) => { if (p.batchesSent >= 2) ctl.abort(); },
+      });
+      return { finished: true };
+    } catch (e) {
+      return { name: e.name, code: e.code };
+    }
+  }, { server: server.url, token: TOKEN });
+  api.batchDelayMs = 0;
+  assert.deepEqual(r, { name: 'IntakeAbortError', code: 'aborted' });
+  const [u] = uploadFor('c-abort');
+  assert.equal(u.status, 'Processing');
+  assert.ok(u.batches.size < 16);
+});
+
+test('a module that cannot be loaded is reported with code module_load_failed', async () => {
+  const r = await page.evaluate(async () => {
+    try {
+      await window.I.Intake.load({ wasmUrl: '/no/such/intake_module.wasm' });
+      return null;
+    } catch (e) {
+      return { name: e.name, code: e.code, message: e.message };
+    }
+  });
+  assert.equal(r.code, 'module_load_failed');
+  assert.match(r.message, /no\/such\/intake_module\.js/);
+});
