@@ -85,7 +85,7 @@ export class Intake {
   // Reads only the head of `file` (headBytes, default 256 KiB): dialect, header, suggested
   // mapping, and the first previewRows rows with each cell's error. Never throws for a bad file:
   // `file_error` says what is wrong with it.
-  inspect(file, { fields = [], mapping = null, options = {}, headBytes = 256 << 10, previewRows = 20 } = {}) {
+  async inspect(file, { fields = [], mapping = null, options = {}, headBytes = 256 << 10, previewRows = 20 } = {}) {
     return this.#call({ type: 'inspect', file, fields: fieldList(fields), mapping, options, headBytes, previewRows });
   }
 
@@ -101,7 +101,8 @@ export class Intake {
       sliceBytes = 4 << 20, maxErrors = 10000, maxPendingBatches = 2,
     } = opts;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const list = fieldList(fields);
+    let list;
+    try { list = fieldList(fields); } catch (e) { return Promise.reject(e); }
     const id = this.#nextId++;
     const started = performance.now();
     const totalBytes = file.size;
@@ -129,7 +130,8 @@ export class Intake {
         lastEmit = performance.now();
         if (onProgress) try { onProgress(progress(done)); } catch (e) { finish(e); }
       };
-      const timer = setInterval(() => { if (performance.now() - lastEmit >= PROGRESS_INTERVAL_MS - 20) emit(); }, PROGRESS_INTERVAL_MS);
+      // A progress call never waits more than PROGRESS_INTERVAL_MS, even while onBatch holds the pipeline.
+      const timer = setInterval(() => { if (performance.now() - lastEmit >= PROGRESS_INTERVAL_MS - 25) emit(); }, 25);
       const onAbort = () => {
         this.#worker.postMessage({ type: 'abort', id });
         finish(abortReason(signal));
