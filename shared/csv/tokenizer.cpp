@@ -28,7 +28,6 @@ std::string mib(size_t bytes) {
 
 CsvTokenizer::CsvTokenizer(char delimiter, CsvLimits limits, bool check_utf8)
     : delim_(delimiter), limits_(limits), check_utf8_(check_utf8) {
-  spans_.reserve(64);
   views_.reserve(64);
 }
 
@@ -54,7 +53,9 @@ void CsvTokenizer::push(std::string_view bytes, CsvRecordSink& sink) {
       return;
     }
     size_t chunk = std::min(bytes.size(), std::max(buf_.size(), kMinCarryChunk));
+    save_views(buf_.data());
     buf_.append(bytes.data(), chunk);
+    restore_views(buf_.data());
     bytes.remove_prefix(chunk);
     win_ = buf_.data();
     win_n_ = buf_.size();
@@ -63,6 +64,8 @@ void CsvTokenizer::push(std::string_view bytes, CsvRecordSink& sink) {
     if (!buf_.empty() && buf_.size() <= chunk && !bytes.empty()) {
       // What is still carried came from this slice: go on reading the slice in place from there.
       bytes = std::string_view(bytes.data() - buf_.size(), bytes.size() + buf_.size());
+      save_views(buf_.data());
+      restore_views(bytes.data());
       buf_.clear();
     }
   }
@@ -91,8 +94,10 @@ void CsvTokenizer::keep_tail() {
     keep = quoted ? std::min(pos_, quote_open_) : pos_;
   }
   if (pending_lf_) keep = pos_;
+  save_views(win_ + keep);  // the values read so far all lie at or after keep
   if (win_ == buf_.data()) buf_.erase(0, keep);
   else buf_.assign(win_ + keep, win_n_ - keep);
+  restore_views(buf_.data());
   win_ = nullptr;
   win_n_ = 0;
   block_ = SIZE_MAX;
@@ -103,10 +108,17 @@ void CsvTokenizer::keep_tail() {
   shift(field_start_);
   shift(quote_open_);
   shift(utf8_ok_to_);
-  for (Span& s : spans_) {
-    s.begin -= keep;
-    s.end -= keep;
-  }
+}
+
+// Views into a window that is about to move: save_views(old address of the values' base),
+// move the bytes, restore_views(new address of that base).
+void CsvTokenizer::save_views(const char* base) {
+  view_offsets_.clear();
+  for (std::string_view v : views_) view_offsets_.push_back(size_t(v.data() - base));
+}
+
+void CsvTokenizer::restore_views(const char* base) {
+  for (size_t i = 0; i < views_.size(); ++i) views_[i] = std::string_view(base + view_offsets_[i], views_[i].size());
 }
 
 // Classifies the 64-byte block at window offset `base` (a multiple of 64); a block cut by the
@@ -166,7 +178,7 @@ void CsvTokenizer::start_record(size_t at) {
 }
 
 [[gnu::noinline, gnu::cold]] void CsvTokenizer::field_too_large() {
-  set_error(codes::kFieldTooLarge, "value " + std::to_string(spans_.size() + 1) +
+  set_error(codes::kFieldTooLarge, "value " + std::to_string(views_.size() + 1) +
                                        " is longer than " + mib(limits_.max_field_bytes) +
                                        "; shorten it or split it into several columns");
 }
@@ -174,22 +186,22 @@ void CsvTokenizer::start_record(size_t at) {
 inline void CsvTokenizer::end_field(size_t begin, size_t end, bool escaped) {
   if (row_too_large_) return;
   if (end - begin > limits_.max_field_bytes) [[unlikely]] field_too_large();
-  any_escaped_ |= escaped;
-  spans_.push_back({begin, end, escaped});
+  if (escaped) [[unlikely]] escaped_fields_.push_back(uint32_t(views_.size()));
+  views_.emplace_back(win_ + begin, end - begin);
 }
 
 void CsvTokenizer::mark_too_large() {
   row_too_large_ = true;
-  spans_.clear();
-  any_escaped_ = false;
+  views_.clear();
+  escaped_fields_.clear();
   err_code_ = codes::kRowTooLarge;
   err_msg_ = "the row is longer than " + mib(limits_.max_row_bytes) +
              "; it was skipped — check for a missing line break or an unclosed quote";
 }
 
 void CsvTokenizer::reset_record() {
-  spans_.clear();
-  any_escaped_ = false;
+  views_.clear();
+  escaped_fields_.clear();
   err_code_ = nullptr;
   if (!err_msg_.empty()) err_msg_.clear();
   row_too_large_ = false;
@@ -232,39 +244,29 @@ void CsvTokenizer::end_record(size_t end, CsvRecordSink& sink) {
   CsvRecord r;
   r.row = ++row_;
   if (!row_too_large_) {
-    bool blank = spans_.size() == 1 && spans_[0].begin == spans_[0].end && !err_code_;
+    bool blank = views_.size() == 1 && views_[0].empty() && !err_code_;
     if (blank) {
       reset_record();
       return;
     }
     if (check_utf8_ && !err_code_) check_record_utf8(end);
-    const char* b = win_;
-    views_.resize(spans_.size());
-    std::string_view* v = views_.data();
-    if (!any_escaped_) {
-      for (const Span& s : spans_) *v++ = std::string_view(b + s.begin, s.end - s.begin);
-    } else {
+    if (!escaped_fields_.empty()) [[unlikely]] {
       size_t escaped_bytes = 0;
-      for (const Span& s : spans_)
-        if (s.escaped) escaped_bytes += s.end - s.begin;
+      for (uint32_t k : escaped_fields_) escaped_bytes += views_[k].size();
       unescaped_.clear();
       unescaped_.reserve(escaped_bytes);  // up front: the views into unescaped_ must not move
-      for (const Span& s : spans_) {
-        if (!s.escaped) {
-          *v++ = std::string_view(b + s.begin, s.end - s.begin);
-          continue;
-        }
+      for (uint32_t k : escaped_fields_) {
+        std::string_view v = views_[k];
         size_t start = unescaped_.size();
-        size_t i = s.begin;
-        while (i < s.end) {  // "" becomes "
-          const void* q = std::memchr(b + i, '"', s.end - i);
-          size_t j = q ? size_t(static_cast<const char*>(q) - b) : s.end;
-          unescaped_.append(b + i, j - i);
-          if (j == s.end) break;
+        size_t i = 0;
+        while (i < v.size()) {  // "" becomes "
+          size_t j = std::min(v.find('"', i), v.size());
+          unescaped_.append(v.data() + i, j - i);
+          if (j == v.size()) break;
           unescaped_.push_back('"');
-          i = (j + 1 < s.end && b[j + 1] == '"') ? j + 2 : j + 1;
+          i = (j + 1 < v.size() && v[j + 1] == '"') ? j + 2 : j + 1;
         }
-        *v++ = std::string_view(unescaped_.data() + start, unescaped_.size() - start);
+        views_[k] = std::string_view(unescaped_.data() + start, unescaped_.size() - start);
       }
     }
     r.fields = views_;
@@ -287,7 +289,7 @@ inline void CsvTokenizer::end_line(char c) {
 // the end of the input. The record is reported as unclosed_quote, and reading resumes at the
 // first line break after the opening quote, so the rows after it survive.
 void CsvTokenizer::unclosed_quote(bool eof, CsvRecordSink& sink) {
-  size_t column = row_too_large_ ? 0 : spans_.size() + 1;
+  size_t column = row_too_large_ ? 0 : views_.size() + 1;
   reset_record();
   err_code_ = codes::kUnclosedQuote;
   err_msg_ = (column ? "value " + std::to_string(column) : std::string("a value")) +
@@ -343,7 +345,7 @@ bool CsvTokenizer::scan_unquoted(CsvRecordSink& sink) {
     }
     if (c == '"') [[unlikely]] {
       set_error(codes::kMalformedQuotes,
-                "value " + std::to_string(spans_.size() + 1) +
+                "value " + std::to_string(views_.size() + 1) +
                     " has a quote inside an unquoted value; put the whole value in quotes "
                     "and double the quotes inside it, like \"say \"\"hi\"\"\"");
       ++p;
@@ -431,7 +433,7 @@ void CsvTokenizer::scan(bool eof, CsvRecordSink& sink) {
           continue;
         }
         set_error(codes::kMalformedQuotes,
-                  "value " + std::to_string(spans_.size() + 1) +
+                  "value " + std::to_string(views_.size() + 1) +
                       " has text after its closing quote; put the whole value in quotes and "
                       "double the quotes inside it");
         state_ = State::unquoted;  // the value goes on, raw, to the next delimiter

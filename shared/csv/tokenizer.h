@@ -51,11 +51,6 @@ class CsvTokenizer {
 
  private:
   enum class State : uint8_t { field_start, unquoted, quoted, quote_in_quoted, skip_line };
-  struct Span {
-    size_t begin, end;
-    bool escaped;  // contains doubled quotes to collapse
-  };
-
   void scan(bool eof, CsvRecordSink& sink);
   bool scan_unquoted(CsvRecordSink& sink);
   size_t next_special(size_t from);
@@ -73,6 +68,8 @@ class CsvTokenizer {
   void set_error(const char* code, std::string message);
   void start_record(size_t at);
   void keep_tail();
+  void save_views(const char* base);
+  void restore_views(const char* base);
 
   char delim_;
   CsvLimits limits_;
@@ -92,14 +89,14 @@ class CsvTokenizer {
   size_t block_ = SIZE_MAX; // window offset of the 64-byte block classified below, or none
   uint64_t block_special_ = 0, block_quote_ = 0;
   bool escaped_ = false;    // current quoted field has doubled quotes
-  bool any_escaped_ = false;  // some span of the current record has doubled quotes
   bool in_record_ = false;  // bytes of the current record have been read
   bool row_too_large_ = false;  // current record outgrew max_row_bytes: its fields are dropped
   bool pending_lf_ = false; // a CR ended the last record; a following LF belongs to it
   bool bom_checked_ = false;
   State state_ = State::field_start;
-  std::vector<Span> spans_;
-  std::vector<std::string_view> views_;
+  std::vector<std::string_view> views_;      // values of the current record, into the window
+  std::vector<uint32_t> escaped_fields_;     // which of them have "" to collapse
+  std::vector<size_t> view_offsets_;         // views_ as offsets while the window moves
   const char* err_code_ = nullptr;
   std::string err_msg_;
   uint64_t row_ = 0;
