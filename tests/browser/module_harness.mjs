@@ -182,8 +182,13 @@ export async function pickFile(page, filePath) {
   await page.setInputFiles('#file', filePath);
 }
 
+const tempDirs = [];
+process.on('exit', () => { for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true }); });
+
+// Writes `content` to a new temporary file (removed when the test process exits); returns its path.
 export function tempFile(name, content) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-browser-'));
+  tempDirs.push(dir);
   const file = path.join(dir, name);
   fs.writeFileSync(file, content);
   return file;
@@ -199,6 +204,7 @@ export function findCli() {
 // Runs the CLI on `csvPath`; returns {summary (its --json), errors (its --errors CSV as rows)}.
 export function runCli(cli, csvPath, fields, extraArgs = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-cli-'));
+  tempDirs.push(dir);
   const fieldsPath = path.join(dir, 'fields.json');
   const errorsPath = path.join(dir, 'errors.csv');
   fs.writeFileSync(fieldsPath, JSON.stringify(fields));

@@ -22,6 +22,7 @@ const serverBin = [process.env.INTAKE_SERVER,
   .find((p) => p && fs.existsSync(p));
 
 let child;
+let dbDir;
 let proxy;
 let base;  // the proxy's URL: the browser talks to the server through it
 let browser;
@@ -37,9 +38,9 @@ async function freePort() {
 
 before(async () => {
   if (!serverBin) return;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-module-server-'));
+  dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-module-server-'));
   const port = await freePort();
-  child = spawn(serverBin, ['--db', path.join(dir, 'intake.db'), '--listen', `127.0.0.1:${port}`, '--web', path.join(repoRoot, 'web')],
+  child = spawn(serverBin, ['--db', path.join(dbDir, 'intake.db'), '--listen', `127.0.0.1:${port}`, '--web', path.join(repoRoot, 'web')],
                 { env: { ...process.env, INTAKE_ADMIN_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => { if (/running at/.test(String(d))) resolve(); });
@@ -66,7 +67,12 @@ before(async () => {
 after(async () => {
   await browser?.close();
   if (proxy) await new Promise((r) => { proxy.closeAllConnections?.(); proxy.close(r); });
-  child?.kill('SIGTERM');
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  if (dbDir) fs.rmSync(dbDir, { recursive: true, force: true });
 });
 
 async function api(method, p, body) {
