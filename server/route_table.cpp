@@ -132,6 +132,14 @@ void RouteTable::install(httplib::Server& http, store::Store& store) const {
     const Route* route = &r;
     Handler wrapped = [route](const httplib::Request& req, httplib::Response& res) {
       try {
+        if (req.body.size() > route->max_body) {
+          throw ApiError(413, "payload_too_large",
+                         route->max_body == 0
+                             ? req.method + " " + route->path + " takes no body."
+                             : "The body is " + std::to_string(req.body.size()) +
+                                   " bytes; this route accepts at most " + std::to_string(route->max_body) +
+                                   " bytes.");
+        }
         route->handler(req, res);
       } catch (const ApiError& e) {
         send_error(res, e.status(), e.code(), e.what());
@@ -191,13 +199,13 @@ void RouteTable::install(httplib::Server& http, store::Store& store) const {
         length = std::strtoull(length_text.c_str(), &end, 10);
         if (*end != '\0') length = SIZE_MAX;
       }
-      size_t limit = route->max_body;
-      if (length > limit) {
-        res.set_header("Connection", "close");  // the unread body must not be parsed as a request
+      // Above the largest body any route takes, refuse before reading: the connection closes
+      // (the unread body cannot be skipped), so a client still sending may see a reset instead.
+      if (length > kBatchBodyMax) {
+        res.set_header("Connection", "close");
         send_error(res, 413, "payload_too_large",
-                   limit == 0 ? req.method + " " + route->path + " takes no body."
-                              : "The body is " + std::to_string(length) + " bytes; this route accepts at most " +
-                                    std::to_string(limit) + " bytes.");
+                   "The body is " + std::to_string(length) + " bytes; this route accepts at most " +
+                       std::to_string(route->max_body) + " bytes.");
         return HR::Handled;
       }
       return HR::Unhandled;

@@ -93,6 +93,17 @@ int Server::start(int port, const std::string& host) {
     stopping_ = false;
   }
   listener_ = std::thread([this] { http_->listen_after_bind(); });
+  // httplib's stop() does nothing until the accept loop runs: wait for it, so stop() right
+  // after start() cannot leave the listener running forever.
+  for (int waited = 0; !http_->is_running(); ++waited) {
+    if (waited > 5000) {
+      http_->stop();
+      listener_.join();
+      http_.reset();
+      throw std::runtime_error("the HTTP listener did not start");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   idle_timer_ = std::thread([this] { idle_loop(); });
   return bound;
 }

@@ -118,7 +118,7 @@ TEST_CASE("filters: exact, contains, numeric and date ranges, upload_id, combine
   CHECK(total("filter[name]=Ana") == 2);           // exact, case-sensitive; one Ana became Ana Prime
   CHECK(total("filter[name]=~ana") == 3);          // contains, ignoring case
   CHECK(total("filter[score]=10..20") == 3);       // 10, 15, 20
-  CHECK(total("filter[score]=40..") == 3);         // 40, 45, 99 (updated)
+  CHECK(total("filter[score]=40..") == 4);         // 40, 45, 50, 99 (updated)
   CHECK(total("filter[signup]=..2024-02-31") == 4);  // months 01 and 02
   CHECK(total("filter[external_id]=E1") == 1);
   CHECK(total("upload_id=" + f.upload2) == 2);
