@@ -11,7 +11,6 @@ status=0
 run() { echo "== $*"; "$@" || status=1; }
 run ctest --preset asan -j 2
 run ctest --preset wasm
-if compgen -G "tests/wasm/*.test.mjs" >/dev/null; then run node --test tests/wasm/; fi
 if compgen -G "tests/browser/*.test.mjs" >/dev/null; then
   # The browser suites drive the ASan build of the server and CLI: a memory error fails them too.
   run env INTAKE_BUILD=build/asan ASAN_OPTIONS=detect_leaks=0 node --test --test-concurrency=1 tests/browser/
