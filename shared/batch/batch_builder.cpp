@@ -2,7 +2,6 @@
 #include "batch/batch_builder.h"
 
 #include <charconv>
-#include <cstring>
 
 #include "core/platform.h"
 #include "report/csv_writer.h"
@@ -58,7 +57,7 @@ bool BatchBuilder::append(const CleanRow& row) {
     char* w = body.data() + at;
     for (std::string_view v : values) {
       *w++ = ',';
-      std::memcpy(w, v.data(), v.size());
+      platform::copy_bytes(w, v.data(), v.size());
       w += v.size();
     }
     w[0] = '\r';
