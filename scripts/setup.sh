@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
-  build-essential cmake git python3 nodejs npm
+  build-essential cmake git pkg-config python3 nodejs npm
   emscripten                  # the wasm build (version pinned in emsdk.lock)
-  nlohmann-json3-dev libcpp-httplib-dev doctest-dev libsqlite3-dev sqlite3
+  nlohmann-json3-dev libcpp-httplib-dev libssl-dev doctest-dev libsqlite3-dev sqlite3
   tzdata                      # the IANA tz database the timezone table is generated from
   chromium                    # browser tests, driven by playwright-core
 )
