@@ -1,9 +1,9 @@
 // Uploads running in this tab, one per campaign, kept outside any view so switching tabs or
 // campaigns does not stop them. Views subscribe to `runs` events ('change') to redraw.
 // Also: the Intake module (loaded once), remembered mappings, and the resume records the JS
-// API keeps in localStorage (key intake:upload:<server>:<campaign>:<fingerprint>).
+// API keeps (read through listResumableUploads / forgetResumableUpload).
 
-import { Intake } from '../lib/intake.js';
+import { Intake, forgetResumableUpload, listResumableUploads } from '../lib/intake.js';
 
 let intakePromise = null;
 export function loadIntake() {
@@ -77,21 +77,12 @@ export function runPercent(p) {
 
 // Resume records of the JS API for this campaign: fingerprint -> upload id.
 export function resumeRecords(campaignId) {
-  const prefix = `intake:upload:${location.origin}:${campaignId}:`;
-  const out = new Map();
-  try {
-    for (let i = 0; i < localStorage.length; i++) {
-      const k = localStorage.key(i);
-      if (!k?.startsWith(prefix)) continue;
-      const v = JSON.parse(localStorage.getItem(k) || 'null');
-      if (v?.upload_id) out.set(k.slice(prefix.length), String(v.upload_id));
-    }
-  } catch { /* storage off */ }
-  return out;
+  const records = listResumableUploads({ server: location.origin, campaignId: String(campaignId) });
+  return new Map(records.map((r) => [r.fingerprint, String(r.upload_id)]));
 }
 
 export function forgetResume(campaignId, fingerprint) {
-  try { localStorage.removeItem(`intake:upload:${location.origin}:${campaignId}:${fingerprint}`); } catch { /* storage off */ }
+  forgetResumableUpload({ server: location.origin, campaignId: String(campaignId), fingerprint });
 }
 
 const MAPPING_KEY = (campaignId) => `intake:app:mapping:${campaignId}`;
