@@ -59,6 +59,8 @@ const char* reason(int status) {
     case 413: return "Body too large";
     case 415: return "Unsupported Content-Type";
     case 422: return "Well-formed but invalid";
+    case 425: return "Too early: an earlier batch has not been applied yet; retry after it";
+    case 503: return "Shutting down: retry shortly";
     default: return "Response";
   }
 }

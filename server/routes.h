@@ -2,6 +2,9 @@
 // the table; handlers parse the request, call the store or the core, and shape the response.
 #pragma once
 
+#include <chrono>
+
+#include "batch_order.h"
 #include "http_support.h"
 #include "route_table.h"
 #include "store/store.h"
@@ -10,7 +13,9 @@ namespace intake::server {
 
 void add_token_routes(RouteTable& table, store::Store& store);
 void add_campaign_routes(RouteTable& table, store::Store& store);
-void add_upload_routes(RouteTable& table, store::Store& store);
+// `order`/`batch_wait`: a batch waits up to `batch_wait` for its predecessor (then 425).
+void add_upload_routes(RouteTable& table, store::Store& store, BatchOrder& order,
+                       std::chrono::milliseconds batch_wait);
 void add_participant_routes(RouteTable& table, store::Store& store);
 void add_communication_routes(RouteTable& table, store::Store& store);
 // GET /api/v1/openapi.json, generated from `table` itself (add it last).

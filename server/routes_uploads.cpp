@@ -120,7 +120,8 @@ RowError error_from_json(const nlohmann::json& e, size_t index) {
 
 }  // namespace
 
-void add_upload_routes(RouteTable& t, store::Store& store) {
+void add_upload_routes(RouteTable& t, store::Store& store, BatchOrder& order,
+                       std::chrono::milliseconds batch_wait) {
   const Param limit{"limit", "page size, 1..1000 (default 50)"};
   const Param cursor{"cursor", "next_cursor of the previous page"};
 
@@ -156,10 +157,10 @@ void add_upload_routes(RouteTable& t, store::Store& store) {
 
   t.add({"PUT", "/api/v1/uploads/{id}/batches/{seq}",
          "Store batch seq (CSV: \"_row,<field keys>\"), re-validated; a replay returns the first answer",
-         {200, 400, 404, 409, 415, 422},
+         {200, 400, 404, 409, 415, 422, 425, 503},
          {{"first_row", "spreadsheet row of the first line when the body has no _row column (default 2)"}},
          "text/csv", kBatchBodyMax, true,
-         [&store](const httplib::Request& req, httplib::Response& res) {
+         [&store, &order, batch_wait](const httplib::Request& req, httplib::Response& res) {
            int64_t id = path_id(req, 1, "upload");
            int64_t seq = parse_seq(req);
            uint64_t first_row = parse_first_row(req);
@@ -175,8 +176,23 @@ void add_upload_routes(RouteTable& t, store::Store& store) {
            if (check.file_error)
              throw ApiError(422, check.file_error->code, "Batch " + std::to_string(seq) +
                                                              " cannot be read: " + check.file_error->message);
-           auto answer = take(store.apply_batch(id, seq, hash, check.batch));
-           send_json(res, 200, answer_json(answer));
+           // Batches apply in seq order (a later row must win under update, the first under
+           // skip/reject). Validation above runs in parallel; applying waits for seq-1.
+           auto waited = order.wait(batch_wait, [&] { return store.batch_may_apply(id, seq); });
+           if (waited == BatchOrder::Wait::stopping) {
+             res.set_header("Retry-After", "2");
+             throw ApiError(503, "shutting_down",
+                            "The server is shutting down; retry batch " + std::to_string(seq) + " shortly.");
+           }
+           if (waited == BatchOrder::Wait::timed_out) {
+             res.set_header("Retry-After", "1");
+             throw ApiError(425, "batch_too_early",
+                            "batch " + std::to_string(seq - 1) +
+                                " has not arrived; batches are applied in order — send it, then retry this one");
+           }
+           auto applied = store.apply_batch(id, seq, hash, check.batch);
+           order.notify();
+           send_json(res, 200, answer_json(take(std::move(applied))));
          }});
 
   t.add({"POST", "/api/v1/uploads/{id}/errors",
@@ -197,21 +213,25 @@ void add_upload_routes(RouteTable& t, store::Store& store) {
   t.add({"POST", "/api/v1/uploads/{id}/complete",
          "Declare the file done ({\"total_rows\": N}): Completed, or Failed if rows failed or are missing",
          {200, 400, 404, 409, 415}, {}, "application/json", kJsonBodyMax, true,
-         [&store](const httplib::Request& req, httplib::Response& res) {
+         [&store, &order](const httplib::Request& req, httplib::Response& res) {
            int64_t id = path_id(req, 1, "upload");
            auto body = json_object_body(req);
            only_keys(body, "total_rows");
            auto total = opt_int(body, "total_rows");
            if (!total || *total < 0)
              throw ApiError(400, "invalid_field", "\"total_rows\" is required: the number of data rows in the file.");
-           send_json(res, 200, upload_json(take(store.complete_upload(id, *total)), true));
+           auto done = store.complete_upload(id, *total);
+           order.notify();  // batches waiting on this upload now get 409 upload_not_processing
+           send_json(res, 200, upload_json(take(std::move(done)), true));
          }});
 
   t.add({"POST", "/api/v1/uploads/{id}/cancel", "Cancel: the upload becomes Failed \"canceled\"",
          {200, 404, 409}, {}, "", kJsonBodyMax, true,
-         [&store](const httplib::Request& req, httplib::Response& res) {
+         [&store, &order](const httplib::Request& req, httplib::Response& res) {
            int64_t id = path_id(req, 1, "upload");
-           send_json(res, 200, upload_json(take(store.cancel_upload(id)), true));
+           auto canceled = store.cancel_upload(id);
+           order.notify();
+           send_json(res, 200, upload_json(take(std::move(canceled)), true));
          }});
 
   t.add({"GET", "/api/v1/uploads/{id}/errors.csv",

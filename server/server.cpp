@@ -25,7 +25,7 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {
   }
   add_token_routes(routes_, *store_);
   add_campaign_routes(routes_, *store_);
-  add_upload_routes(routes_, *store_);
+  add_upload_routes(routes_, *store_, batch_order_, std::chrono::milliseconds(options_.batch_wait_ms));
   add_participant_routes(routes_, *store_);
   add_communication_routes(routes_, *store_);
   add_doc_routes(routes_);
@@ -37,6 +37,8 @@ int Server::start(int port, const std::string& host) {
   if (http_) throw std::runtime_error("server already started");
   http_ = std::make_unique<httplib::Server>();
   auto& h = *http_;
+  size_t threads = size_t(std::max(options_.http_threads, 2));
+  h.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   h.set_tcp_nodelay(true);
   h.set_payload_max_length(kBatchBodyMax);
   h.set_read_timeout(options_.read_timeout_seconds, 0);
@@ -92,6 +94,7 @@ int Server::start(int port, const std::string& host) {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = false;
   }
+  batch_order_.restart();
   listener_ = std::thread([this] { http_->listen_after_bind(); });
   // httplib's stop() does nothing until the accept loop runs: wait for it, so stop() right
   // after start() cannot leave the listener running forever.
@@ -129,6 +132,7 @@ void Server::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  batch_order_.shutdown();  // batches waiting for a predecessor answer 503 now
   if (http_) http_->stop();
   if (listener_.joinable()) listener_.join();
   if (idle_timer_.joinable()) idle_timer_.join();

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "batch_order.h"
 #include "route_table.h"
 #include "store/store.h"
 
@@ -28,6 +29,11 @@ struct ServerOptions {
   int write_timeout_seconds = 30;
   int keep_alive_max_count = 1000;
   int keep_alive_timeout_seconds = 10;
+  // A batch waits this long for its predecessor (seq-1) before answering 425 batch_too_early.
+  int64_t batch_wait_ms = 15000;
+  // Worker threads. httplib's default (max(8, cores-1)) is too few: a keep-alive connection
+  // holds a worker while open, and batches waiting for their predecessor hold one each.
+  int http_threads = 64;
 };
 
 class Server {
@@ -54,6 +60,7 @@ class Server {
 
   ServerOptions options_;
   std::unique_ptr<store::Store> store_;
+  BatchOrder batch_order_;
   RouteTable routes_;
   std::optional<std::string> created_admin_token_;
   std::unique_ptr<httplib::Server> http_;

@@ -233,6 +233,10 @@ class Store {
   std::optional<Page<Upload>> list_uploads(int64_t campaign_id, int limit, std::optional<int64_t> after);
   std::optional<Upload> get_upload(int64_t id);
   Result<BatchPlan> plan_batch(int64_t upload_id, int64_t seq, const std::string& hash);
+  // Whether batch `seq` of the upload may be applied now: true when seq is 0, when batch seq-1
+  // is acknowledged, or when the upload is gone or no longer Processing (apply_batch then gives
+  // the right refusal). Batches are applied strictly in seq order (server/batch_order.h).
+  bool batch_may_apply(int64_t upload_id, int64_t seq);
   // Applies a validated batch in one transaction (see upload_store.cpp for the rules); a replay
   // with the same hash returns the stored answer, a different hash is a conflict.
   Result<BatchAnswer> apply_batch(int64_t upload_id, int64_t seq, const std::string& hash,

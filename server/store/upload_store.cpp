@@ -219,6 +219,17 @@ Result<BatchPlan> Store::plan_batch(int64_t upload_id, int64_t seq, const std::s
   });
 }
 
+bool Store::batch_may_apply(int64_t upload_id, int64_t seq) {
+  if (seq <= 0) return true;
+  return db_->read([&](Connection& c) {
+    auto s = c.prepare(
+        "SELECT status <> 'Processing' OR EXISTS(SELECT 1 FROM batches WHERE upload_id = ?1 AND seq = ?2) "
+        "FROM uploads WHERE id = ?1");
+    s.bind(1, upload_id).bind(2, seq - 1);
+    return !s.step() || s.int64(0) != 0;
+  });
+}
+
 Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std::string& hash,
                                        const ValidatedBatch& batch) {
   return db_->write([&](Connection& c) {

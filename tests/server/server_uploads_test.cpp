@@ -108,8 +108,9 @@ TEST_CASE("batches are re-validated by the core: bad rows fail, file-level probl
   CHECK(put_batch(*c, upload, -1, kHeader).status == 400);
   CHECK(put_batch(*c, "999", 0, kHeader).status == 404);
 
-  // Without a _row column, rows are numbered from first_row.
-  auto numbered = reply_of(c->Put(("/api/v1/uploads/" + upload + "/batches/2?first_row=10").c_str(),
+  // Without a _row column, rows are numbered from first_row. (Batch 1 was refused, so its seq
+  // is still free: batches apply in order, so this one must be 1.)
+  auto numbered = reply_of(c->Put(("/api/v1/uploads/" + upload + "/batches/1?first_row=10").c_str(),
                                   std::string("name,email,external_id\r\nEve,eve@,P5\r\n"),
                                   "text/csv; charset=utf-8"));
   CHECK(numbered.body["failed"] == 1);
@@ -279,4 +280,175 @@ TEST_CASE("an idle upload becomes Failed \"interrupted\"") {
   CHECK(u.body["status_message"] == "interrupted");
   CHECK(put_batch(*c, upload, 0, kHeader + "2,Ana,,,P1\r\n").status == 409);
   CHECK(post(*c, "/api/v1/campaigns/" + campaign + "/uploads", {{"filename", "again.csv"}}).status == 201);
+}
+
+namespace {
+
+// Report lines without their message (which names participant ids, different per campaign).
+std::vector<std::string> report_keys(httplib::Client& c, const std::string& upload) {
+  std::vector<std::string> out;
+  std::string text = report(c, upload);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find("\r\n", pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    size_t cut = 0;
+    for (int commas = 0; commas < 4 && cut != std::string::npos; ++commas) cut = line.find(',', cut + 1);
+    out.push_back(line.substr(0, cut));
+    pos = end + 2;
+  }
+  return out;
+}
+
+json participant_rows(httplib::Client& c, const std::string& campaign) {
+  json rows = json::array();
+  auto list = get(c, "/api/v1/campaigns/" + campaign + "/participants?sort=external_id");
+  REQUIRE(list.status == 200);
+  for (auto& p : list.body["items"])
+    rows.push_back({p["name"], p["email"], p["phone"], p["external_id"]});
+  return rows;
+}
+
+json counters(const json& upload) {
+  return {upload["status"], upload["created"], upload["updated"], upload["skipped"], upload["failed"],
+          upload["error_count"], upload["acked_batches"]};
+}
+
+}  // namespace
+
+TEST_CASE("batches arriving out of order are applied in seq order under each duplicate policy") {
+  TestServer ts;
+  auto c = ts.client();
+  // Batch 1 repeats identities of batch 0 (P1 by external id, bob@ by email) with new values.
+  const std::string batch0 = kHeader + "2,Ana,ana@example.com,,P1\r\n3,Bob,bob@example.com,,\r\n";
+  const std::string batch1 = kHeader + "4,Ana Later,,,P1\r\n5,Bob Later,bob@example.com,,\r\n6,Cid,,,P3\r\n";
+
+  for (std::string policy : {"update", "skip", "reject"}) {
+    CAPTURE(policy);
+    // In order, on one campaign.
+    std::string in_campaign = make_campaign(*c, "in order " + policy);
+    std::string in_upload = make_upload(*c, in_campaign, policy);
+    auto in0 = put_batch(*c, in_upload, 0, batch0);
+    auto in1 = put_batch(*c, in_upload, 1, batch1);
+    REQUIRE(in0.status == 200);
+    REQUIRE(in1.status == 200);
+
+    // Out of order, on another: batch 1 is sent first from its own thread and must wait.
+    std::string out_campaign = make_campaign(*c, "out of order " + policy);
+    std::string out_upload = make_upload(*c, out_campaign, policy);
+    Reply out1;
+    std::chrono::steady_clock::time_point out1_done;
+    std::thread early([&] {
+      auto c1 = ts.client();
+      out1 = put_batch(*c1, out_upload, 1, batch1);
+      out1_done = std::chrono::steady_clock::now();
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto out0 = put_batch(*c, out_upload, 0, batch0);
+    auto out0_done = std::chrono::steady_clock::now();
+    early.join();
+    REQUIRE(out0.status == 200);
+    REQUIRE(out1.status == 200);
+    CHECK(out1_done >= out0_done);  // batch 1 answered only after batch 0 was applied
+
+    CHECK(out0.body == in0.body);
+    CHECK(out1.body == in1.body);
+    CHECK(participant_rows(*c, out_campaign) == participant_rows(*c, in_campaign));
+    CHECK(counters(get(*c, "/api/v1/uploads/" + out_upload).body) ==
+          counters(get(*c, "/api/v1/uploads/" + in_upload).body));
+    CHECK(report_keys(*c, out_upload) == report_keys(*c, in_upload));
+
+    auto rows = participant_rows(*c, out_campaign);
+    if (policy == "update") {
+      CHECK(in1.body == json{{"seq", 1}, {"created", 1}, {"updated", 2}, {"skipped", 0}, {"failed", 0}});
+      CHECK(rows.dump().find("Ana Later") != std::string::npos);  // the later row won
+      CHECK(rows.dump().find("Bob Later") != std::string::npos);
+    } else if (policy == "skip") {
+      CHECK(in1.body == json{{"seq", 1}, {"created", 1}, {"updated", 0}, {"skipped", 2}, {"failed", 0}});
+      CHECK(rows.dump().find("Later") == std::string::npos);  // the first row survived
+    } else {
+      CHECK(in1.body == json{{"seq", 1}, {"created", 1}, {"updated", 0}, {"skipped", 0}, {"failed", 2}});
+      CHECK(rows.dump().find("Later") == std::string::npos);
+      auto keys = report_keys(*c, out_upload);
+      CHECK(keys == std::vector<std::string>{"row,field,value,code", "4,external_id,P1,duplicate_identity",
+                                             "5,email,bob@example.com,duplicate_identity"});
+    }
+    for (auto* u : {&in_upload, &out_upload})
+      REQUIRE(post(*c, "/api/v1/uploads/" + *u + "/complete", {{"total_rows", 5}}).status == 200);
+  }
+}
+
+TEST_CASE("a batch whose predecessor never arrives is 425 batch_too_early after the wait") {
+  TestServer ts(1800, 300);
+  auto c = ts.client();
+  std::string upload = make_upload(*c, make_campaign(*c));
+  auto start = std::chrono::steady_clock::now();
+  auto r = reply_of(c->Put(("/api/v1/uploads/" + upload + "/batches/1").c_str(),
+                           kHeader + "3,Bob,,,P2\r\n", "text/csv; charset=utf-8"));
+  auto waited = std::chrono::steady_clock::now() - start;
+  CHECK(r.status == 425);
+  CHECK(error_code(r) == "batch_too_early");
+  CHECK(error_message(r) ==
+        "batch 0 has not arrived; batches are applied in order — send it, then retry this one");
+  CHECK(waited >= std::chrono::milliseconds(300));
+  CHECK(get(*c, "/api/v1/uploads/" + upload).body["acked_batches"] == json::array());
+
+  // Once batch 0 is in, the retry goes through; a replay of an acked seq never waits.
+  CHECK(put_batch(*c, upload, 0, kHeader + "2,Ana,,,P1\r\n").status == 200);
+  CHECK(put_batch(*c, upload, 1, kHeader + "3,Bob,,,P2\r\n").body["created"] == 1);
+  CHECK(put_batch(*c, upload, 1, kHeader + "3,Bob,,,P2\r\n").body["created"] == 1);
+  CHECK(get(*c, "/api/v1/uploads/" + upload).body["acked_batches"] == json{0, 1});
+}
+
+TEST_CASE("waiting batches do not block other clients; cancel and shutdown wake them") {
+  TestServer ts;  // the full 15 s wait: every wakeup below must come from an event
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string upload = make_upload(*c, campaign);
+
+  // More waiting batches than httplib's default pool (8 workers) would hold.
+  std::vector<std::thread> waiters;
+  std::vector<int> statuses(12, 0);
+  for (int i = 0; i < 12; ++i) {
+    waiters.emplace_back([&, i] {
+      auto ci = ts.client();
+      auto r = ci->Put(("/api/v1/uploads/" + upload + "/batches/" + std::to_string(i + 1)).c_str(),
+                       kHeader + std::to_string(i + 3) + ",X,,,Q" + std::to_string(i) + "\r\n",
+                       "text/csv; charset=utf-8");
+      statuses[size_t(i)] = r ? r->status : -1;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto start = std::chrono::steady_clock::now();
+  CHECK(get(*c, "/api/v1/campaigns").status == 200);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+
+  // Cancel: the waiters answer 409 upload_not_processing at once, not after 15 s.
+  start = std::chrono::steady_clock::now();
+  CHECK(post(*c, "/api/v1/uploads/" + upload + "/cancel").status == 200);
+  for (auto& t : waiters) t.join();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  for (int s : statuses) CHECK(s == 409);
+
+  // Shutdown: a waiter answers 503 and stop() does not wait out the 15 s.
+  std::string second = make_upload(*c, campaign);
+  int status = 0;
+  std::string retry_after;
+  std::thread waiter([&] {
+    auto ci = ts.client();
+    auto r = ci->Put(("/api/v1/uploads/" + second + "/batches/3").c_str(), kHeader + "5,Y,,,R1\r\n",
+                     "text/csv; charset=utf-8");
+    if (r) {
+      status = r->status;
+      retry_after = r->get_header_value("Retry-After");
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  start = std::chrono::steady_clock::now();
+  ts.server().stop();
+  waiter.join();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK(status == 503);
+  CHECK(!retry_after.empty());
 }

@@ -21,7 +21,9 @@ inline constexpr const char* kAdminToken = "itk_test_admin_token";
 
 class TestServer {
  public:
-  explicit TestServer(int64_t idle_seconds = 1800) : idle_seconds_(idle_seconds) {
+  // `batch_wait_ms`: how long a batch waits for its predecessor before 425 (short in tests).
+  explicit TestServer(int64_t idle_seconds = 1800, int64_t batch_wait_ms = 15000)
+      : idle_seconds_(idle_seconds), batch_wait_ms_(batch_wait_ms) {
     char tmpl[] = "/tmp/intake-server-test-XXXXXX";
     dir_ = mkdtemp(tmpl);
     start();
@@ -37,6 +39,7 @@ class TestServer {
     o.db_path = dir_ + "/intake.db";
     o.admin_token = kAdminToken;
     o.idle_seconds = idle_seconds_;
+    o.batch_wait_ms = batch_wait_ms_;
     server_ = std::make_unique<server::Server>(o);
     port_ = server_->start(0);
   }
@@ -58,6 +61,7 @@ class TestServer {
 
  private:
   int64_t idle_seconds_;
+  int64_t batch_wait_ms_;
   std::string dir_;
   std::unique_ptr<server::Server> server_;
   int port_ = 0;
