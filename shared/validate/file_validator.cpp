@@ -101,7 +101,11 @@ class FileValidator::Impl final : public CsvRecordSink {
     tokenizer_.emplace(dialect_.delimiter, opts_.limits, dialect_.encoding == Encoding::utf8);
     std::string head = std::move(head_);
     head_.clear();
-    feed(head);
+    // A BOM says UTF-8, but the bytes after it may still be Windows-1252: the BOM must not be
+    // transcoded into the first header.
+    std::string_view rest = head;
+    if (dialect_.bom && dialect_.encoding == Encoding::windows_1252) rest.remove_prefix(3);
+    feed(rest);
   }
 
   void feed(std::string_view bytes) {

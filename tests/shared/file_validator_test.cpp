@@ -149,6 +149,10 @@ TEST_CASE("semicolon files with decimal commas and Windows-1252 text") {
   CHECK(out.find("enc=utf-8") != std::string::npos);
   CHECK(out.find("err 3 3,,,invalid_encoding,") != std::string::npos);
   CHECK(out.find("ok 4 ") != std::string::npos);
+  // A UTF-8 BOM in front of Windows-1252 bytes: the BOM is dropped, not transcoded.
+  out = run("\xEF\xBB\xBF" "External ID;amount\r\nP1;M\xFCller\r\n", f);
+  CHECK(out.find("header delim=; enc=windows-1252") != std::string::npos);
+  CHECK(out.find("|P1|M\xC3\xBCller|") != std::string::npos);
   out = run("\xFF\xFE" "e\0x\0", f);
   CHECK(out.find("file_error invalid_encoding: the file is UTF-16") != std::string::npos);
 }
