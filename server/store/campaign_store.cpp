@@ -149,7 +149,7 @@ std::optional<Summary> Store::summary(int64_t campaign_id) {
       if (s.step()) sum.total_participants_processed = s.int64(0);
     }
     {
-      auto s = c.prepare("SELECT count(*) FROM participants WHERE campaign_id = ?1");
+      auto s = c.prepare("SELECT participant_count FROM campaigns WHERE id = ?1");
       s.bind(1, campaign_id);
       if (s.step()) sum.participants = s.int64(0);
     }

@@ -123,6 +123,19 @@ CREATE TABLE sessions(
   messages TEXT NOT NULL,
   updated_at TEXT NOT NULL);
 )sql",
+    // 1 → 2: campaigns keep their participant count (kept by triggers), so an unfiltered
+    // participants list answers `total` without counting a million index entries.
+    R"sql(
+ALTER TABLE campaigns ADD COLUMN participant_count INTEGER NOT NULL DEFAULT 0;
+UPDATE campaigns SET participant_count =
+  (SELECT count(*) FROM participants p WHERE p.campaign_id = campaigns.id);
+CREATE TRIGGER participants_counted_in AFTER INSERT ON participants BEGIN
+  UPDATE campaigns SET participant_count = participant_count + 1 WHERE id = NEW.campaign_id;
+END;
+CREATE TRIGGER participants_counted_out AFTER DELETE ON participants BEGIN
+  UPDATE campaigns SET participant_count = participant_count - 1 WHERE id = OLD.campaign_id;
+END;
+)sql",
 };
 
 constexpr int kVersion = int(sizeof(kMigrations) / sizeof(kMigrations[0]));

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Benchmarks intake-server against the "Speed" targets of issue 3 and prints one table, every
+# number measured in this run: ingest of the reference file over loopback HTTP (validated with
+# the core into batches, 3 in flight) against sqlite3's .import of the same file into a
+# file-backed table with the same primary key; the participants list over the ingested
+# participants (every sort both ways, field filters, first page and 10,000 rows deep, p95); and
+# a 100,000-error report streamed, with the server's memory before and after.
+# usage: scripts/bench_server.sh [REQUESTS]   (requests per list measurement, default 20)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+requests=${1:-20}
+bench_dir=$(cd "$root/../shared/bench" && pwd)
+fields=$bench_dir/fields.json
+data=build/bench-data
+ref=$data/ref.csv
+
+say() { echo "bench_server: $*" >&2; }
+
+# --- build -------------------------------------------------------------------------------
+[ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null
+say "building release intake-server and server_bench"
+cmake --build --preset release -j2 --target intake-server server_bench >/dev/null
+
+# --- data --------------------------------------------------------------------------------
+mkdir -p "$data"
+if [ ! -s "$ref" ]; then
+  say "generating $ref (1,000,000 rows, 1% bad)"
+  python3 "$bench_dir/gen_participants.py" 1000000 "$ref.tmp" --bad-every 100
+  mv "$ref.tmp" "$ref"
+fi
+
+out=$(mktemp -d "$root/$data/bench-server.XXXXXX")  # on the same disk as the data, not tmpfs
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$out"
+}
+trap cleanup EXIT
+
+# --- sqlite3 .import (file-backed, same primary key) ---------------------------------------
+say "sqlite3 .import of $ref into a file-backed table with PRIMARY KEY(external_id)"
+t0=$(date +%s.%N)
+sqlite3 "$out/import.db" \
+  'CREATE TABLE t(external_id TEXT PRIMARY KEY, name, email, phone, timezone, signup_date, plan, notes)' \
+  ".import --csv --skip 1 $ref t" >"$out/import.log" 2>&1 || true
+t1=$(date +%s.%N)
+sqlite_rows=$(sqlite3 "$out/import.db" 'SELECT count(*) FROM t')
+echo "$t0 $t1 $sqlite_rows" >"$out/sqlite.txt"
+rm -f "$out/import.db"
+
+# --- server ------------------------------------------------------------------------------
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+token=itk_bench_$(date +%s)
+say "starting intake-server on 127.0.0.1:$port (database $out/intake.db)"
+INTAKE_ADMIN_TOKEN=$token build/release/server/intake-server --db "$out/intake.db" \
+  --listen "127.0.0.1:$port" --web "" >"$out/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do
+  grep -q "running at" "$out/server.log" 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$out/server.log" >&2; exit 1; }
+  sleep 0.05
+done
+
+say "running server_bench (ingest, list, report)"
+build/release/tests/bench/server_bench --url "http://127.0.0.1:$port" --token "$token" \
+  --pid "$server_pid" --fields "$fields" --file "$ref" --requests "$requests" | tee "$out/bench.jsonl" >&2
+db_mib=$(du -m "$out/intake.db" | cut -f1)
+
+# --- table -------------------------------------------------------------------------------
+python3 - "$out" "$ref" "$db_mib" <<'EOF'
+import json, os, platform, sys
+out, ref, db_mib = sys.argv[1], sys.argv[2], sys.argv[3]
+runs = [json.loads(l) for l in open(f"{out}/bench.jsonl") if l.strip()]
+ingest = next(r for r in runs if r["stage"] == "ingest")
+lists = [r for r in runs if r["stage"] == "list"]
+report = next(r for r in runs if r["stage"] == "report")
+t0, t1, sq_rows = open(f"{out}/sqlite.txt").read().split()
+sq_secs = float(t1) - float(t0)
+sq_rate = ingest["rows"] / sq_secs  # rows of the file per second, as for the server
+
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
+print(f"intake-server benchmark: {os.path.basename(ref)} ({os.path.getsize(ref) / 1e6:.0f} MB, "
+      f"{ingest['rows']:,} rows, 1% bad), loopback HTTP, release build, {cpu}, {os.cpu_count()} cores")
+print()
+verdict = lambda ok: "PASS" if ok else "MISS"
+head = f"{'measurement':<52}{'value':>16}  {'target':<14}{'result'}"
+print(head)
+print("-" * len(head))
+def row(name, value, target="", result=""):
+    print(f"{name:<52}{value:>16}  {target:<14}{result}")
+
+ratio = ingest["rows_per_s"] / sq_rate
+row("ingest over HTTP (validate, 3 batches in flight)", f"{ingest['rows_per_s']:,.0f} rows/s")
+row(f"  ({ingest['seconds']:.1f} s, {ingest['batches']} batches, status {ingest['status']})", "")
+row("sqlite3 .import, file table, PRIMARY KEY", f"{sq_rate:,.0f} rows/s")
+row(f"  ({sq_secs:.1f} s, {int(sq_rows):,} rows kept)", "")
+row("ingest / sqlite3 .import", f"{ratio:.2f}x", ">= 1.0x", verdict(ratio >= 1.0))
+print()
+total = max(l["total"] for l in lists)
+print(f"participants list over {total:,} participants, p95 of {lists[0]['requests']} requests each "
+      f"(deep = limit=50 at the cursor 10,000 rows in, reached by 10 hops of limit=1000)")
+for l in lists:
+    row(f"{l['query']}  first page", f"{l['first_p95_ms']:.1f} ms", "<= 50 ms", verdict(l["first_p95_ms"] <= 50))
+    if l["deep_p95_ms"] is None:
+        row(f"{l['query']}  10,000 deep", f"(only {l['total']:,})", "", "-")
+    else:
+        row(f"{l['query']}  10,000 deep", f"{l['deep_p95_ms']:.1f} ms", "<= 50 ms", verdict(l["deep_p95_ms"] <= 50))
+print()
+row(f"errors.csv, {report['errors']:,} errors ({report['bytes'] / 1e6:.1f} MB), slowest of 3", f"{report['seconds']:.3f} s",
+    "<= 1 s", verdict(report["seconds"] <= 1.0))
+mib = lambda k: f"{report[k] / 1024:.1f} MiB"
+row("  server VmRSS before / after", f"{mib('rss_before_kib')} / {mib('rss_after_kib')}")
+row("  server VmHWM before / after", f"{mib('hwm_before_kib')} / {mib('hwm_after_kib')}")
+grew = (report["rss_peak_seen_kib"] - report["rss_before_kib"]) / 1024
+row("  VmRSS growth while streaming (sampled every 5 ms)", f"{grew:+.1f} MiB", "flat", verdict(grew < 16))
+print()
+print(f"database after the run: {db_mib} MiB")
+EOF
