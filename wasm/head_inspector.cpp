@@ -10,6 +10,7 @@
 #include "csv/encoding.h"
 #include "csv/tokenizer.h"
 #include "js_values.h"
+#include "report/json_writer.h"
 #include "validate/file_validator.h"
 
 namespace intake::wasm {
@@ -64,7 +65,7 @@ class PreviewSink final : public ValidationSink {
     if (it == rows_.end()) return;
     for (const RowError& e : errors) {
       it->second->errors_json.push_back(it->second->errors_json.empty() ? '[' : ',');
-      append_error_json(it->second->errors_json, e);
+      append_row_error_json(it->second->errors_json, e);
     }
   }
   val header = val::null();

@@ -21,29 +21,6 @@ val string_array(const std::vector<std::string>& v) {
   return out;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(ch);  // UTF-8 passes through; TextDecoder replaces invalid bytes
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 std::string js_string(const val& obj, const char* key) {
   val v = obj[key];
@@ -100,19 +77,6 @@ val utf8_to_js(std::string_view bytes) {
 
 val parse_json(std::string_view json) { return val::global("JSON").call<val>("parse", utf8_to_js(json)); }
 
-void append_error_json(std::string& json, const RowError& e) {
-  json += "{\"row\":";
-  json += std::to_string(e.row);
-  json += ",\"field\":";
-  append_json_string(json, e.field);
-  json += ",\"value\":";
-  append_json_string(json, e.value);
-  json += ",\"code\":";
-  append_json_string(json, e.code);
-  json += ",\"message\":";
-  append_json_string(json, e.message);
-  json.push_back('}');
-}
 
 val to_js(const FileError& e) {
   val o = val::object();

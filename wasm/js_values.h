@@ -33,8 +33,6 @@ val utf8_to_js(std::string_view bytes);
 // JSON.parse of UTF-8 JSON text.
 val parse_json(std::string_view json);
 
-// Appends `e` to `json` as {"row":..,"field":..,"value":..,"code":..,"message":..}.
-void append_error_json(std::string& json, const RowError& e);
 
 val to_js(const FileError& e);         // {code, message}
 val to_js(const Dialect& d);           // {delimiter, delimiter_name, encoding, bom, utf16}

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "report/json_writer.h"
+
 namespace intake::wasm {
 
 namespace {
@@ -38,7 +40,7 @@ void StreamingValidator::on_clean_row(const CleanRow& row) {
 void StreamingValidator::on_row_failed(uint64_t row, std::span<const RowError> errors) {
   for (const RowError& e : errors) {
     errors_json_.push_back(errors_json_.empty() ? '[' : ',');
-    append_error_json(errors_json_, e);
+    append_row_error_json(errors_json_, e);
   }
 }
 
