@@ -1,4 +1,4 @@
-// The embedder API against the real intake-server (build/{release,debug}/server): Chromium loads
+// The embedder API against the real intake-server ($INTAKE_BUILD/server, else build/{release,debug,asan}/server): Chromium loads
 // the module from the server's /lib/, uploads a file with known errors, and the server's
 // counters, participants and error report agree with the browser's summary; then an upload
 // interrupted by a dropped connection (a proxy in front of the server) resumes from the batches
@@ -18,7 +18,8 @@ import { participantFields, participantsCsv } from '../wasm/fixtures.mjs';
 
 const TOKEN = 'module-test-admin-token';
 const serverBin = [process.env.INTAKE_SERVER,
-  ...['release', 'debug'].map((p) => path.join(repoRoot, 'build', p, 'server', 'intake-server'))]
+  process.env.INTAKE_BUILD && path.resolve(repoRoot, process.env.INTAKE_BUILD, 'server', 'intake-server'),
+  ...['release', 'debug', 'asan'].map((p) => path.join(repoRoot, 'build', p, 'server', 'intake-server'))]
   .find((p) => p && fs.existsSync(p));
 
 let child;
