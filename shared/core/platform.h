@@ -1,12 +1,20 @@
 // The one platform seam of the core: byte-scanning primitives with SSE2 on x86-64, wasm SIMD
-// (-msimd128) under Emscripten, and a portable fallback elsewhere. Every #ifdef for a target
-// lives here; the rest of shared/ is plain C++20.
+// (-msimd128) under Emscripten, and a portable fallback elsewhere; cache prefetch and the
+// allocation of large randomly-probed tables. Every #ifdef for a target lives here; the rest of
+// shared/ is plain C++20.
 #pragma once
 
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <new>
+
+#if defined(__linux__) && !defined(__EMSCRIPTEN__)
+#include <sys/mman.h>
+#define INTAKE_MMAP_TABLES 1
+#endif
 
 #if defined(__EMSCRIPTEN__) && defined(__wasm_simd128__)
 #include <wasm_simd128.h>
@@ -178,6 +186,62 @@ inline void classify64(const char* p, char delim, uint64_t& special, uint64_t& q
   special = s;
   quote = q;
 #endif
+}
+
+// Asks the CPU to start loading the cache line at p (a hint: no effect on results; a no-op
+// where the compiler or target has no prefetch, as in wasm).
+inline void prefetch(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p, 1, 3);
+#else
+  (void)p;
+#endif
+}
+
+// Zeroed memory for a large table probed at random, every page touched here (so resident memory
+// does not grow later), 64-byte aligned. On Linux it is asked to live in transparent huge pages
+// (fewer TLB misses per probe; where THP is off this changes nothing). Free with free_table.
+struct Table {
+  void* data = nullptr;
+  void* base = nullptr;  // what to release
+  size_t length = 0;
+};
+inline Table allocate_table(size_t bytes) {
+  Table t;
+#if defined(INTAKE_MMAP_TABLES)
+  constexpr size_t kHuge = size_t(2) << 20;
+  size_t length = bytes + kHuge;  // room to start on a huge-page boundary
+  void* base = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) throw std::bad_alloc();
+  uintptr_t start = (reinterpret_cast<uintptr_t>(base) + kHuge - 1) & ~uintptr_t(kHuge - 1);
+#if defined(MADV_HUGEPAGE)
+  madvise(reinterpret_cast<void*>(start), bytes, MADV_HUGEPAGE);
+#endif
+  t.data = reinterpret_cast<void*>(start);
+  t.base = base;
+  t.length = length;
+#else
+  t.data = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+  if (!t.data) throw std::bad_alloc();
+  t.base = t.data;
+  t.length = bytes;
+#endif
+#if defined(INTAKE_MMAP_TABLES)
+  // Fresh anonymous pages read as zero: one write per page makes them resident.
+  for (size_t i = 0; i < bytes; i += 4096) static_cast<volatile char*>(t.data)[i] = 0;
+#else
+  std::memset(t.data, 0, bytes);
+#endif
+  return t;  // touched once, up front: memory is flat from here on
+}
+inline void free_table(Table& t) {
+  if (!t.base) return;
+#if defined(INTAKE_MMAP_TABLES)
+  munmap(t.base, t.length);
+#else
+  std::free(t.base);
+#endif
+  t = Table{};
 }
 
 }  // namespace intake::platform

@@ -32,23 +32,29 @@ uint64_t hash_bytes(std::string_view s) {
 }
 
 DuplicateTracker::DuplicateTracker(size_t capacity) : capacity_(capacity) {
+  // The memory of a table of 12-byte slots, a power of two at or above 4/3 of the capacity,
+  // cut into buckets of five: at most 80% of the slots are ever used.
   size_t slots = std::bit_ceil(std::max<size_t>(16, capacity + capacity / 3));
-  hashes_.assign(slots, 0);  // touched once, up front: memory is flat from here on
-  rows_.assign(slots, 0);
-  mask_ = slots - 1;
+  buckets_ = std::min<size_t>(slots * 12 / sizeof(Bucket), size_t(1) << 31);
+  memory_ = platform::allocate_table(buckets_ * sizeof(Bucket));
+  table_ = static_cast<Bucket*>(memory_.data);
 }
 
-uint64_t DuplicateTracker::first_seen(std::string_view identity, uint64_t row) {
-  uint64_t h = hash_bytes(identity);
-  for (size_t i = size_t(h) & mask_;; i = (i + 1) & mask_) {
-    if (hashes_[i] == h) return rows_[i];
-    if (hashes_[i] == 0) {
+DuplicateTracker::~DuplicateTracker() { platform::free_table(memory_); }
+
+uint64_t DuplicateTracker::first_seen_hash(uint64_t h, uint64_t row) {
+  for (size_t b = bucket_of(h);; b = b + 1 == buckets_ ? 0 : b + 1) {
+    Bucket& k = table_[b];
+    for (uint32_t i = 0; i < k.used; ++i)
+      if (k.hash[i] == h) return k.row[i];
+    if (k.used < 5) {
       if (size_ >= capacity_) {
         full_ = true;
         return 0;
       }
-      hashes_[i] = h;
-      rows_[i] = uint32_t(row);
+      k.hash[k.used] = h;
+      k.row[k.used] = uint32_t(row);
+      ++k.used;
       ++size_;
       return 0;
     }

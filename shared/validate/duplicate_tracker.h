@@ -6,33 +6,51 @@
 
 #include <cstdint>
 #include <string_view>
-#include <vector>
+
+#include "core/platform.h"
 
 namespace intake {
 
+uint64_t hash_bytes(std::string_view bytes);  // 64-bit, well mixed, never 0
+
 class DuplicateTracker {
  public:
-  // `capacity`: identities remembered. The table has the next power of two at or above 4/3 of
-  // that many slots, 12 bytes each (3 Mi identities: 48 MiB), all allocated and touched here.
+  // `capacity`: identities remembered. The table takes as much memory as the next power of two
+  // at or above 4/3 of that many 12-byte slots (3 Mi identities: 48 MiB), all allocated and
+  // touched here, as 64-byte buckets of five (hash, row) slots: one probe reads one cache line.
   explicit DuplicateTracker(size_t capacity);
+  ~DuplicateTracker();
+  DuplicateTracker(const DuplicateTracker&) = delete;
+  DuplicateTracker& operator=(const DuplicateTracker&) = delete;
 
   // Returns the row where `identity` was first seen, or 0 after recording it at `row` (row > 0).
   // A 64-bit hash stands for the identity: two different identities colliding is possible in
   // principle (about 1 in 10^7 for a million rows) and would be reported as a duplicate.
-  uint64_t first_seen(std::string_view identity, uint64_t row);
+  uint64_t first_seen(std::string_view identity, uint64_t row) { return first_seen_hash(hash_bytes(identity), row); }
+  // The same with the identity's hash_bytes() already computed.
+  uint64_t first_seen_hash(uint64_t hash, uint64_t row);
+  // Starts loading the bucket `hash` probes first, so that a first_seen_hash() issued some work
+  // later does not wait for memory. Changes nothing.
+  void prefetch(uint64_t hash) const { platform::prefetch(&table_[bucket_of(hash)]); }
 
   bool full() const { return full_; }
   size_t size() const { return size_; }
 
  private:
-  std::vector<uint64_t> hashes_;  // 0 = empty slot
-  std::vector<uint32_t> rows_;    // row numbers fit: a 4 GB file has fewer than 2^32 rows
-  size_t mask_;
+  struct alignas(64) Bucket {
+    uint64_t hash[5];
+    uint32_t row[5];  // row numbers fit: a 4 GB file has fewer than 2^32 rows
+    uint32_t used;    // slots 0..used-1 are taken
+  };
+  static_assert(sizeof(Bucket) == 64);
+  size_t bucket_of(uint64_t hash) const { return size_t(((hash >> 32) * buckets_) >> 32); }
+
+  platform::Table memory_;
+  Bucket* table_ = nullptr;  // memory_.data
+  size_t buckets_ = 0;
   size_t size_ = 0;
   size_t capacity_;
   bool full_ = false;
 };
-
-uint64_t hash_bytes(std::string_view bytes);  // 64-bit, well mixed, never 0
 
 }  // namespace intake

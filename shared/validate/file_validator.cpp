@@ -145,6 +145,12 @@ class FileValidator::Impl final : public CsvRecordSink {
         }
       }
     }
+    identity_rank_.assign(info.output_fields.size(), 0);
+    for (int o : identity_outputs_)
+      if (o >= 0) {
+        identity_rank_[size_t(o)] = 1;
+        identity_cells_ = true;
+      }
     header_columns_ = headers.size();
     if (info.mapping.error) file_error_ = info.mapping.error;
     if (opts_.track_duplicates && !file_error_)
@@ -215,6 +221,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     const size_t count = outputs.size();
     norm_.clear();
     ends_.resize(count);
+    identity_state_ = identity_cells_ ? kIdentityPending : kIdentityNone;
     for (size_t k = 0; k < count; ++k) {
       const Field& f = fields_[outputs[k]];
       std::string_view raw = r.fields[column_of_output_[k]];
@@ -228,6 +235,10 @@ class FileValidator::Impl final : public CsvRecordSink {
         cell_error_ = CellError{};
       }
       ends_[k] = norm_.size();
+      // As soon as the identity is known, start loading its duplicate-table bucket: the probe
+      // comes after the rest of the row is checked, by which time the cache miss is paid.
+      if (identity_rank_[k] && identity_state_ == kIdentityPending && errors_.empty()) [[unlikely]]
+        resolve_identity(k);
     }
     if (!errors_.empty()) return;
     values_.resize(count);
@@ -238,21 +249,49 @@ class FileValidator::Impl final : public CsvRecordSink {
     }
   }
 
-  // Sets identity_ and duplicate_of_ for a clean row; under reject, a duplicate becomes an error.
-  void check_duplicate(uint64_t row) {
-    static constexpr std::string_view kPrefix[3] = {"external_id:", "email:", "phone:"};
-    identity_.clear();
-    duplicate_of_ = 0;
+  // Called after output cell k (an identity cell) was normalized without error on a row so far
+  // clean: when the identity rule (external_id, else email, else phone) can be decided from the
+  // cells 0..k, builds identity_, hashes it and prefetches its bucket.
+  void resolve_identity(size_t k) {
     int which = -1;
-    for (int i = 0; i < 3 && which < 0; ++i)
-      if (identity_outputs_[i] >= 0 && !values_[size_t(identity_outputs_[i])].empty()) which = i;
+    for (int i = 0; i < 3; ++i) {
+      int o = identity_outputs_[i];
+      if (o < 0) continue;
+      if (size_t(o) > k) return;  // a preferred identity cell is still to come
+      if (cell_size(size_t(o)) != 0) {
+        which = i;
+        break;
+      }
+    }
+    identity_state_ = kIdentityNone;
     if (which < 0) return;
-    identity_.append(kPrefix[which]).append(values_[size_t(identity_outputs_[which])]);
+    static constexpr std::string_view kPrefix[3] = {"external_id:", "email:", "phone:"};
+    size_t o = size_t(identity_outputs_[which]);
+    size_t begin = o == 0 ? 0 : ends_[o - 1];
+    identity_.assign(kPrefix[which]).append(norm_, begin, ends_[o] - begin);
     if (which == 1)  // the same mailbox whatever the case: Ana@X.io is ana@x.io
       for (size_t i = kPrefix[1].size(); i < identity_.size(); ++i)
         if (identity_[i] >= 'A' && identity_[i] <= 'Z') identity_[i] = char(identity_[i] + 32);
+    identity_which_ = which;
+    identity_state_ = kIdentityKnown;
     if (!duplicates_) return;
-    uint64_t first = duplicates_->first_seen(identity_, row);
+    identity_hash_ = hash_bytes(identity_);
+    duplicates_->prefetch(identity_hash_);
+  }
+
+  size_t cell_size(size_t o) const { return ends_[o] - (o == 0 ? 0 : ends_[o - 1]); }
+
+  // Sets identity_ and duplicate_of_ for a clean row (from what resolve_identity found); under
+  // reject, a duplicate becomes an error.
+  void check_duplicate(uint64_t row) {
+    duplicate_of_ = 0;
+    if (identity_state_ != kIdentityKnown) {
+      identity_.clear();
+      return;
+    }
+    int which = identity_which_;
+    if (!duplicates_) return;
+    uint64_t first = duplicates_->first_seen_hash(identity_hash_, row);
     if (first == 0) return;
     ++counts_.duplicates;
     duplicate_of_ = first;
@@ -283,6 +322,13 @@ class FileValidator::Impl final : public CsvRecordSink {
   CellError cell_error_;
   std::string identity_;
   uint64_t duplicate_of_ = 0;
+  // The identity of the row being checked, decided as soon as its cells allow (resolve_identity).
+  enum IdentityState : uint8_t { kIdentityNone, kIdentityPending, kIdentityKnown };
+  std::vector<uint8_t> identity_rank_;  // per output cell: 1 if it is an identity cell
+  bool identity_cells_ = false;         // any identity cell at all
+  IdentityState identity_state_ = kIdentityNone;
+  int identity_which_ = -1;             // 0 external_id, 1 email, 2 phone
+  uint64_t identity_hash_ = 0;
 };
 
 FileValidator::FileValidator(std::vector<Field> fields, ValidatorOptions options)
