@@ -1,12 +1,47 @@
 // Batch building (see batch_builder.h).
 #include "batch/batch_builder.h"
 
+#include <bit>
 #include <charconv>
+#include <cstring>
 
 #include "core/platform.h"
 #include "report/csv_writer.h"
 
 namespace intake {
+
+namespace {
+// Positions of ',', '"', CR and LF in [base, base + n), found in order through 64-byte bitmasks.
+struct SpecialBits {
+  const char* base;
+  size_t n;
+  size_t block = SIZE_MAX;
+  uint64_t bits = 0;
+  // The first special byte at or after `from`, or n.
+  size_t next(size_t from) {
+    while (from < n) {
+      size_t b = from & ~size_t(63);
+      if (b != block) load(b);
+      uint64_t m = bits >> (from - b);
+      if (m) return from + size_t(std::countr_zero(m));
+      from = b + 64;
+    }
+    return n;
+  }
+  void load(size_t b) {
+    block = b;
+    uint64_t quote;
+    if (b + 64 <= n) {
+      platform::classify64(base + b, ',', bits, quote);
+      return;
+    }
+    char tmp[64] = {};
+    std::memcpy(tmp, base + b, n - b);
+    platform::classify64(tmp, ',', bits, quote);
+    bits &= (uint64_t(1) << (n - b)) - 1;
+  }
+};
+}  // namespace
 
 BatchBuilder::BatchBuilder(std::vector<std::string> keys, BatchLimits limits)
     : keys_(std::move(keys)), limits_(limits) {
@@ -32,6 +67,37 @@ bool BatchBuilder::append(const CleanRow& row) {
   char num[24];
   auto [end, ec] = std::to_chars(num, num + sizeof num, row.row);
   body.append(num, size_t(end - num));
+  if (row.joined_plain) {  // FileValidator's rows: the values already form the rest of the line
+    if (!row.values.empty()) {
+      body.push_back(',');
+      body.append(row.joined);
+    }
+    body.append("\r\n", 2);
+    return close_if_full(row.row, mark);
+  }
+  if (row.joined.data() != nullptr && !row.values.empty()) {
+    // Values lie in `joined` separated by commas: copy the runs of plain values (with their
+    // separators) whole and quote only the values that hold a comma, quote, CR or LF, or start
+    // or end with a space. Special bytes are found with 64-byte bitmasks: a hit at a value's
+    // end is its separator, a hit inside it means quoting.
+    SpecialBits hits{row.joined.data(), row.joined.size()};
+    const char* base = row.joined.data();
+    size_t hit = hits.next(0), run = 0;
+    body.push_back(',');
+    for (std::string_view v : row.values) {
+      const size_t vb = size_t(v.data() - base), ve = vb + v.size();
+      while (hit < vb) hit = hits.next(hit + 1);
+      if (hit < ve || (!v.empty() && (v.front() == ' ' || v.back() == ' '))) {
+        body.append(base + run, vb - run);
+        append_csv_value(body, v);
+        run = ve;
+        while (hit < ve) hit = hits.next(hit + 1);
+      }
+    }
+    body.append(base + run, row.joined.size() - run);
+    body.append("\r\n", 2);
+    return close_if_full(row.row, mark);
+  }
   // Values that lie back to back in memory (as FileValidator hands them over) are checked for
   // characters that need quoting in one pass; those before the first such character are plain.
   std::span<const std::string_view> values = row.values;
@@ -70,14 +136,21 @@ bool BatchBuilder::append(const CleanRow& row) {
     }
     body.append("\r\n");
   }
+  return close_if_full(row.row, mark);
+}
+
+// The line of `row` was appended at `mark`. When the batch was already full, the line moves to
+// line_ and true is returned.
+bool BatchBuilder::close_if_full(uint64_t row, size_t mark) {
+  std::string& body = current_.body;
   if (current_.rows > 0 && (current_.rows >= limits_.max_rows || body.size() > limits_.max_bytes)) {
     line_.assign(body, mark, std::string::npos);
     body.resize(mark);
     last_body_size_ = body.size();
     return true;
   }
-  if (current_.rows == 0) current_.first_row = row.row;
-  current_.last_row = row.row;
+  if (current_.rows == 0) current_.first_row = row;
+  current_.last_row = row;
   ++current_.rows;
   return false;
 }

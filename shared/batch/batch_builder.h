@@ -60,6 +60,7 @@ class BatchBuilder {
   // Appends the row's line to the current batch. Returns true when the batch was already full:
   // the line is then held in line_, and the caller passes the batch on and calls carry_line.
   bool append(const CleanRow& row);
+  bool close_if_full(uint64_t row, size_t mark);
   void carry_line(uint64_t row);
   std::vector<std::string> keys_;
   BatchLimits limits_;

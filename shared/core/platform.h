@@ -122,6 +122,31 @@ inline size_t find_non_ascii(const char* p, const char* end) {
   return size_t(p - start);
 }
 
+// Returns how many bytes in [p, end) equal c.
+inline size_t count_byte(const char* p, const char* end, char c) {
+  size_t count = 0;
+#if defined(INTAKE_SIMD_WASM)
+  const v128_t vc = wasm_i8x16_splat(c);
+  while (end - p >= 16) {
+    count += size_t(std::popcount(uint32_t(wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(p), vc)))));
+    p += 16;
+  }
+#elif defined(INTAKE_SIMD_SSE2)
+  // Per-byte counters (each match adds 1 by subtracting -1), summed every 255 blocks at most:
+  // plain SSE2 has no popcount instruction.
+  const __m128i vc = _mm_set1_epi8(c);
+  while (end - p >= 16) {
+    __m128i acc = _mm_setzero_si128();
+    for (int blocks = 0; blocks < 255 && end - p >= 16; ++blocks, p += 16)
+      acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), vc));
+    __m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
+    count += size_t(_mm_cvtsi128_si32(sums)) + size_t(_mm_extract_epi16(sums, 4));
+  }
+#endif
+  for (; p < end; ++p) count += *p == c;
+  return count;
+}
+
 // Copies n bytes from src to dst (not overlapping), inline for the short values of a CSV row
 // where a call into the library's memcpy costs more than the copy.
 inline void copy_bytes(char* dst, const char* src, size_t n) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/platform.h"
 #include "csv/encoding.h"
 #include "validate/field_checks.h"
 
@@ -213,18 +214,25 @@ class FileValidator::Impl final : public CsvRecordSink {
     clean.values = values_;
     clean.identity = identity_;
     clean.duplicate_of = duplicate_of_;
+    clean.joined = norm_;
+    clean.joined_plain = joined_plain_;
     sink_->on_clean_row(clean);
   }
 
+  // Normalized values go to norm_ joined by ',' (value k is [starts_[k], ends_[k])), so that a
+  // row whose values need no CSV quoting is its own batch line.
   void check_cells(const CsvRecord& r, uint64_t row) {
     const auto& outputs = header_->output_fields;
     const size_t count = outputs.size();
     norm_.clear();
+    starts_.resize(count);
     ends_.resize(count);
     identity_state_ = identity_cells_ ? kIdentityPending : kIdentityNone;
     for (size_t k = 0; k < count; ++k) {
       const Field& f = fields_[outputs[k]];
       std::string_view raw = r.fields[column_of_output_[k]];
+      if (k) norm_.push_back(',');
+      starts_[k] = norm_.size();
       // check_cell trims; a value empty after trimming passes, or fails as required_missing.
       if (!check_cell(f, raw, check_opts_, norm_, cell_error_)) [[unlikely]] {
         if (std::string_view(cell_error_.code) == codes::kRequiredMissing)  // by text: literals may differ per TU
@@ -242,11 +250,16 @@ class FileValidator::Impl final : public CsvRecordSink {
     }
     if (!errors_.empty()) return;
     values_.resize(count);
-    size_t begin = 0;
+    bool spaced = false;  // a value starting or ending with a space must be quoted
     for (size_t k = 0; k < count; ++k) {
-      values_[k] = std::string_view(norm_.data() + begin, ends_[k] - begin);
-      begin = ends_[k];
+      std::string_view v(norm_.data() + starts_[k], ends_[k] - starts_[k]);
+      values_[k] = v;
+      if (!v.empty()) spaced |= (v.front() == ' ') | (v.back() == ' ');
     }
+    const char* b = norm_.data();
+    const char* e = b + norm_.size();
+    joined_plain_ = !spaced && platform::find_any4(b, e, '"', '\n', '\r', '"') == norm_.size() &&
+                    platform::count_byte(b, e, ',') + 1 == std::max<size_t>(count, 1);
   }
 
   // Called after output cell k (an identity cell) was normalized without error on a row so far
@@ -267,8 +280,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     if (which < 0) return;
     static constexpr std::string_view kPrefix[3] = {"external_id:", "email:", "phone:"};
     size_t o = size_t(identity_outputs_[which]);
-    size_t begin = o == 0 ? 0 : ends_[o - 1];
-    identity_.assign(kPrefix[which]).append(norm_, begin, ends_[o] - begin);
+    identity_.assign(kPrefix[which]).append(norm_, starts_[o], ends_[o] - starts_[o]);
     if (which == 1)  // the same mailbox whatever the case: Ana@X.io is ana@x.io
       for (size_t i = kPrefix[1].size(); i < identity_.size(); ++i)
         if (identity_[i] >= 'A' && identity_[i] <= 'Z') identity_[i] = char(identity_[i] + 32);
@@ -279,7 +291,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     duplicates_->prefetch(identity_hash_);
   }
 
-  size_t cell_size(size_t o) const { return ends_[o] - (o == 0 ? 0 : ends_[o - 1]); }
+  size_t cell_size(size_t o) const { return ends_[o] - starts_[o]; }
 
   // Sets identity_ and duplicate_of_ for a clean row (from what resolve_identity found); under
   // reject, a duplicate becomes an error.
@@ -316,7 +328,8 @@ class FileValidator::Impl final : public CsvRecordSink {
   int identity_outputs_[3] = {-1, -1, -1};  // output index of external_id, email, phone
   // Per-row scratch, reused so a clean row allocates nothing.
   std::string norm_;
-  std::vector<size_t> ends_;
+  std::vector<size_t> starts_, ends_;
+  bool joined_plain_ = false;
   std::vector<std::string_view> values_;
   std::vector<RowError> errors_;
   CellError cell_error_;

@@ -51,6 +51,11 @@ struct CleanRow {
   std::span<const std::string_view> values;  // normalized, in HeaderInfo::output_fields order
   std::string_view identity;                 // "external_id:P1" / "email:a@b.c" (lower-cased) / "phone:+1…", or ""
   uint64_t duplicate_of = 0;                 // earlier row with this identity (update/skip), or 0
+  // Optional (FileValidator fills it; BatchBuilder uses it): when `joined.data()` is not null,
+  // `values` are views into `joined`, one after the other, separated by single ',' bytes; when
+  // `joined_plain` too, no value needs CSV quoting, so `joined` is their CSV form as it stands.
+  std::string_view joined;
+  bool joined_plain = false;
 };
 
 class ValidationSink {
