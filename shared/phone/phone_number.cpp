@@ -244,12 +244,25 @@ PhoneResult parse_phone(std::string_view input, std::string_view default_region)
   Digits number;
   bool plus = false;
   size_t chars = 0;
+  // Input of at most kMaxInputChars bytes cannot have more characters than that: the count is
+  // only kept for longer input, and ASCII digits and punctuation take the short way.
+  const bool counted = input.size() > kMaxInputChars;
   for (size_t i = 0; i < input.size();) {
-    if (++chars > kMaxInputChars) {
+    unsigned char byte = static_cast<unsigned char>(input[i]);
+    if (!counted) {
+      if (byte >= '0' && byte <= '9') {
+        number.buf[number.n++] = char(byte);
+        ++i;
+        continue;
+      }
+      if (byte == ' ' || byte == '-' || byte == '(' || byte == ')' || byte == '.' || byte == '/') {
+        ++i;
+        continue;
+      }
+    } else if (++chars > kMaxInputChars) {
       result.status = PhoneStatus::too_long;
       return result;
     }
-    unsigned char byte = static_cast<unsigned char>(input[i]);
     if (byte >= '0' && byte <= '9') {
       number.buf[number.n++] = char(byte);
       ++i;
