@@ -92,7 +92,8 @@ class FileValidator::Impl final : public CsvRecordSink {
  private:
   // Decides dialect and encoding from the head, then feeds the head through the tokenizer.
   void start() {
-    dialect_ = sniff_dialect(head_);
+    // Exactly the first sniff_bytes decide, whatever the size of the first slice.
+    dialect_ = sniff_dialect(std::string_view(head_).substr(0, opts_.sniff_bytes));
     if (dialect_.utf16) {
       file_error_ = FileError{codes::kInvalidEncoding,
                               "the file is UTF-16; save it as UTF-8 (in Excel: CSV UTF-8) and try again"};

@@ -157,6 +157,16 @@ TEST_CASE("semicolon files with decimal commas and Windows-1252 text") {
   CHECK(out.find("file_error invalid_encoding: the file is UTF-16") != std::string::npos);
 }
 
+TEST_CASE("exactly the first 64 KiB decide the dialect, whatever the first slice's size") {
+  // The head favours commas (3 fields against 2); the rows after 64 KiB favour semicolons.
+  std::string csv = "a,b;c,d\n";
+  while (csv.size() < (64 << 10)) csv += "1,2;3,4\n";
+  while (csv.size() < (900 << 10)) csv += "1;2\n";
+  std::string small_slices = run(csv, small_fields(), {}, 4096);
+  CHECK(small_slices.find("header delim=,") != std::string::npos);
+  CHECK(run(csv, small_fields(), {}, 1 << 20) == small_slices);
+}
+
 TEST_CASE("batch mode reads row numbers from the _row column") {
   ValidatorOptions o;
   o.delimiter = ',';
