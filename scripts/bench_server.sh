@@ -93,6 +93,8 @@ def row(name, value, target="", result=""):
 ratio = ingest["rows_per_s"] / sq_rate
 row("ingest over HTTP (validate, 3 batches in flight)", f"{ingest['rows_per_s']:,.0f} rows/s")
 row(f"  ({ingest['seconds']:.1f} s, {ingest['batches']} batches, status {ingest['status']})", "")
+row("  CPU during ingest: server (validate + SQLite) / client (validate)",
+    f"{ingest['server_cpu_s']:.1f} s / {ingest['client_cpu_s']:.1f} s")
 row("sqlite3 .import, file table, PRIMARY KEY", f"{sq_rate:,.0f} rows/s")
 row(f"  ({sq_secs:.1f} s, {int(sq_rows):,} rows kept)", "")
 row("ingest / sqlite3 .import", f"{ratio:.2f}x", ">= 1.0x", verdict(ratio >= 1.0))

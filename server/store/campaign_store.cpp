@@ -28,6 +28,7 @@ Campaign Store::create_campaign(const std::string& name, const std::vector<Field
     c.prepare("INSERT INTO campaigns(name, fields, created_at) VALUES(?1, ?2, ?3)")
         .bind(1, name).bind(2, detail::fields_text(fields)).bind(3, k.created_at).run();
     k.id = c.last_insert_rowid();
+    detail::sync_field_indexes(c, k.id, fields);
     tx.commit();
     return k;
   });
@@ -82,6 +83,7 @@ bool Store::delete_campaign(int64_t id) {
     Transaction tx(c, Transaction::Kind::write);
     c.prepare("DELETE FROM campaigns WHERE id = ?1").bind(1, id).run();
     bool deleted = c.changes() > 0;
+    detail::drop_field_indexes(c, id);
     tx.commit();
     return deleted;
   });
@@ -119,6 +121,8 @@ Result<Empty> Store::replace_fields(int64_t campaign_id, const std::vector<Field
     }
     c.prepare("UPDATE campaigns SET fields = ?2 WHERE id = ?1")
         .bind(1, campaign_id).bind(2, detail::fields_text(fields)).run();
+    // Indexes for the new field list (built here for the participants already stored).
+    detail::sync_field_indexes(c, campaign_id, fields);
     tx.commit();
     return Result<Empty>{};
   });

@@ -46,20 +46,61 @@ void bind_all(Statement& s, const std::vector<Bound>& values) {
   }
 }
 
-// Appends " AND ..." conditions for the query's filters; returns false on an unknown column.
-void append_filters(std::string& sql, std::vector<Bound>& binds, const ParticipantQuery& q) {
+// `value` as a LIKE pattern matching any text that contains it ('\' escapes % _ and itself).
+// `x LIKE '%v%'` is exactly the old `instr(lower(x), lower(v)) > 0`: both fold ASCII letters
+// only (SQLite's lower() and LIKE without ICU), both are NULL (no match) for a missing value.
+std::string contains_pattern(std::string_view value) {
+  std::string p = "%";
+  for (char ch : value) {
+    if (ch == '%' || ch == '_' || ch == '\\') p.push_back('\\');
+    p.push_back(ch);
+  }
+  p.push_back('%');
+  return p;
+}
+
+// The WHERE clause of a filtered list. The campaign id is written as a literal (an integer we
+// formatted) so SQLite can use the campaign's partial field indexes (field_indexes.cpp), and
+// a field with such an index is filtered on the index's own expression.
+struct FilterSql {
+  std::string where;
+  std::vector<Bound> binds;
+  // The index that answers an exact (preferred) or range filter, "" if none: forced with
+  // INDEXED BY, since without statistics SQLite prefers any (campaign_id, ...) index.
+  std::string filter_index;
+  bool filter_index_exact = false;
+  const char* contains_only_column = nullptr;  // the only filter is ~contains on this column
+};
+
+// " FROM participants WHERE ..." with INDEXED BY `index`.
+std::string indexed_by(const std::string& where, const std::string& index) {
+  return " FROM participants INDEXED BY " + index + where.substr(where.find(" WHERE "));
+}
+
+FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery& q) {
+  FilterSql out;
+  out.where = " FROM participants WHERE campaign_id = " + std::to_string(campaign_id);
+  auto& binds = out.binds;
   for (const Filter& f : q.filters) {
     std::string expr;
+    std::string index;
     if (f.column) {
       const char* col = filter_column(f.key);
       if (!col) throw SqliteError(0, "unknown participant column " + f.key);
       expr = col;
+      // Every filterable column has a (campaign_id, column, id) index; communications is
+      // compared as a number (CAST), which that index cannot answer.
+      if (f.numeric) expr = "CAST(" + expr + " AS REAL)";
+      else index = std::string("participants_") + col;
+    } else if (detail::has_field_index(c, campaign_id, f.key)) {
+      expr = detail::field_filter_expr(f.key, f.numeric);
+      index = detail::field_index_name(campaign_id, f.key);
     } else {
       std::string path = "$.\"" + f.key + "\"";
       binds.emplace_back(path);
       expr = "json_extract(data, ?" + std::to_string(binds.size()) + ")";
+      if (f.numeric) expr = "CAST(" + expr + " AS REAL)";
     }
-    if (f.numeric) expr = "CAST(" + expr + " AS REAL)";
     auto param = [&](const std::string& v) {
       binds.emplace_back(v);
       std::string p = "?" + std::to_string(binds.size());
@@ -67,22 +108,33 @@ void append_filters(std::string& sql, std::vector<Bound>& binds, const Participa
     };
     switch (f.op) {
       case FilterOp::equals:
-        sql += " AND " + expr + " = " + param(f.value);
+        out.where += " AND " + expr + " = " + param(f.value);
+        if (!index.empty() && !out.filter_index_exact) {
+          out.filter_index = index;
+          out.filter_index_exact = true;
+        }
         break;
       case FilterOp::contains:
-        sql += " AND instr(lower(" + expr + "), lower(" + param(f.value) + ")) > 0";
+        binds.emplace_back(contains_pattern(f.value));
+        out.where += " AND " + expr + " LIKE ?" + std::to_string(binds.size()) + " ESCAPE '\\'";
         break;
       case FilterOp::range:
-        if (f.low) sql += " AND " + expr + " >= " + param(*f.low);
-        if (f.high) sql += " AND " + expr + " <= " + param(*f.high);
+        if (f.low) out.where += " AND " + expr + " >= " + param(*f.low);
+        if (f.high) out.where += " AND " + expr + " <= " + param(*f.high);
+        if (!index.empty() && out.filter_index.empty()) out.filter_index = index;
         break;
     }
   }
+  if (q.filters.size() == 1 && !q.upload_id && q.filters[0].column && !q.filters[0].numeric &&
+      q.filters[0].op == FilterOp::contains) {
+    out.contains_only_column = filter_column(q.filters[0].key);
+  }
   if (q.upload_id) {
     binds.emplace_back(*q.upload_id);
-    sql += " AND id IN (SELECT participant_id FROM participant_uploads WHERE upload_id = ?" +
-           std::to_string(binds.size()) + ")";
+    out.where += " AND id IN (SELECT participant_id FROM participant_uploads WHERE upload_id = ?" +
+                 std::to_string(binds.size()) + ")";
   }
+  return out;
 }
 
 ParticipantRow row_from(const Statement& s) {
@@ -117,22 +169,54 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
   return db_->read([&](Connection& c) {
     ParticipantPage page;
     Transaction tx(c, Transaction::Kind::read);
-    std::vector<Bound> binds{campaign_id};
-    std::string where = " FROM participants WHERE campaign_id = ?1";
-    append_filters(where, binds, q);
-    if (q.filters.empty() && !q.upload_id) {
-      // Kept by triggers (schema.cpp): no scan of the campaign's index entries.
+    std::string col = sort_column(q.sort);
+    std::string sort_index = "participants_" + col;
+    std::string sql =
+        "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
+    std::vector<Bound> binds;
+    bool filtered = !q.filters.empty() || q.upload_id;
+    if (!filtered) {
+      // Kept by apply_batch and a delete trigger: no scan of the campaign's index entries.
       auto s = c.prepare("SELECT participant_count FROM campaigns WHERE id = ?1");
       s.bind(1, campaign_id);
       if (s.step()) page.total = s.int64(0);
+      binds.emplace_back(campaign_id);
+      sql += " FROM participants WHERE campaign_id = ?1";
     } else {
-      auto s = c.prepare("SELECT count(*)" + where);
-      bind_all(s, binds);
-      if (s.step()) page.total = s.int64(0);
+      FilterSql f = filter_sql(c, campaign_id, q);
+      {
+        // A contains filter on a column alone is counted over that column's narrow index
+        // (campaign_id, column, id) rather than the table's rows.
+        std::string count = "SELECT count(*)" + f.where;
+        std::string count_index = f.filter_index;
+        if (count_index.empty() && f.contains_only_column)
+          count_index = "participants_" + std::string(f.contains_only_column);
+        if (!count_index.empty())
+          count = "SELECT count(*)" + indexed_by(f.where, count_index);
+        auto s = c.prepare_once(count);
+        bind_all(s, f.binds);
+        if (s.step()) page.total = s.int64(0);
+      }
+      if (page.total == 0) return page;
+      // Which way to find the page: walk the sort's index and test the filters on each row
+      // (about (limit + 1) * campaign_rows / total rows read, a cursor seeks straight to its
+      // place), or read every matching row through a filter's index and sort them (total rows).
+      // Walk when that reads fewer rows; SQLite has no statistics to make this choice itself.
+      int64_t campaign_rows = 0;
+      {
+        auto s = c.prepare("SELECT participant_count FROM campaigns WHERE id = ?1");
+        s.bind(1, campaign_id);
+        if (s.step()) campaign_rows = s.int64(0);
+      }
+      double walk = double(q.limit + 1) * double(campaign_rows) / double(page.total);
+      std::string where = f.where;
+      if (!q.upload_id && (f.filter_index.empty() || walk < double(page.total)))
+        where = indexed_by(where, sort_index);
+      else if (!f.filter_index.empty())
+        where = indexed_by(where, f.filter_index);
+      sql += where;
+      binds = std::move(f.binds);
     }
-    std::string col = sort_column(q.sort);
-    std::string sql =
-        "SELECT id, name, email, phone, external_id, communications, created_at, updated_at" + where;
     if (q.after) {
       if (is_integer_sort(q.sort)) {
         auto* n = std::get_if<int64_t>(&q.after->value);
@@ -149,7 +233,8 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
     sql += " ORDER BY " + col + dir + ", id" + dir;
     binds.emplace_back(int64_t(q.limit) + 1);
     sql += " LIMIT ?" + std::to_string(binds.size());
-    auto s = c.prepare(sql);
+    // Unfiltered lists have a few fixed shapes (cached); filtered ones name the campaign.
+    auto s = filtered ? c.prepare_once(sql) : c.prepare(sql);
     bind_all(s, binds);
     while (s.step()) {
       if (int(page.items.size()) == q.limit) {

@@ -5,6 +5,7 @@
 
 #include "store/sqlite_db.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 
 namespace intake::store {
 namespace {
@@ -136,6 +137,11 @@ CREATE TRIGGER participants_counted_out AFTER DELETE ON participants BEGIN
   UPDATE campaigns SET participant_count = participant_count - 1 WHERE id = OLD.campaign_id;
 END;
 )sql",
+    // 2 → 3: apply_batch adds the rows it created to participant_count once per batch (one
+    // UPDATE instead of one trigger run per inserted row); deletes still go through the trigger.
+    R"sql(
+DROP TRIGGER participants_counted_in;
+)sql",
 };
 
 constexpr int kVersion = int(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -179,6 +185,11 @@ std::string iso_time(int64_t epoch_seconds) {
 Store::Store(const std::string& path) : db_(std::make_unique<Database>(path)) {
   db_->write([](Connection& conn) {
     migrate(conn);
+    // Databases from before field indexes existed (or whose indexes were lost) get them now;
+    // a no-op when every campaign's indexes match its fields.
+    Transaction tx(conn, Transaction::Kind::write);
+    detail::sync_all_field_indexes(conn);
+    tx.commit();
     return 0;
   });
 }

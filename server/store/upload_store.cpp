@@ -4,9 +4,8 @@
 // Applying a batch: rows are looked up by identity (external id, else email, else phone) among
 // the campaign's participants and earlier rows of the same batch. Under `update` a known
 // identity updates (non-empty values win, empty cells keep what is stored), under `skip` it is
-// counted skipped, under `reject` it becomes a duplicate_identity error. The rows to write go
-// into a temporary staging table and reach `participants` in one INSERT ... SELECT ... ON
-// CONFLICT DO UPDATE, ordered by row so a later row wins.
+// counted skipped, under `reject` it becomes a duplicate_identity error. Rows are written in
+// file order (so a later row wins) by one prepared INSERT ... ON CONFLICT per row.
 #include <unordered_map>
 
 #include "store/sqlite_db.h"
@@ -82,6 +81,19 @@ Result<BatchAnswer> stored_answer(Connection& c, int64_t upload_id, int64_t seq,
   Result<BatchAnswer> r;
   r.value = {seq, s.int64(1), s.int64(2), s.int64(3), s.int64(4)};
   return r;
+}
+
+// The duplicate_identity error of a row under the reject policy: the stored participant
+// (`existing_id`) or the earlier row of this batch it duplicates.
+RowError duplicate_error(const StagedRow& r, int64_t existing_id, int64_t earlier_row) {
+  auto colon = r.identity.find(':');
+  std::string value = r.identity.substr(colon == std::string::npos ? 0 : colon + 1);
+  std::string field = r.identity_field.empty() ? r.identity.substr(0, colon) : r.identity_field;
+  std::string msg = "Another participant has " + field + " " + value + " (";
+  msg += earlier_row ? "row " + std::to_string(earlier_row) + " of this file"
+                     : "participant " + std::to_string(existing_id) + ", already stored";
+  msg += "); the upload's duplicate policy is reject, so this row was not imported.";
+  return {uint64_t(r.row), field, value, codes::kDuplicateIdentity, msg};
 }
 
 template <class T>
@@ -248,83 +260,77 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
     int64_t now = now_seconds();
     std::string now_iso = iso_time(now);
 
-    c.exec(
-        "CREATE TEMP TABLE IF NOT EXISTS stage(row INTEGER, identity TEXT, name TEXT, email TEXT, "
-        "phone TEXT, external_id TEXT, data TEXT)");
-    c.exec("DELETE FROM temp.stage");
-
     BatchAnswer answer;
     answer.seq = seq;
     answer.failed = batch.failed_rows;
     std::vector<RowError> errors = batch.errors;
     std::unordered_map<std::string_view, int64_t> seen;  // identity → first row in this batch
     {
-      auto find = c.prepare("SELECT id FROM participants WHERE campaign_id = ?1 AND identity = ?2");
-      auto stage = c.prepare(
-          "INSERT INTO temp.stage(row, identity, name, email, phone, external_id, data) "
-          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-      for (const StagedRow& r : batch.rows) {
-        int64_t existing_id = 0, earlier_row = 0;
-        if (!r.identity.empty()) {
-          auto [it, inserted] = seen.emplace(r.identity, r.row);
-          if (!inserted) {
-            earlier_row = it->second;
-          } else {
-            find.bind(1, u->campaign_id).bind(2, r.identity);
-            if (find.step()) existing_id = find.int64(0);
-            find.reset();
-          }
-        }
-        bool known = existing_id || earlier_row;
-        if (known && policy == DuplicatePolicy::skip) {
-          ++answer.skipped;
-          continue;
-        }
-        if (known && policy == DuplicatePolicy::reject) {
-          auto colon = r.identity.find(':');
-          std::string value = r.identity.substr(colon == std::string::npos ? 0 : colon + 1);
-          std::string field = r.identity_field.empty() ? r.identity.substr(0, colon) : r.identity_field;
-          std::string msg = "Another participant has " + field + " " + value + " (";
-          msg += existing_id ? "participant " + std::to_string(existing_id) + ", already stored"
-                             : "row " + std::to_string(earlier_row) + " of this file";
-          msg += "); the upload's duplicate policy is reject, so this row was not imported.";
-          errors.push_back({uint64_t(r.row), field, value, codes::kDuplicateIdentity, msg});
-          ++answer.failed;
-          continue;
-        }
-        if (known) ++answer.updated; else ++answer.created;
-        stage.bind(1, r.row);
-        if (r.identity.empty()) stage.bind_null(2); else stage.bind(2, r.identity);
-        stage.bind(3, r.name).bind(4, r.email).bind(5, r.phone).bind(6, r.external_id)
-            .bind(7, r.data_json);
-        stage.run();
-        stage.reset();
+      // Rows are written one by one in file order (a later row wins) by one prepared statement.
+      // Under update it is an upsert; under skip and reject a conflicting insert does nothing
+      // and returns no id, which is how a stored identity is recognized (no lookup beforehand).
+      // A row created here gets an id above the largest id before the batch (INTEGER PRIMARY
+      // KEY: max + 1), so an upsert returning an id <= that bound updated a stored participant.
+      int64_t id_bound = 0;
+      {
+        auto s = c.prepare("SELECT coalesce(max(id), 0) FROM participants");
+        if (s.step()) id_bound = s.int64(0);
       }
-    }
-    {
-      auto upsert = c.prepare(
+      const char* insert_head =
           "INSERT INTO participants(campaign_id, identity, name, email, phone, external_id, data, "
-          "created_at, updated_at) "
-          "SELECT ?1, identity, name, email, phone, external_id, data, ?2, ?2 FROM temp.stage "
-          "WHERE true ORDER BY row "
-          "ON CONFLICT(campaign_id, identity) DO UPDATE SET "
-          "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE participants.name END, "
-          "email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE participants.email END, "
-          "phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE participants.phone END, "
-          "external_id = CASE WHEN excluded.external_id <> '' THEN excluded.external_id "
-          "ELSE participants.external_id END, "
-          "data = json_patch(participants.data, excluded.data), "
-          "updated_at = excluded.updated_at "
-          "RETURNING id");
-      upsert.bind(1, u->campaign_id).bind(2, now_iso);
+          "created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) ";
+      auto write = c.prepare(
+          std::string(insert_head) +
+          (policy == DuplicatePolicy::update
+               ? "ON CONFLICT(campaign_id, identity) DO UPDATE SET "
+                 "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE participants.name END, "
+                 "email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE participants.email END, "
+                 "phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE participants.phone END, "
+                 "external_id = CASE WHEN excluded.external_id <> '' THEN excluded.external_id "
+                 "ELSE participants.external_id END, "
+                 "data = json_patch(participants.data, excluded.data), "
+                 "updated_at = excluded.updated_at RETURNING id"
+               : "ON CONFLICT(campaign_id, identity) DO NOTHING RETURNING id"));
       auto link = c.prepare(
           "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) VALUES(?1, ?2)");
-      while (upsert.step()) {
-        link.bind(1, upload_id).bind(2, upsert.int64(0));
+      for (const StagedRow& r : batch.rows) {
+        int64_t earlier_row = 0;
+        if (!r.identity.empty()) {
+          auto [it, inserted] = seen.emplace(r.identity, r.row);
+          if (!inserted) earlier_row = it->second;
+        }
+        if (earlier_row && policy != DuplicatePolicy::update) {
+          if (policy == DuplicatePolicy::skip) ++answer.skipped;
+          else errors.push_back(duplicate_error(r, 0, earlier_row)), ++answer.failed;
+          continue;
+        }
+        write.bind(1, u->campaign_id);
+        if (r.identity.empty()) write.bind_null(2); else write.bind(2, r.identity);
+        write.bind(3, r.name).bind(4, r.email).bind(5, r.phone).bind(6, r.external_id)
+            .bind(7, r.data_json).bind(8, now_iso);
+        int64_t id = write.step() ? write.int64(0) : 0;
+        write.reset();
+        if (id == 0) {  // skip or reject, and the identity is stored
+          if (policy == DuplicatePolicy::skip) {
+            ++answer.skipped;
+          } else {
+            auto find = c.prepare("SELECT id FROM participants WHERE campaign_id = ?1 AND identity = ?2");
+            find.bind(1, u->campaign_id).bind(2, r.identity);
+            int64_t existing_id = find.step() ? find.int64(0) : 0;
+            errors.push_back(duplicate_error(r, existing_id, 0));
+            ++answer.failed;
+          }
+          continue;
+        }
+        if (earlier_row || id <= id_bound) ++answer.updated; else ++answer.created;
+        link.bind(1, upload_id).bind(2, id);
         link.run();
         link.reset();
       }
     }
+    // The campaign's participant count (a delete trigger takes rows away; see schema.cpp).
+    c.prepare("UPDATE campaigns SET participant_count = participant_count + ?2 WHERE id = ?1")
+        .bind(1, u->campaign_id).bind(2, answer.created).run();
     int64_t inserted_errors = 0;
     {
       auto ins = c.prepare(

@@ -27,6 +27,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -93,6 +95,20 @@ long proc_kib(int pid, const char* key) {
     if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + std::strlen(key) + 1);
   }
   return -1;
+}
+
+// CPU seconds (user + system) the process has used, from /proc/PID/stat.
+double proc_cpu_s(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i == 14 || i == 15) ticks += std::atof(field.c_str());  // utime, stime
+  return ticks / double(sysconf(_SC_CLK_TCK));
 }
 
 double p95(std::vector<double> ms) {
@@ -215,6 +231,7 @@ std::string ingest(const Args& a, const std::string& fields_json) {
   std::fseek(in, 0, SEEK_SET);
 
   auto t0 = Clock::now();
+  double server_cpu0 = proc_cpu_s(a.pid), self_cpu0 = proc_cpu_s(int(getpid()));
   json created = call(*c, "POST", "/api/v1/campaigns/" + campaign + "/uploads",
                       {{"filename", "ref.csv"}, {"size_bytes", size}, {"duplicate_policy", "update"}}, 201);
   std::string upload = created["id"];
@@ -238,8 +255,11 @@ std::string ingest(const Args& a, const std::string& fields_json) {
   uint64_t rows = validator.counts().rows;
   json done = call(*c, "POST", "/api/v1/uploads/" + upload + "/complete", {{"total_rows", rows}}, 200);
   double secs = seconds_since(t0);
+  double server_cpu = proc_cpu_s(a.pid) - server_cpu0, self_cpu = proc_cpu_s(int(getpid())) - self_cpu0;
 
   json out = {{"stage", "ingest"},
+              {"server_cpu_s", server_cpu},
+              {"client_cpu_s", self_cpu},
               {"rows", rows},
               {"seconds", secs},
               {"rows_per_s", double(rows) / secs},
