@@ -175,23 +175,42 @@ class FileValidator::Impl final : public CsvRecordSink {
     else v.insert(it, ErrorTally{field, code, 1});
   }
 
+  // Batch mode: the row's number comes from the row column. It must be readable (even on a row
+  // with other problems, so its errors carry the right number), at most 2^53 (exact in JSON and
+  // in JS), and increase from line to line; anything else makes the batch unusable.
+  bool read_row_number(const CsvRecord& r, uint64_t& row) {
+    constexpr uint64_t kMaxRow = uint64_t(1) << 53;
+    std::string_view text;
+    if (size_t(row_column_) < r.fields.size()) text = trim(r.fields[size_t(row_column_)]);
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    std::string line = "line " + std::to_string(r.row) + " of the batch";
+    if (r.fields.empty() && r.error_code) {
+      file_error_ = FileError{r.error_code, line + " cannot be read: " + std::string(r.error_message)};
+      return false;
+    }
+    if (ec != std::errc() || end != text.data() + text.size() || n < 2 || n > kMaxRow) {
+      file_error_ = FileError{"invalid_row_number",
+                              line + " has \"" + excerpt(text) + "\" in column " + opts_.row_column +
+                                  "; it must be the row's number in the file (2 to 2^53)"};
+      return false;
+    }
+    if (n <= last_batch_row_) {
+      file_error_ = FileError{"invalid_row_number",
+                              line + " has row " + std::to_string(n) + " after row " +
+                                  std::to_string(last_batch_row_) + "; rows must be in file order, each once"};
+      return false;
+    }
+    last_batch_row_ = row = n;
+    return true;
+  }
+
   void on_data_record(const CsvRecord& r) {
     ++counts_.rows;
     errors_.clear();
     uint64_t row = r.row;
     if (opts_.first_row) row = opts_.first_row + (r.row - 2);
-    if (row_column_ >= 0 && !r.error_code && size_t(row_column_) < r.fields.size()) {
-      std::string_view text = trim(r.fields[size_t(row_column_)]);
-      uint64_t n = 0;
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-      if (ec != std::errc() || end != text.data() + text.size() || n < 2) {
-        file_error_ = FileError{"invalid_row_number",
-                                "line " + std::to_string(r.row) + " of the batch has \"" + excerpt(text) +
-                                    "\" in column " + opts_.row_column + "; it must be the row's number in the file (2 or more)"};
-        return;
-      }
-      row = n;
-    }
+    if (row_column_ >= 0 && !read_row_number(r, row)) return;
     if (r.error_code) {
       fail(RowError{row, "", "", r.error_code, std::string(r.error_message)});
     } else if (r.fields.size() != header_columns_) {
@@ -325,6 +344,7 @@ class FileValidator::Impl final : public CsvRecordSink {
   std::optional<CsvTokenizer> tokenizer_;
   size_t header_columns_ = 0;
   int row_column_ = -1;
+  uint64_t last_batch_row_ = 0;  // batch mode: the last row number read
   std::vector<size_t> column_of_output_;
   int identity_outputs_[3] = {-1, -1, -1};  // output index of external_id, email, phone
   // Per-row scratch, reused so a clean row allocates nothing.

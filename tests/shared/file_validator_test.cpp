@@ -177,6 +177,21 @@ TEST_CASE("batch mode reads row numbers from the _row column") {
   CHECK(out.find("err 40 40,email,bad,invalid_email,") != std::string::npos);
   out = run("_row,external_id\r\nx,P1\r\n", small_fields(), o);
   CHECK(out.find("file_error invalid_row_number:") != std::string::npos);
+  // A malformed row keeps the number its _row column gives.
+  out = run("_row,external_id,email\r\n500,\"x\"y,a@b.co\r\n501,P2,c@d.co\r\n", small_fields(), o);
+  CHECK(out.find("err 500 500,,,malformed_quotes,") != std::string::npos);
+  CHECK(out.find("ok 501 ") != std::string::npos);
+  // Unreadable, repeated, decreasing or huge row numbers make the batch unusable.
+  out = run("_row,external_id\r\n7,P1\r\n8,\"never closed\r\n", small_fields(), o);
+  CHECK(out.find("file_error unclosed_quote: line 3 of the batch cannot be read") != std::string::npos);
+  out = run("_row,external_id\r\n3,P1\r\n3,P2\r\n", small_fields(), o);
+  CHECK(out.find("file_error invalid_row_number: line 3 of the batch has row 3 after row 3") != std::string::npos);
+  out = run("_row,external_id\r\n9,P1\r\n4,P2\r\n", small_fields(), o);
+  CHECK(out.find("file_error invalid_row_number:") != std::string::npos);
+  out = run("_row,external_id\r\n9223372036854775809,P1\r\n", small_fields(), o);
+  CHECK(out.find("file_error invalid_row_number:") != std::string::npos);
+  out = run("_row,external_id\r\n9007199254740992,P1\r\n", small_fields(), o);
+  CHECK(out.find("ok 9007199254740992 ") != std::string::npos);
   o.row_column.clear();
   o.first_row = 100;
   out = run("external_id\r\nP1\r\nP2\r\n", small_fields(), o);
