@@ -20,7 +20,6 @@ StreamingValidator::StreamingValidator(std::string fields_json, std::string mapp
     : setup_(read_setup(fields_json, mapping_json, options)) {
   if (setup_.error) return;
   validator_ = std::make_unique<FileValidator>(setup_.fields, setup_.options);
-  on_batch_ = [this](Batch&& b) { batches_.call<void>("push", to_js(b)); };
 }
 
 StreamingValidator::~StreamingValidator() = default;
@@ -33,8 +32,10 @@ void StreamingValidator::on_header(const HeaderInfo& header) {
   builder_.emplace(std::move(keys), setup_.limits);
 }
 
+void StreamingValidator::push_batch(const Batch& b) { batches_.call<void>("push", to_js(b)); }
+
 void StreamingValidator::on_clean_row(const CleanRow& row) {
-  if (builder_) builder_->add(row, [this](Batch&& b) { batches_.call<void>("push", to_js(b)); });
+  if (builder_) builder_->add(row, [this](Batch&& b) { push_batch(b); });
 }
 
 void StreamingValidator::on_row_failed(uint64_t row, std::span<const RowError> errors) {
@@ -87,7 +88,7 @@ val StreamingValidator::push(val bytes) {
 val StreamingValidator::finish() {
   if (validator_ && !finished_) {
     validator_->finish(*this);
-    if (builder_) builder_->flush(on_batch_);
+    if (builder_) builder_->flush([this](Batch&& b) { push_batch(b); });
   }
   finished_ = true;
   return take_result(true);

@@ -47,7 +47,7 @@ class StreamingValidator final : public ValidationSink {
   ValidatorSetup setup_;
   std::unique_ptr<FileValidator> validator_;
   std::optional<BatchBuilder> builder_;
-  std::function<void(Batch&&)> on_batch_;
+  void push_batch(const Batch& b);  // copies the batch out to the JS array of this push
   std::string input_;        // the current slice, copied in once
   std::string errors_json_;  // error records of the current slice not yet handed to JS
   val batches_ = val::array();
