@@ -6,7 +6,9 @@
 // identity updates (non-empty values win, empty cells keep what is stored), under `skip` it is
 // counted skipped, under `reject` it becomes a duplicate_identity error. Rows are written in
 // file order (so a later row wins) by one prepared INSERT ... ON CONFLICT per row.
+#include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -276,24 +278,58 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
         auto s = c.prepare("SELECT coalesce(max(id), 0) FROM participants");
         if (s.step()) id_bound = s.int64(0);
       }
-      const char* insert_head =
+      const char* columns =
           "INSERT INTO participants(campaign_id, identity, name, email, phone, external_id, data, "
-          "created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) ";
-      auto write = c.prepare(
-          std::string(insert_head) +
-          (policy == DuplicatePolicy::update
-               ? "ON CONFLICT(campaign_id, identity) DO UPDATE SET "
-                 "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE participants.name END, "
-                 "email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE participants.email END, "
-                 "phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE participants.phone END, "
-                 "external_id = CASE WHEN excluded.external_id <> '' THEN excluded.external_id "
-                 "ELSE participants.external_id END, "
-                 "data = json_patch(participants.data, excluded.data), "
-                 "updated_at = excluded.updated_at RETURNING id"
-               : "ON CONFLICT(campaign_id, identity) DO NOTHING RETURNING id"));
-      auto link = c.prepare(
-          "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) VALUES(?1, ?2)");
+          "created_at, updated_at) VALUES";
+      const char* upsert =
+          " ON CONFLICT(campaign_id, identity) DO UPDATE SET "
+          "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE participants.name END, "
+          "email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE participants.email END, "
+          "phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE participants.phone END, "
+          "external_id = CASE WHEN excluded.external_id <> '' THEN excluded.external_id "
+          "ELSE participants.external_id END, "
+          "data = json_patch(participants.data, excluded.data), "
+          "updated_at = excluded.updated_at RETURNING id";
+      auto write = c.prepare(std::string(columns) +
+                             "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
+                             "ON CONFLICT(campaign_id, identity) DO NOTHING RETURNING id");
+      std::string linked = "[";  // ids written by this batch, linked to the upload at the end
+      if (policy == DuplicatePolicy::update) {
+        // Every row is written: chunks of rows go through one multi-row upsert (SQLite opens
+        // cursors on the table and its dozen indexes once per chunk, not once per row). Rows
+        // are applied in file order, so a later row updates what an earlier one created. Each
+        // row returns its id: one above the bound, seen for the first time, was created.
+        constexpr size_t kChunk = 200;
+        std::unordered_set<int64_t> created_ids;
+        for (size_t from = 0; from < batch.rows.size(); from += kChunk) {
+          size_t n = std::min(kChunk, batch.rows.size() - from);
+          std::string sql = columns;
+          for (size_t j = 0; j < n; ++j) {
+            sql += j ? ",(?1" : "(?1";
+            for (int k = 0; k < 6; ++k) sql += ", ?" + std::to_string(3 + 6 * j + k);
+            sql += ", ?2, ?2)";
+          }
+          sql += upsert;
+          auto w = n == kChunk ? c.prepare(sql) : c.prepare_once(sql);
+          w.bind(1, u->campaign_id).bind(2, now_iso);
+          for (size_t j = 0; j < n; ++j) {
+            const StagedRow& r = batch.rows[from + j];
+            int p = int(3 + 6 * j);
+            if (r.identity.empty()) w.bind_null(p); else w.bind(p, r.identity);
+            w.bind(p + 1, r.name).bind(p + 2, r.email).bind(p + 3, r.phone)
+                .bind(p + 4, r.external_id).bind(p + 5, r.data_json);
+          }
+          while (w.step()) {
+            int64_t id = w.int64(0);
+            if (id > id_bound && created_ids.insert(id).second) ++answer.created;
+            else ++answer.updated;
+            if (linked.size() > 1) linked.push_back(',');
+            linked += std::to_string(id);
+          }
+        }
+      }
       for (const StagedRow& r : batch.rows) {
+        if (policy == DuplicatePolicy::update) break;  // written above
         int64_t earlier_row = 0;
         if (!r.identity.empty()) {
           auto [it, inserted] = seen.emplace(r.identity, r.row);
@@ -323,10 +359,15 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
           continue;
         }
         if (earlier_row || id <= id_bound) ++answer.updated; else ++answer.created;
-        link.bind(1, upload_id).bind(2, id);
-        link.run();
-        link.reset();
+        if (linked.size() > 1) linked.push_back(',');
+        linked += std::to_string(id);
       }
+      linked.push_back(']');
+      // One statement for the batch's links instead of one execution per row.
+      c.prepare(
+           "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) "
+           "SELECT ?1, value FROM json_each(?2)")
+          .bind(1, upload_id).bind(2, linked).run();
     }
     // The campaign's participant count (a delete trigger takes rows away; see schema.cpp).
     c.prepare("UPDATE campaigns SET participant_count = participant_count + ?2 WHERE id = ?1")

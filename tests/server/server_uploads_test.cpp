@@ -1,6 +1,7 @@
 // Uploads over HTTP: one Processing upload per campaign, batches re-validated and applied
 // once, conflicting replays refused, counts under each duplicate policy, completion, cancel,
 // interruption, and the error report's exact bytes.
+#include <map>
 #include <chrono>
 #include <thread>
 
@@ -177,6 +178,36 @@ TEST_CASE("created, updated, skipped and failed counts under each duplicate poli
     CHECK(done.body["status"] == "Failed");
     CHECK(done.body["failed"] == 2);
   }
+}
+
+TEST_CASE("update: a large batch is written in chunks, in file order; duplicates across chunks update") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string upload = make_upload(*c, campaign);
+  // Rows 0..249 create P0..P249; rows 250..449 repeat P0..P199 with a new name (a later row of
+  // the same batch, in a later chunk, updates); rows 450..459 have no identity (always created).
+  std::string batch = kHeader;
+  for (int i = 0; i < 460; ++i) {
+    std::string n = std::to_string(i < 250 ? i : i - 250);
+    std::string name = i < 250 ? "First " + n : "Second " + n;
+    if (i >= 450) batch += std::to_string(i + 2) + ",Nobody " + std::to_string(i) + ",,,\r\n";
+    else batch += std::to_string(i + 2) + "," + name + ",,,P" + n + "\r\n";
+  }
+  auto r = put_batch(*c, upload, 0, batch);
+  REQUIRE(r.status == 200);
+  CHECK(r.body == json{{"seq", 0}, {"created", 260}, {"updated", 200}, {"skipped", 0}, {"failed", 0}});
+  // A second batch updating stored participants counts them as updated.
+  auto r2 = put_batch(*c, upload, 1, kHeader + "462,Third 0,,,P0\r\n463,New,,,P999\r\n");
+  CHECK(r2.body == json{{"seq", 1}, {"created", 1}, {"updated", 1}, {"skipped", 0}, {"failed", 0}});
+  auto list = get(*c, "/api/v1/campaigns/" + campaign + "/participants?limit=1000&sort=external_id").body;
+  CHECK(list["total"] == 261);
+  std::map<std::string, std::string> names;
+  for (auto& p : list["items"]) names[p["external_id"]] = p["name"];
+  CHECK(names["P0"] == "Third 0");
+  CHECK(names["P199"] == "Second 199");
+  CHECK(names["P200"] == "First 200");
+  CHECK(get(*c, "/api/v1/campaigns/" + campaign + "/participants?upload_id=" + upload).body["total"] == 261);
 }
 
 TEST_CASE("the error report's exact bytes: ordered by row, formula-like values neutralized") {
