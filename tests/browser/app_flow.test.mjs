@@ -35,8 +35,24 @@ after(async () => {
 const tab = (name) => page.getByRole('link', { name, exact: true });
 const uploadsRows = () => page.locator('.uploads-table tbody tr');
 
+// Focus checks: what has focus (tag, id, classes, data-*), and whether it is the very element
+// marked earlier with probe() (i.e. it was not rebuilt in between).
+const focused = () => page.evaluate(() => {
+  const el = document.activeElement;
+  return { tag: el?.tagName.toLowerCase(), id: el?.id, cls: el?.className, action: el?.dataset.action ?? null, header: el?.dataset.header ?? null,
+    probe: el?.dataset.probe ?? null, uploadId: el?.closest('tr[data-upload-id]')?.dataset.uploadId ?? null, inDialog: Boolean(el?.closest('dialog')) };
+});
+const probe = (locator, name) => locator.evaluate((el, n) => { el.dataset.probe = n; }, name);
+
 test('sign in with a token; a wrong token is refused with a message', { skip }, async () => {
   await page.goto(server.url + '/');
+  // Both toast live regions exist from the start, before any toast, so the first one is announced.
+  const regions = await page.evaluate(() => ({
+    polite: document.getElementById('toasts-polite')?.getAttribute('aria-live'),
+    assertive: document.getElementById('toasts-assertive')?.getAttribute('aria-live'),
+    toasts: document.querySelectorAll('.toast').length,
+  }));
+  assert.deepEqual(regions, { polite: 'polite', assertive: 'assertive', toasts: 0 });
   await screenshots(page, '01-sign-in');
   await page.getByLabel('API token').fill('not-a-token');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -108,9 +124,18 @@ test('upload a file with known errors: preview, table counts and status, report,
   await page.getByRole('button', { name: 'Upload data' }).click();
   const dialog = page.getByRole('dialog', { name: 'Upload data' });
   await dialog.waitFor();
+  assert.match((await focused()).cls, /drop-zone/, 'the drop zone has focus when the dialog opens');
   await screenshots(page, '06-upload-dialog-drop');
   await dialog.locator('#upload-file').setInputFiles(file);
   await dialog.locator('.mapping-table').waitFor();
+  // The drop zone is hidden once a file is picked; focus moves to the file name heading.
+  assert.equal(await dialog.locator('.drop-zone').isHidden(), true);
+  assert.equal((await focused()).id, 'upload-file-name', 'focus moves from the hidden drop zone to the file name');
+  assert.match(await dialog.locator('#upload-file-name').textContent(), /participants\.csv/);
+  // The review is not a live region (it would re-read the tables); a short status is.
+  assert.equal(await dialog.locator('.review-step').getAttribute('aria-live'), null);
+  assert.equal(await dialog.locator('[aria-live] table').count(), 0, 'no table inside a live region');
+  await page.waitForFunction(() => /\d+ rows? with problems in the preview/.test(document.getElementById('upload-review-status')?.textContent ?? ''));
   assert.match(await dialog.locator('.detected-delimiter').textContent(), /comma|,/i);
   assert.match(await dialog.locator('.detected-encoding').textContent(), /utf-?8|ascii/i);
   assert.equal(await dialog.locator('select[data-header="email"]').inputValue(), 'email');
@@ -119,14 +144,36 @@ test('upload a file with known errors: preview, table counts and status, report,
   await screenshots(page, '07-upload-dialog-review');
 
   // Unmapping a required column shows it and blocks Upload; mapping it back allows it again.
-  await dialog.locator('select[data-header="email"]').selectOption('');
+  // The select being changed keeps focus (the same element: it is not rebuilt), and the status
+  // says what changed.
+  const emailSelect = dialog.locator('select[data-header="email"]');
+  await emailSelect.focus();
+  await probe(emailSelect, 'email-select');
+  await probe(dialog.locator('.preview'), 'preview-1');
+  await emailSelect.selectOption('');
   await dialog.locator('.missing-required').waitFor();
+  await page.waitForFunction(() => !document.querySelector('.review-step')?.hasAttribute('aria-busy'));
   assert.match(await dialog.locator('.missing-required').textContent(), /Email/);
   assert.ok(await dialog.getByRole('button', { name: 'Upload' }).isDisabled());
+  assert.match(await dialog.locator('#upload-review-status').textContent(), /Required field not mapped: Email/);
+  let f = await focused();
+  assert.equal(f.probe, 'email-select', `the changed select keeps focus (focus is on ${JSON.stringify(f)})`);
   await screenshots(page, '08-upload-dialog-missing-required');
-  await dialog.locator('select[data-header="email"]').selectOption('email');
+  await emailSelect.selectOption('email');
   await dialog.locator('.missing-required').waitFor({ state: 'detached' });
-  await dialog.getByLabel('Default phone region').selectOption('US');
+  await page.waitForFunction(() => !document.querySelector('.review-step')?.hasAttribute('aria-busy'));
+  assert.equal((await focused()).probe, 'email-select');
+  // Options too: changing the region re-checks the preview (rebuilt) around the focused select.
+  const regionSelect = dialog.getByLabel('Default phone region');
+  await regionSelect.focus();
+  await probe(dialog.locator('.preview'), 'preview-2');
+  await regionSelect.selectOption('CA');
+  await page.waitForFunction(() => document.querySelector('.upload-dialog .preview') && !document.querySelector('.upload-dialog .preview').dataset.probe);
+  f = await focused();
+  assert.equal(f.id, 'default-region', `the region select keeps focus (focus is on ${JSON.stringify(f)})`);
+  await regionSelect.selectOption('US');
+  await page.waitForFunction(() => !document.querySelector('.review-step')?.hasAttribute('aria-busy'));
+  assert.equal((await focused()).id, 'default-region');
   await dialog.getByRole('button', { name: 'Upload' }).click();
 
   const row = uploadsRows().first();
@@ -173,7 +220,29 @@ test('Upload data is disabled while another upload of the campaign is Processing
   await page.getByText('Please wait for the current upload to finish.').first().waitFor();
   assert.equal(await page.locator('.resume-box').count(), 0, 'no resume offer for an upload started elsewhere');
   await screenshots(page, '11-uploads-processing-elsewhere');
+
+  // While an upload is Processing the table is polled every 1.5 s; focus on N Errors stays on
+  // the same element across polls (the rows are patched, not rebuilt).
+  const errors = page.locator(`.uploads-table tbody tr[data-upload-id="${firstUpload.id}"] [data-action="errors"]`);
+  await errors.focus();
+  await probe(errors, 'errors-link');
+  await page.waitForTimeout(3500);
+  let f = await focused();
+  assert.equal(f.probe, 'errors-link', `N Errors keeps focus across polls (focus is on ${JSON.stringify(f)})`);
+  // Keyboard: Tab moves on to View participants of the same row, which keeps focus too.
+  await page.keyboard.press('Tab');
+  f = await focused();
+  assert.deepEqual([f.action, f.uploadId], ['participants', firstUpload.id]);
+
+  // When a status changes the rows are rebuilt, and focus goes back to the same action of the
+  // same upload.
+  const details = page.locator(`.uploads-table tbody tr[data-upload-id="${other.id}"] [data-action="details"]`);
+  await details.focus();
+  await probe(details, 'details-before');
   await api('POST', `/api/v1/uploads/${other.id}/cancel`);
+  await page.locator(`.uploads-table tbody tr[data-upload-id="${other.id}"][data-status="Failed"]`).waitFor({ timeout: 15000 });
+  f = await focused();
+  assert.deepEqual([f.action, f.uploadId, f.probe], ['details', other.id, null], `focus restored on the rebuilt row's Details (focus is on ${JSON.stringify(f)})`);
   await page.waitForFunction(() => !document.getElementById('upload-data').disabled, null, { timeout: 15000 });
 });
 
@@ -265,6 +334,19 @@ test('delete a participant after confirming "Delete participant?"', { skip }, as
   await page.waitForFunction((t) => document.querySelector('.pager-total')?.textContent.endsWith(`of ${t}`), total - 1);
   assert.equal(await page.locator(`.participant-row[data-participant-id="${id}"]`).count(), 0);
   await page.locator('.toast', { hasText: 'Deleted' }).waitFor();
+  // Results go to the polite region; errors to the assertive one, and no item carries a role of
+  // its own inside a live region (which would announce it twice or at the wrong level).
+  assert.equal(await page.locator('#toasts-polite .toast', { hasText: 'Deleted' }).count(), 1);
+  await page.route('**/api/v1/participants/*', (route) => (route.request().method() === 'DELETE'
+    ? route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'The database is busy.' } }) })
+    : route.continue()));
+  await page.locator('.participant-row').first().getByRole('button', { name: /^Delete/ }).click();
+  await page.getByRole('dialog', { name: 'Delete participant?' }).getByRole('button', { name: 'Delete' }).click();
+  await page.locator('#toasts-assertive .toast-error').first().waitFor();
+  await page.unroute('**/api/v1/participants/*');
+  assert.equal(await page.locator('#toasts-polite .toast-error').count(), 0);
+  assert.equal(await page.locator('[aria-live] [role="alert"], [aria-live] [role="status"]').count(), 0);
+  await page.locator('#toasts-assertive .toast-error').first().getByRole('button', { name: 'Dismiss' }).click();
 });
 
 test('communications: statuses set through the API, message on hover, Go to session', { skip }, async () => {
@@ -331,6 +413,38 @@ test('resume after a reload mid-upload, with the same file', { skip }, async () 
   await page.waitForFunction(() => /\d+% · [\d,]+ rows\/s/.test(document.querySelector('.run-progress-text')?.textContent ?? ''));
   await page.locator('.uploads-table tbody tr[data-status="Processing"]').waitFor();
   assert.ok(await page.getByRole('button', { name: 'Upload data' }).isDisabled());
+
+  // Keyboard use during the upload: progress events (~250 ms) and polls (1.5 s) patch the run
+  // box and the table in place, so Stop and the row's Details keep focus.
+  await page.evaluate(async () => {
+    const { runs } = await import('/app/upload_runner.js');
+    window.__runEvents = 0;
+    runs.addEventListener('change', () => { window.__runEvents++; });
+  });
+  const stop = page.getByRole('button', { name: 'Stop', exact: true });
+  await stop.focus();
+  await probe(stop, 'stop');
+  await page.waitForTimeout(2000);
+  let f = await focused();
+  assert.equal(f.probe, 'stop', `Stop keeps focus during the upload (focus is on ${JSON.stringify(f)})`);
+  const rowDetails = page.locator('.uploads-table tbody tr[data-status="Processing"] [data-action="details"]');
+  await rowDetails.focus();
+  await probe(rowDetails, 'row-details');
+  await page.waitForTimeout(2000);
+  f = await focused();
+  assert.equal(f.probe, 'row-details', `Details keeps focus during the upload (focus is on ${JSON.stringify(f)})`);
+  assert.ok(await page.evaluate(() => window.__runEvents) > 0, 'progress events arrived while focus was checked');
+  // Stop → the confirmation → Escape returns focus to Stop (still the same element).
+  await stop.focus();
+  await page.keyboard.press('Enter');
+  const stopConfirm = page.getByRole('dialog', { name: 'Stop this upload?' });
+  await stopConfirm.waitFor();
+  await page.waitForTimeout(600);
+  await page.keyboard.press('Escape');
+  await stopConfirm.waitFor({ state: 'detached' });
+  f = await focused();
+  assert.equal(f.probe, 'stop', `focus returns to Stop after the confirmation (focus is on ${JSON.stringify(f)})`);
+
   const deadline = Date.now() + 20000;
   while (!held.length && Date.now() < deadline) await page.waitForTimeout(100);
   assert.ok(held.length, 'a later batch was held');

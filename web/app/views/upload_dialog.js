@@ -31,15 +31,21 @@ export function openUploadDialog({ campaignId, fields }) {
   let inspected = null;
   let mapping = {};   // header -> field key ('' = ignore)
   let busy = false;
+  let seq = 0;        // the latest inspect(); older answers are dropped
+  let built = null;   // the review's lasting parts for the current file (see buildReview)
 
-  const input = h('input', { type: 'file', accept: '.csv,text/csv', id: 'upload-file', class: 'visually-hidden' });
   const dropError = h('p', { class: 'form-error', role: 'alert' });
-  const zone = h('label', { class: 'drop-zone', for: 'upload-file' },
+  // The drop zone is the one tab stop (Enter or Space opens the picker) and has focus first.
+  const input = h('input', { type: 'file', accept: '.csv,text/csv', id: 'upload-file', class: 'visually-hidden', tabindex: '-1' });
+  const zone = h('label', { class: 'drop-zone', for: 'upload-file', tabindex: '0', role: 'button', 'aria-describedby': 'drop-help', autofocus: true },
     icon('upload'),
     h('span', { class: 'drop-title' }, 'Drop a CSV file here, or ', h('span', { class: 'link-like' }, 'browse')),
-    h('span', { class: 'muted' }, 'CSV only, up to 4 GB. The file is checked in your browser before anything is sent.'));
+    h('span', { class: 'muted', id: 'drop-help' }, 'CSV only, up to 4 GB. The file is checked in your browser before anything is sent.'));
   const pickStep = h('div', { class: 'pick-step' }, input, zone, dropError);
-  const review = h('div', { class: 'review-step', 'aria-live': 'polite' });
+  // The review is not a live region: it is patched in place, and this short status says what
+  // changed ("3 rows with problems in the preview") instead of re-reading the tables.
+  const review = h('div', { class: 'review-step' });
+  const status = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', id: 'upload-review-status' });
   const uploadBtn = h('button', { type: 'button', class: 'primary', disabled: true, onclick: () => finish() }, icon('upload'), 'Upload');
   const cancelBtn = h('button', { type: 'button', onclick: () => dlg.close(null) }, 'Cancel');
   const policy = h('select', { id: 'duplicate-policy' }, POLICIES.map(([v, l]) => h('option', { value: v, selected: v === (saved.duplicate_policy ?? 'update') }, l)));
@@ -47,14 +53,10 @@ export function openUploadDialog({ campaignId, fields }) {
   policy.addEventListener('change', () => reinspect());
   region.addEventListener('change', () => reinspect());
 
-  const dlg = openDialog({ title: 'Upload data', wide: true, className: 'upload-dialog', body: [pickStep, review], actions: [cancelBtn, uploadBtn] });
+  const dlg = openDialog({ title: 'Upload data', wide: true, className: 'upload-dialog', body: [pickStep, status, review], actions: [cancelBtn, uploadBtn] });
 
   input.addEventListener('change', () => { if (input.files[0]) choose(input.files[0]); });
   zone.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input.click(); } });
-  zone.tabIndex = 0;
-  zone.setAttribute('role', 'button');
-  zone.setAttribute('aria-describedby', 'drop-help');
-  zone.lastElementChild.id = 'drop-help';
   for (const type of ['dragenter', 'dragover']) zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add('dragging'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
   zone.addEventListener('drop', (e) => {
@@ -76,6 +78,7 @@ export function openUploadDialog({ campaignId, fields }) {
     dropError.textContent = problem ?? '';
     if (problem) { uploadBtn.disabled = true; return; }
     file = f;
+    built = null;
     const remembered = rememberedMapping(campaignId);
     mapping = {};
     await inspect(null, remembered);
@@ -83,11 +86,30 @@ export function openUploadDialog({ campaignId, fields }) {
 
   function reinspect() { if (file) inspect(mapping); }
 
+  function chooseAnother() {
+    pickStep.hidden = false;
+    input.value = '';
+    file = null;
+    built = null;
+    seq++;
+    busy = false;
+    clear(review);
+    status.textContent = '';
+    uploadBtn.disabled = true;
+    zone.focus();
+  }
+
   // First pass (explicit = null): auto-match, then apply what was remembered for this campaign.
   async function inspect(explicit, remembered = null) {
+    const mine = ++seq;
+    const current = () => mine === seq;
     busy = true;
     uploadBtn.disabled = true;
-    clear(review, h('p', { class: 'muted', role: 'status' }, `Reading the start of “${file.name}”…`));
+    if (built) review.setAttribute('aria-busy', 'true');
+    else {
+      clear(review, h('p', { class: 'muted' }, `Reading the start of “${file.name}”…`));
+      status.textContent = `Reading the start of “${file.name}”…`;
+    }
     try {
       const intake = await loadIntake();
       let result = await intake.inspect(file, { fields, mapping: explicit, options: options(), previewRows: PREVIEW_ROWS });
@@ -100,69 +122,125 @@ export function openUploadDialog({ campaignId, fields }) {
           result = await intake.inspect(file, { fields, mapping, options: options(), previewRows: PREVIEW_ROWS });
         }
       }
+      if (!current()) return;
       inspected = result;
       if (result.header?.mapping) {
         mapping = Object.fromEntries(Object.entries(result.header.mapping).map(([k, v]) => [k, v ?? '']));
       }
       drawReview();
     } catch (e) {
+      if (!current()) return;
+      const hadFocus = review.contains(document.activeElement);
+      built = null;
+      pickStep.hidden = false;
+      status.textContent = '';
       clear(review, h('p', { class: 'form-error', role: 'alert' }, `This file could not be read: ${e.message}. Check that it is a CSV file and pick it again.`));
+      if (hadFocus || !dlg.el.contains(document.activeElement)) zone.focus();
     } finally {
-      busy = false;
+      if (current()) { busy = false; review.removeAttribute('aria-busy'); }
     }
   }
 
+  // The lasting parts (file heading, mapping selects, options) are built once per file; each
+  // later inspection patches the select values, notes and preview around them, so the control
+  // being changed keeps focus. The first time, focus moves from the (now hidden) drop zone to
+  // the file name heading.
   function drawReview() {
     const r = inspected;
     const head = r.header;
-    const problems = [];
-    if (r.file_error) problems.push(r.file_error.message);
     const missing = head?.missing_required ?? [];
     const canUpload = !r.file_error && !missing.length && head;
     uploadBtn.disabled = !canUpload;
-    pickStep.hidden = true;
 
-    const fileLine = h('div', { class: 'file-line' },
-      h('div', {}, h('strong', { class: 'file-name' }, file.name), ' ', h('span', { class: 'muted' }, formatBytes(file.size))),
-      h('button', { type: 'button', class: 'link-button', onclick: () => { pickStep.hidden = false; input.value = ''; file = null; clear(review); uploadBtn.disabled = true; zone.focus(); } }, 'Choose another file'));
+    const first = !built || built.hasMapping !== Boolean(head);
+    if (first) {
+      const focusWasOutside = !review.contains(document.activeElement);
+      const focusedId = review.contains(document.activeElement) ? document.activeElement.id : null;
+      buildReview(head);
+      pickStep.hidden = true;
+      const again = focusedId && document.getElementById(focusedId);
+      if (again) again.focus();
+      else if (focusWasOutside && (pickStep.contains(document.activeElement) || !dlg.el.contains(document.activeElement) || document.activeElement === dlg.el)) built.heading.focus();
+    } else if (head) {
+      for (const select of built.selects) {
+        const want = mapping[select.dataset.header] ?? '';
+        if (select.value !== want) select.value = want;
+      }
+    }
+
     const dialect = r.dialect ?? head?.dialect;
-    const facts = dialect ? h('dl', { class: 'facts' },
+    clear(built.facts, dialect ? [
       h('div', {}, h('dt', {}, 'Delimiter'), h('dd', { class: 'detected-delimiter' }, `${dialect.delimiter_name ?? dialect.delimiter}`)),
       h('div', {}, h('dt', {}, 'Encoding'), h('dd', { class: 'detected-encoding' }, `${dialect.encoding}${dialect.bom ? ' (with BOM)' : ''}`)),
-      h('div', {}, h('dt', {}, 'Columns'), h('dd', {}, head?.headers?.length ?? 0))) : null;
+      h('div', {}, h('dt', {}, 'Columns'), h('dd', {}, head?.headers?.length ?? 0))] : null);
+    built.facts.hidden = !dialect;
 
+    const fileProblemText = r.file_error && !missing.length ? r.file_error.message : '';
+    patchNote(built.problems, fileProblemText, () => h('p', { class: 'form-error' }, fileProblemText));
+    const missingText = missing.length ? `Required ${missing.length === 1 ? 'field is' : 'fields are'} not mapped: ${missing.map((m) => m.label).join(', ')}. Map a column to ${missing.length === 1 ? 'it' : 'each'} or add the column to the file.` : '';
+    patchNote(built.missing, missingText, () => h('p', { class: 'form-error missing-required' }, missingText));
+    const optionalText = head?.missing_optional?.length ? `Not in this file (optional): ${head.missing_optional.map((m) => m.label).join(', ')}.` : '';
+    patchNote(built.optional, optionalText, () => h('p', { class: 'muted' }, optionalText));
+
+    const { node, invalidRows } = preview(r);
+    const focusInPreview = built.preview.contains(document.activeElement);
+    clear(built.preview, node);
+    if (focusInPreview) built.heading.focus();
+
+    const shown = r.rows?.length ?? 0;
+    status.textContent = [
+      fileProblemText,
+      missingText ? `Required ${missing.length === 1 ? 'field' : 'fields'} not mapped: ${missing.map((m) => m.label).join(', ')}.` : '',
+      head && shown ? (invalidRows ? `${invalidRows} ${invalidRows === 1 ? 'row' : 'rows'} with problems in the preview of the first ${shown} rows.` : `No problems in the preview of the first ${shown} rows.`) : '',
+      canUpload ? 'Ready to upload.' : '',
+    ].filter(Boolean).join(' ');
+  }
+
+  // A note container: its content is replaced only when its text changes.
+  function patchNote(box, text, make) {
+    if (box.dataset.text === text) return;
+    box.dataset.text = text;
+    clear(box, text ? make() : null);
+  }
+
+  function buildReview(head) {
+    const heading = h('h3', { class: 'file-name-heading', id: 'upload-file-name', tabindex: '-1' },
+      h('span', { class: 'file-name' }, file.name), ' ', h('span', { class: 'muted file-size' }, formatBytes(file.size)));
+    const fileLine = h('div', { class: 'file-line' }, heading,
+      h('button', { type: 'button', class: 'link-button', id: 'choose-another-file', onclick: chooseAnother }, 'Choose another file'));
+    const selects = head ? head.headers.map((header, i) => h('select', { id: `map-${i}`, 'data-header': header, onchange: (e) => { mapping[header] = e.target.value; reinspect(); } },
+      h('option', { value: '' }, '— Ignore this column —'),
+      fields.filter((f) => f.import !== false).map((f) => h('option', { value: f.key, selected: mapping[header] === f.key }, `${f.label}${f.required ? ' *' : ''}`)))) : [];
     const mappingTable = head ? h('table', { class: 'mapping-table' },
       h('caption', {}, 'Columns to fields'),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Column in the file'), h('th', { scope: 'col' }, 'Campaign field'))),
-      h('tbody', {}, head.headers.map((header, i) => {
-        const id = `map-${i}`;
-        const select = h('select', { id, 'data-header': header, onchange: (e) => { mapping[header] = e.target.value; reinspect(); } },
-          h('option', { value: '' }, '— Ignore this column —'),
-          fields.filter((f) => f.import !== false).map((f) => h('option', { value: f.key, selected: mapping[header] === f.key }, `${f.label}${f.required ? ' *' : ''}`)));
-        return h('tr', {}, h('th', { scope: 'row' }, h('label', { for: id }, header || h('em', {}, '(empty header)'))), h('td', {}, select));
-      }))) : null;
-
-    const missingNote = missing.length ? h('p', { class: 'form-error missing-required', role: 'alert' },
-      `Required ${missing.length === 1 ? 'field is' : 'fields are'} not mapped: ${missing.map((m) => m.label).join(', ')}. Map a column to ${missing.length === 1 ? 'it' : 'each'} or add the column to the file.`) : null;
-    const optionalNote = head?.missing_optional?.length ? h('p', { class: 'muted' }, `Not in this file (optional): ${head.missing_optional.map((m) => m.label).join(', ')}.`) : null;
-
+      h('tbody', {}, head.headers.map((header, i) => h('tr', {},
+        h('th', { scope: 'row' }, h('label', { for: `map-${i}` }, header || h('em', {}, '(empty header)'))), h('td', {}, selects[i]))))) : null;
+    built = {
+      hasMapping: Boolean(head), heading, selects,
+      facts: h('dl', { class: 'facts' }),
+      problems: h('div', { class: 'file-problems' }),
+      missing: h('div', { class: 'missing-note' }),
+      optional: h('div', { class: 'optional-note' }),
+      preview: h('div', { class: 'preview-box' }),
+    };
     clear(review,
       fileLine,
-      facts,
-      problems.length && !missing.length ? h('p', { class: 'form-error', role: 'alert' }, problems.join(' ')) : null,
+      built.facts,
+      built.problems,
       h('div', { class: 'review-grid' },
-        h('section', { class: 'mapping' }, mappingTable, missingNote, optionalNote),
+        h('section', { class: 'mapping' }, mappingTable, built.missing, built.optional),
         h('section', { class: 'options' },
           h('h3', {}, 'Options'),
           h('label', { for: 'duplicate-policy' }, 'When a participant already exists'), policy,
           h('label', { for: 'default-region' }, 'Default phone region'), region,
           h('p', { class: 'help' }, 'Phone numbers without a country code are read as numbers of this region and stored in international (E.164) form.'))),
-      preview(r));
+      built.preview);
   }
 
   function preview(r) {
     const head = r.header;
-    if (!head || !r.rows?.length) return h('p', { class: 'muted' }, r.file_error ? '' : 'No data rows in the start of this file.');
+    if (!head || !r.rows?.length) return { node: h('p', { class: 'muted' }, r.file_error ? '' : 'No data rows in the start of this file.'), invalidRows: 0 };
     const columnOfField = new Map();
     head.headers.forEach((hd, i) => { if (mapping[hd]) columnOfField.set(mapping[hd], i); });
     const notes = [];
@@ -185,13 +263,13 @@ export function openUploadDialog({ campaignId, fields }) {
             : h('td', {}, text);
         }));
     });
-    return h('section', { class: 'preview' },
+    return { invalidRows, node: h('section', { class: 'preview' },
       h('h3', {}, `Preview: first ${r.rows.length} rows`, invalidRows ? h('span', { class: 'badge badge-bad' }, `${invalidRows} with problems`) : h('span', { class: 'badge badge-good' }, 'no problems')),
       h('div', { class: 'table-wrap preview-wrap' }, h('table', { class: 'preview-table' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Row'), head.headers.map((hd) => h('th', { scope: 'col' }, hd, mapping[hd] ? h('span', { class: 'mapped-to' }, `→ ${fieldByKey.get(mapping[hd])?.label ?? mapping[hd]}`) : h('span', { class: 'mapped-to ignored' }, 'ignored'))))),
         h('tbody', {}, body))),
       notes.length ? h('ul', { class: 'preview-notes' }, notes.slice(0, 20).map((n) => h('li', {}, h('strong', {}, `Row ${n.row}, ${n.label}: `), n.message))) : null,
-      notes.length ? h('p', { class: 'help' }, 'Rows with problems are skipped and listed in the error report; all other rows are imported.') : null);
+      notes.length ? h('p', { class: 'help' }, 'Rows with problems are skipped and listed in the error report; all other rows are imported.') : null) };
   }
 
   function finish() {

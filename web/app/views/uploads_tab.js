@@ -10,7 +10,7 @@ import { toast, toastError } from '../components/toasts.js';
 import { confirmDialog } from '../components/dialog.js';
 import { openUploadDialog, fileProblem } from './upload_dialog.js';
 import { openUploadDetails, downloadErrors } from './upload_details.js';
-import { statusBadge, processingCell } from './upload_status.js';
+import { statusBadge, processingCell, patchProcessingCell, setProgress, setText } from './upload_status.js';
 import { runPercent, runs, runFor, startUpload, resumeRecords, forgetResume, loadIntake, forgetRun } from '../upload_runner.js';
 
 const WAIT = 'Please wait for the current upload to finish.';
@@ -27,6 +27,10 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
   const seen = new Map();     // upload id -> {rows, t}: for the rate of uploads running elsewhere
   const rates = new Map();    // upload id -> rows/s
   let announcedStep = -1;
+  let tableSig = null;        // the rows the table was last built for (see rowSig)
+  let summarySig = null;
+  let runBoxFor = null;       // the run the run box was built for
+  const refreshError = h('p', { class: 'form-error refresh-error', hidden: true });
 
   const summaryBox = h('div', { class: 'summary-cards' });
   const uploadBtn = h('button', { type: 'button', class: 'primary', id: 'upload-data', onclick: openDialog }, icon('upload'), 'Upload data');
@@ -127,50 +131,124 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
     drawSummary();
     drawRun(run);
     drawResume();
+    drawTable(run);
+  }
 
+  // The table is rebuilt only when its rows change (ids, statuses, whether a row has errors or
+  // shows this tab's own progress); otherwise counts and progress are patched in place, so focus
+  // on N Errors / View participants / Details survives the progress events and polls. After a
+  // rebuild, focus goes back to the same action of the same upload (data-upload-id + data-action).
+  function drawTable(run) {
     if (loadError && !uploads) {
       tableBox.removeAttribute('aria-busy');
+      tableSig = null;
       clear(tableBox, h('p', { class: 'form-error', role: 'alert' }, `Uploads could not be loaded: ${loadError.message} The page retries on its own.`));
       return;
     }
     if (!uploads) return;
     tableBox.removeAttribute('aria-busy');
-    const columns = [
-      { key: 'id', label: 'Upload ID' }, { key: 'finished_at', label: 'Uploaded at' },
-      { key: 'participants', label: 'Participants' }, { key: 'status', label: 'Status' }, { key: 'actions', label: 'Actions', className: 'actions-col' },
-    ];
-    const rows = h('tbody', {}, uploads.map((u) => uploadRow(u, run)));
-    clear(tableBox, dataTable({
-      columns, rows, caption: 'Uploads, newest first', className: 'uploads-table',
-      empty: emptyState('No uploads yet', 'Upload a CSV file to add participants to this campaign.'),
-    }), loadError ? h('p', { class: 'form-error' }, `Could not refresh: ${loadError.message}`) : null);
+    const sig = uploads.map((u) => rowSig(u, run)).join('|');
+    if (sig !== tableSig) {
+      const focus = focusedAction();
+      tableSig = sig;
+      const columns = [
+        { key: 'id', label: 'Upload ID' }, { key: 'finished_at', label: 'Uploaded at' },
+        { key: 'participants', label: 'Participants' }, { key: 'status', label: 'Status' }, { key: 'actions', label: 'Actions', className: 'actions-col' },
+      ];
+      const rows = h('tbody', {}, uploads.map((u) => uploadRow(u, run)));
+      clear(tableBox, dataTable({
+        columns, rows, caption: 'Uploads, newest first', className: 'uploads-table',
+        empty: emptyState('No uploads yet', 'Upload a CSV file to add participants to this campaign.'),
+      }), refreshError);
+      restoreFocus(focus);
+    } else {
+      for (const u of uploads) {
+        const tr = tableBox.querySelector(`tr[data-upload-id="${CSS.escape(u.id)}"]`);
+        if (tr) patchRow(tr, u, run);
+      }
+    }
+    setText(refreshError, loadError ? `Could not refresh: ${loadError.message}` : '');
+    refreshError.hidden = !loadError;
+  }
+
+  function localProgress(u, run) {
+    return run?.state === 'running' && run.uploadId === u.id ? run.progress : null;
+  }
+
+  function rowSig(u, run) {
+    return [u.id, u.status, u.error_count > 0 ? 'e' : '', localProgress(u, run) ? 'l' : ''].join(':');
+  }
+
+  function focusedAction() {
+    const el = document.activeElement;
+    if (!el || !tableBox.contains(el)) return null;
+    const tr = el.closest('tr[data-upload-id]');
+    return tr ? { id: tr.dataset.uploadId, action: el.dataset.action ?? null } : null;
+  }
+
+  function restoreFocus(focus) {
+    if (!focus || tableBox.contains(document.activeElement)) return;
+    const tr = tableBox.querySelector(`tr[data-upload-id="${CSS.escape(focus.id)}"]`);
+    if (!tr) return;
+    // The same action if the row still has it (N Errors can only appear), else the row's Details.
+    const target = (focus.action && tr.querySelector(`[data-action="${CSS.escape(focus.action)}"]`)) || tr.querySelector('[data-action="details"]');
+    target?.focus();
   }
 
   function uploadRow(u, run) {
-    const local = run?.state === 'running' && run.uploadId === u.id ? run.progress : null;
+    const local = localProgress(u, run);
     const status = u.status === 'Processing' ? processingCell(u, local, rates.get(u.id)) : h('div', { class: 'status-cell' }, statusBadge(u),
       u.status === 'Failed' && u.status_message && !/rows? failed/i.test(u.status_message) ? h('span', { class: 'muted small' }, u.status_message) : null);
     const errorsBtn = u.error_count > 0
-      ? h('button', { type: 'button', class: 'link-button errors-link', onclick: () => downloadErrors(api, u), 'aria-label': `Download ${plural(u.error_count, 'error')} of upload ${u.id}` }, icon('download'), `${formatCount(u.error_count)} Errors`)
+      ? h('button', { type: 'button', class: 'link-button errors-link', dataset: { action: 'errors' }, onclick: () => downloadErrors(api, currentUpload(u)), 'aria-label': errorsLabel(u) }, icon('download'), h('span', { class: 'errors-text' }, errorsText(u)))
       : h('span', { class: 'muted small no-errors' }, u.status === 'Processing' ? '' : 'No errors');
     return h('tr', { dataset: { uploadId: u.id, status: u.status } },
       h('td', { 'data-label': 'Upload ID' }, h('code', { class: 'upload-id' }, u.id), h('div', { class: 'muted small filename', title: u.filename }, u.filename)),
       h('td', { 'data-label': 'Uploaded at' }, u.finished_at ? timeEl(u.finished_at) : h('span', { class: 'muted' }, 'In progress')),
       h('td', { class: 'participants-cell', 'data-label': 'Participants' }, h('div', {},
-        h('span', { class: 'total-rows' }, u.status === 'Processing' && !u.total_rows ? '—' : formatCount(u.total_rows)), ' ', h('span', { class: 'muted small' }, 'total'),
+        h('span', { class: 'total-rows' }, totalText(u)), ' ', h('span', { class: 'muted small' }, 'total'),
         h('div', { class: 'small counts' },
           h('span', { class: 'count-created' }, `${formatCount(u.created)} created`), ' · ',
           h('span', { class: 'count-updated' }, `${formatCount(u.updated)} updated`),
-          u.skipped ? [' · ', h('span', { class: 'count-skipped' }, `${formatCount(u.skipped)} skipped`)] : null,
-          u.failed ? [' · ', h('span', { class: 'count-failed' }, `${formatCount(u.failed)} failed`)] : null))),
+          h('span', { class: 'count-skipped-wrap', hidden: !u.skipped }, ' · ', h('span', { class: 'count-skipped' }, `${formatCount(u.skipped)} skipped`)),
+          h('span', { class: 'count-failed-wrap', hidden: !u.failed }, ' · ', h('span', { class: 'count-failed' }, `${formatCount(u.failed)} failed`))))),
       h('td', { 'data-label': 'Status' }, status),
       h('td', { class: 'actions-cell' }, h('div', { class: 'row-actions' },
         errorsBtn,
-        h('a', { class: 'button small', href: `#/campaigns/${enc(campaignId)}/participants?upload_id=${enc(u.id)}` }, 'View participants', h('span', { class: 'visually-hidden' }, ` from upload ${u.id}`)),
-        h('button', { type: 'button', class: 'small', onclick: async () => openUploadDetails({ api, uploadId: u.id, fields: await getFields().catch(() => []) }) }, 'Details', h('span', { class: 'visually-hidden' }, ` of upload ${u.id}`)))));
+        h('a', { class: 'button small', dataset: { action: 'participants' }, href: `#/campaigns/${enc(campaignId)}/participants?upload_id=${enc(u.id)}` }, 'View participants', h('span', { class: 'visually-hidden' }, ` from upload ${u.id}`)),
+        h('button', { type: 'button', class: 'small', dataset: { action: 'details' }, onclick: async () => openUploadDetails({ api, uploadId: u.id, fields: await getFields().catch(() => []) }) }, 'Details', h('span', { class: 'visually-hidden' }, ` of upload ${u.id}`)))));
   }
 
+  // The same row structure (same signature): only texts, counts and progress change.
+  function patchRow(tr, u, run) {
+    setText(tr.querySelector('.total-rows'), totalText(u));
+    setText(tr.querySelector('.count-created'), `${formatCount(u.created)} created`);
+    setText(tr.querySelector('.count-updated'), `${formatCount(u.updated)} updated`);
+    setText(tr.querySelector('.count-skipped'), `${formatCount(u.skipped)} skipped`);
+    tr.querySelector('.count-skipped-wrap').hidden = !u.skipped;
+    setText(tr.querySelector('.count-failed'), `${formatCount(u.failed)} failed`);
+    tr.querySelector('.count-failed-wrap').hidden = !u.failed;
+    const errors = tr.querySelector('.errors-link');
+    if (errors) {
+      setText(errors.querySelector('.errors-text'), errorsText(u));
+      if (errors.getAttribute('aria-label') !== errorsLabel(u)) errors.setAttribute('aria-label', errorsLabel(u));
+    }
+    if (u.status === 'Processing') patchProcessingCell(tr.querySelector('.progress-cell'), u, localProgress(u, run), rates.get(u.id));
+  }
+
+  // The upload as last polled (row buttons outlive the object they were built from).
+  function currentUpload(u) {
+    return uploads?.find((x) => x.id === u.id) ?? u;
+  }
+
+  function totalText(u) { return u.status === 'Processing' && !u.total_rows ? '—' : formatCount(u.total_rows); }
+  function errorsText(u) { return `${formatCount(u.error_count)} Errors`; }
+  function errorsLabel(u) { return `Download ${plural(u.error_count, 'error')} of upload ${u.id}`; }
+
   function drawSummary() {
+    const sig = summary ? JSON.stringify(summary) : `none:${loadError ? 1 : 0}`;
+    if (sig === summarySig) return;
+    summarySig = sig;
     if (!summary) { clear(summaryBox, h('p', { class: 'muted' }, loadError ? '' : 'Loading…')); return; }
     const last = summary.last_upload;
     clear(summaryBox,
@@ -182,22 +260,29 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
         h('span', { class: 'muted small' }, `${formatCount(summary.participants)} stored now`)));
   }
 
+  // The run box is built once per run (so Stop keeps focus) and its texts patched on each event.
   function drawRun(run) {
-    if (!run || run.state !== 'running') { clear(runBox); return; }
+    if (!run || run.state !== 'running') { if (runBoxFor) { runBoxFor = null; clear(runBox); } return; }
+    if (runBoxFor !== run) {
+      runBoxFor = run;
+      clear(runBox, h('div', { class: 'card run-box' },
+        h('div', { class: 'run-head' },
+          h('strong', { class: 'run-title' }),
+          h('button', { type: 'button', class: 'quiet small', id: 'stop-upload', onclick: async () => {
+            if (await confirmDialog({ title: 'Stop this upload?', message: 'Rows already sent stay imported. You can resume later by picking the same file again.', confirmLabel: 'Stop upload', danger: true })) run.abort();
+          } }, 'Stop')),
+        h('div', { class: 'progress big', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0, 'aria-label': 'Upload progress' },
+          h('span', { class: 'progress-fill', style: 'width:0%' })),
+        h('p', { class: 'progress-text run-progress-text' })));
+    }
     const p = run.progress;
     const pct = runPercent(p);
     const phase = { preparing: 'Preparing', uploading: 'Checking and sending', completing: 'Finishing', done: 'Done' }[p?.phase] ?? 'Starting';
-    clear(runBox, h('div', { class: 'card run-box' },
-      h('div', { class: 'run-head' },
-        h('strong', {}, `${phase} “${run.file.name}”`),
-        h('button', { type: 'button', class: 'quiet small', onclick: async () => {
-          if (await confirmDialog({ title: 'Stop this upload?', message: 'Rows already sent stay imported. You can resume later by picking the same file again.', confirmLabel: 'Stop upload', danger: true })) run.abort();
-        } }, 'Stop')),
-      h('div', { class: 'progress big', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': pct, 'aria-label': 'Upload progress' },
-        h('span', { class: 'progress-fill', style: `width:${pct}%` })),
-      h('p', { class: 'progress-text run-progress-text' }, p
-        ? `${formatCount(p.rows)} rows checked · ${formatCount(p.rowsSent)} sent · ${pct}% · ${formatCount(Math.round(p.elapsedMs > 0 ? p.rows / (p.elapsedMs / 1000) : 0))} rows/s · ${formatCount(p.failedRows)} with problems${p.resumed ? ' · resumed' : ''}`
-        : 'Loading the checker…')));
+    setText(runBox.querySelector('.run-title'), `${phase} “${run.file.name}”`);
+    setProgress(runBox.querySelector('.progress'), pct);
+    setText(runBox.querySelector('.run-progress-text'), p
+      ? `${formatCount(p.rows)} rows checked · ${formatCount(p.rowsSent)} sent · ${pct}% · ${formatCount(Math.round(p.elapsedMs > 0 ? p.rows / (p.elapsedMs / 1000) : 0))} rows/s · ${formatCount(p.failedRows)} with problems${p.resumed ? ' · resumed' : ''}`
+      : 'Loading the checker…');
   }
 
   function drawResume() {
