@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   nlohmann-json3-dev libcpp-httplib-dev libssl-dev doctest-dev libsqlite3-dev sqlite3
   tzdata                      # the IANA tz database the timezone table is generated from
   chromium                    # browser tests, driven by playwright-core
+  clang libclang-rt-14-dev    # libFuzzer for the fuzz tests (tests/fuzz)
 )
 
 missing=()

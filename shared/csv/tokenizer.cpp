@@ -178,12 +178,13 @@ void CsvTokenizer::start_record(size_t at) {
 }
 
 [[gnu::noinline, gnu::cold]] void CsvTokenizer::field_too_large() {
-  set_error(codes::kFieldTooLarge, "value " + std::to_string(views_.size() + 1) +
+  set_error(codes::kFieldTooLarge, "value " + std::to_string(fields_seen_ + 1) +
                                        " is longer than " + mib(limits_.max_field_bytes) +
                                        "; shorten it or split it into several columns");
 }
 
 inline void CsvTokenizer::end_field(size_t begin, size_t end, bool escaped) {
+  ++fields_seen_;
   if (row_too_large_) return;
   if (end - begin > limits_.max_field_bytes) [[unlikely]] field_too_large();
   if (escaped) [[unlikely]] escaped_fields_.push_back(uint32_t(views_.size()));
@@ -205,6 +206,7 @@ void CsvTokenizer::reset_record() {
   err_code_ = nullptr;
   if (!err_msg_.empty()) err_msg_.clear();
   row_too_large_ = false;
+  fields_seen_ = 0;
 }
 
 // Sets invalid_encoding on the record [rec_start_, end) when it is not valid UTF-8. Validation
@@ -289,10 +291,10 @@ inline void CsvTokenizer::end_line(char c) {
 // the end of the input. The record is reported as unclosed_quote, and reading resumes at the
 // first line break after the opening quote, so the rows after it survive.
 void CsvTokenizer::unclosed_quote(bool eof, CsvRecordSink& sink) {
-  size_t column = row_too_large_ ? 0 : views_.size() + 1;
+  size_t column = fields_seen_ + 1;  // counted even once the row is too large: slice-independent
   reset_record();
   err_code_ = codes::kUnclosedQuote;
-  err_msg_ = (column ? "value " + std::to_string(column) : std::string("a value")) +
+  err_msg_ = "value " + std::to_string(column) +
              " opens a quote that is not closed (or is longer than " +
              mib(limits_.max_field_bytes) +
              "); the row was skipped — close the quote or double the quote characters inside it";
@@ -345,7 +347,7 @@ bool CsvTokenizer::scan_unquoted(CsvRecordSink& sink) {
     }
     if (c == '"') [[unlikely]] {
       set_error(codes::kMalformedQuotes,
-                "value " + std::to_string(views_.size() + 1) +
+                "value " + std::to_string(fields_seen_ + 1) +
                     " has a quote inside an unquoted value; put the whole value in quotes "
                     "and double the quotes inside it, like \"say \"\"hi\"\"\"");
       ++p;
@@ -433,7 +435,7 @@ void CsvTokenizer::scan(bool eof, CsvRecordSink& sink) {
           continue;
         }
         set_error(codes::kMalformedQuotes,
-                  "value " + std::to_string(views_.size() + 1) +
+                  "value " + std::to_string(fields_seen_ + 1) +
                       " has text after its closing quote; put the whole value in quotes and "
                       "double the quotes inside it");
         state_ = State::unquoted;  // the value goes on, raw, to the next delimiter

@@ -91,6 +91,7 @@ class CsvTokenizer {
   bool escaped_ = false;    // current quoted field has doubled quotes
   bool in_record_ = false;  // bytes of the current record have been read
   bool row_too_large_ = false;  // current record outgrew max_row_bytes: its fields are dropped
+  size_t fields_seen_ = 0;     // values of the current record so far, dropped ones included
   bool pending_lf_ = false; // a CR ended the last record; a following LF belongs to it
   bool bom_checked_ = false;
   State state_ = State::field_start;
