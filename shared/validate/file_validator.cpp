@@ -53,7 +53,12 @@ class FileValidator::Impl final : public CsvRecordSink {
   Impl(std::vector<Field> fields, ValidatorOptions options)
       : fields_(std::move(fields)), opts_(std::move(options)) {
     check_opts_.default_region = opts_.default_region;
-    if (!opts_.row_column.empty()) opts_.mapping[opts_.row_column] = "";  // never a field
+    if (!opts_.row_column.empty()) {
+      opts_.mapping[opts_.row_column] = "";  // never a field
+      // Batch values are already normalized (shared/batch/FORMAT.md): dates are ISO whatever
+      // format the field reads from uploaded files.
+      for (Field& f : fields_) f.format.clear();
+    }
   }
 
   void push(std::string_view bytes, ValidationSink& sink) {

@@ -34,7 +34,8 @@ struct ValidatorOptions {
   CsvLimits limits;
   bool track_duplicates = true;           // off on the server, which asks its database
   size_t duplicate_capacity = size_t(3) << 20;  // identities remembered: 48 MiB (duplicate_tracker.h)
-  std::string row_column;                 // batch mode: name of the column carrying row numbers
+  std::string row_column;                 // batch mode: the column carrying row numbers; values
+                                          // are read as normalized (dates ISO, whatever `format`)
   uint64_t first_row = 0;                 // batch mode without row_column: row of the first line
   size_t sniff_bytes = size_t(64) << 10;  // how much of the head decides dialect and encoding
 };

@@ -83,3 +83,29 @@ TEST_CASE("a batch closes before it passes the byte limit") {
   REQUIRE(batches.size() == 6);
   for (const Batch& b : batches) CHECK(b.body.size() <= 64);
 }
+
+TEST_CASE("dates with a declared format come back from a batch as the ISO dates they became") {
+  std::vector<Field> fields = {
+      {.key = "external_id", .label = "External ID", .required = true, .identity = Identity::external_id},
+      {.key = "born", .label = "Born", .type = FieldType::date, .format = "DD/MM/YYYY"},
+  };
+  Rows original;
+  original.fields = fields;
+  FileValidator v(fields, {});
+  v.push("external_id,born\nP1,31/12/1999\n", original);
+  v.finish(original);
+  REQUIRE(original.rows.size() == 1);
+  CHECK(original.rows[0][1] == "1999-12-31");
+
+  ValidatorOptions o;
+  o.delimiter = ',';
+  o.row_column = "_row";
+  o.track_duplicates = false;
+  Rows back;
+  back.fields = fields;
+  FileValidator reader(fields, o);
+  reader.push("_row,external_id,born\r\n2,P1,1999-12-31\r\n", back);
+  reader.finish(back);
+  CHECK(back.rows == original.rows);
+  CHECK(reader.counts().failed == 0);
+}
