@@ -3,32 +3,9 @@
 #include "batch_check.h"
 
 #include "batch/batch_builder.h"
+#include "report/json_writer.h"
 
 namespace intake::server {
-
-void append_json_string(std::string& out, std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  out.push_back('"');
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 15]);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 namespace {
 
@@ -111,6 +88,13 @@ BatchCheck check_batch(std::string_view body, const std::vector<Field>& fields,
   validator.push(body, sink);
   validator.finish(sink);
   check.file_error = validator.file_error();
+  auto& b = check.batch;
+  auto see = [&b](int64_t row) {
+    if (b.min_row == 0 || row < b.min_row) b.min_row = row;
+    if (row > b.max_row) b.max_row = row;
+  };
+  for (const auto& r : b.rows) see(r.row);
+  for (const auto& e : b.errors) see(int64_t(e.row));
   return check;
 }
 

@@ -23,7 +23,4 @@ struct BatchCheck {
 BatchCheck check_batch(std::string_view body, const std::vector<Field>& fields,
                        DuplicatePolicy policy, const std::string& default_region, uint64_t first_row);
 
-// Appends `s` as a JSON string literal (quotes included).
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace intake::server

@@ -15,6 +15,8 @@ namespace intake::server {
 namespace {
 
 constexpr int kReportPageRows = 2000;
+// Row numbers are exact in JSON and JavaScript up to 2^53 (and fit SQLite's int64 columns).
+constexpr uint64_t kMaxRow = uint64_t(1) << 53;
 
 store::NewUpload new_upload(const nlohmann::json& body, const std::vector<Field>& fields) {
   only_keys(body, "filename,size_bytes,fingerprint,duplicate_policy,default_region,mapping");
@@ -71,9 +73,9 @@ uint64_t parse_first_row(const httplib::Request& req) {
   std::string text = req.get_param_value("first_row");
   uint64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v < 2)
+  if (ec != std::errc() || p != text.data() + text.size() || v < 2 || v > kMaxRow)
     throw ApiError(400, "invalid_first_row",
-                   "\"first_row\" must be the spreadsheet row of the batch's first line (2 or more).");
+                   "\"first_row\" must be the spreadsheet row of the batch's first line (2 to 2^53).");
   return v;
 }
 
@@ -97,8 +99,9 @@ RowError error_from_json(const nlohmann::json& e, size_t index) {
   std::string where = "errors[" + std::to_string(index) + "]";
   if (!e.is_object()) throw ApiError(400, "invalid_field", where + " must be an object.");
   auto it = e.find("row");
-  if (it == e.end() || !it->is_number_unsigned() || it->get<uint64_t>() < 2)
-    throw ApiError(400, "invalid_field", where + ".row must be the spreadsheet row (2 or more).");
+  if (it == e.end() || !it->is_number_unsigned() || it->get<uint64_t>() < 2 ||
+      it->get<uint64_t>() > kMaxRow)
+    throw ApiError(400, "invalid_field", where + ".row must be the spreadsheet row (2 to 2^53).");
   RowError r;
   r.row = it->get<uint64_t>();
   auto text = [&](const char* key, bool required) {
@@ -176,6 +179,10 @@ void add_upload_routes(RouteTable& t, store::Store& store, BatchOrder& order,
            if (check.file_error)
              throw ApiError(422, check.file_error->code, "Batch " + std::to_string(seq) +
                                                              " cannot be read: " + check.file_error->message);
+           if (uint64_t(check.batch.max_row) > kMaxRow)
+             throw ApiError(400, "invalid_first_row",
+                            "Batch " + std::to_string(seq) + " would number rows past 2^53 from first_row " +
+                                std::to_string(first_row) + "; send a smaller first_row.");
            // Batches apply in seq order (a later row must win under update, the first under
            // skip/reject). Validation above runs in parallel; applying waits for seq-1.
            auto waited = order.wait(batch_wait, [&] { return store.batch_may_apply(id, seq); });

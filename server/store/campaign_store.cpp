@@ -130,12 +130,7 @@ Result<Empty> Store::replace_fields(int64_t campaign_id, const std::vector<Field
 
 std::optional<Summary> Store::summary(int64_t campaign_id) {
   if (!get_campaign(campaign_id)) return std::nullopt;
-  db_->write([&](Connection& c) {
-    Transaction tx(c, Transaction::Kind::write);
-    detail::expire_idle(c, idle_seconds_, 0);
-    tx.commit();
-    return 0;
-  });
+  expire_idle_uploads();  // reads first; writes only when an upload is actually idle
   return db_->read([&](Connection& c) {
     Summary sum;
     Transaction tx(c, Transaction::Kind::read);

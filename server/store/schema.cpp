@@ -142,6 +142,11 @@ END;
     R"sql(
 DROP TRIGGER participants_counted_in;
 )sql",
+    // 3 → 4: each batch keeps the last spreadsheet row it carried (NULL when it had none), so a
+    // batch whose rows do not come after its predecessor's is refused (rows unique per upload).
+    R"sql(
+ALTER TABLE batches ADD COLUMN last_row INTEGER;
+)sql",
 };
 
 constexpr int kVersion = int(sizeof(kMigrations) / sizeof(kMigrations[0]));

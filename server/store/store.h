@@ -122,6 +122,8 @@ struct ValidatedBatch {
   std::vector<StagedRow> rows;
   std::vector<RowError> errors;  // of failed rows, as the core reported them
   int64_t failed_rows = 0;
+  // The smallest and largest spreadsheet row the batch carried (clean or failed); 0 when empty.
+  int64_t min_row = 0, max_row = 0;
 };
 
 // Participants list query, already checked against the campaign's fields by the caller.

@@ -54,6 +54,16 @@ std::optional<Upload> read_upload(Connection& conn, int64_t id) {
   return upload_from_row(s);
 }
 
+// The upload with its acknowledged batch numbers (every answer that returns an upload lists them).
+std::optional<Upload> read_upload_with_batches(Connection& conn, int64_t id) {
+  auto u = read_upload(conn, id);
+  if (!u) return u;
+  auto s = conn.prepare("SELECT seq FROM batches WHERE upload_id = ?1 ORDER BY seq");
+  s.bind(1, id);
+  while (s.step()) u->acked_batches.push_back(s.int64(0));
+  return u;
+}
+
 int64_t expire_idle(Connection& conn, int64_t idle_seconds, int64_t upload_id) {
   int64_t now = now_seconds();
   conn.prepare(
@@ -192,12 +202,7 @@ std::optional<Upload> Store::get_upload(int64_t id) {
   expire_idle_uploads();
   return db_->read([&](Connection& c) -> std::optional<Upload> {
     Transaction tx(c, Transaction::Kind::read);
-    auto u = detail::read_upload(c, id);
-    if (!u) return std::nullopt;
-    auto s = c.prepare("SELECT seq FROM batches WHERE upload_id = ?1 ORDER BY seq");
-    s.bind(1, id);
-    while (s.step()) u->acked_batches.push_back(s.int64(0));
-    return u;
+    return detail::read_upload_with_batches(c, id);
   });
 }
 
@@ -257,6 +262,21 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
     if (u->status != "Processing") {
       tx.commit();
       return not_processing<BatchAnswer>(*u);
+    }
+    if (batch.min_row > 0) {
+      // Batches apply in seq order, so every earlier batch is stored: this one's rows must all
+      // come after the last row any of them carried (a row is imported or reported once).
+      auto s = c.prepare(
+          "SELECT seq, last_row FROM batches WHERE upload_id = ?1 AND last_row IS NOT NULL "
+          "ORDER BY last_row DESC LIMIT 1");
+      s.bind(1, upload_id);
+      if (s.step() && s.int64(1) >= batch.min_row) {
+        return Result<BatchAnswer>::fail(
+            Outcome::invalid, "batch_rows_overlap",
+            "Batch " + std::to_string(seq) + " starts at row " + std::to_string(batch.min_row) +
+                ", but batch " + std::to_string(s.int64(0)) + " already carried rows up to row " +
+                std::to_string(s.int64(1)) + "; each batch's rows must come after the previous batch's.");
+      }
     }
     auto policy = duplicate_policy_from_string(u->duplicate_policy).value_or(DuplicatePolicy::update);
     int64_t now = now_seconds();
@@ -374,6 +394,17 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
         .bind(1, u->campaign_id).bind(2, answer.created).run();
     int64_t inserted_errors = 0;
     {
+      // A row counts as failed once per upload: a row the browser already reported through
+      // POST /errors (or an earlier error of this batch) is not counted again.
+      answer.failed = 0;
+      auto known = c.prepare("SELECT EXISTS(SELECT 1 FROM row_errors WHERE upload_id = ?1 AND row = ?2)");
+      std::unordered_set<uint64_t> counted;
+      for (const RowError& e : errors) {
+        if (!counted.insert(e.row).second) continue;
+        known.bind(1, upload_id).bind(2, int64_t(e.row));
+        if (known.step() && known.int64(0) == 0) ++answer.failed;
+        known.reset();
+      }
       auto ins = c.prepare(
           "INSERT OR IGNORE INTO row_errors(upload_id, row, field, code, value, message) "
           "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
@@ -390,11 +421,13 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
          "failed = failed + ?5, error_count = error_count + ?6, last_activity = ?7 WHERE id = ?1")
         .bind(1, upload_id).bind(2, answer.created).bind(3, answer.updated).bind(4, answer.skipped)
         .bind(5, answer.failed).bind(6, inserted_errors).bind(7, now).run();
-    c.prepare(
-         "INSERT INTO batches(upload_id, seq, hash, created, updated, skipped, failed) "
-         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-        .bind(1, upload_id).bind(2, seq).bind(3, hash).bind(4, answer.created)
-        .bind(5, answer.updated).bind(6, answer.skipped).bind(7, answer.failed).run();
+    auto ins_batch = c.prepare(
+         "INSERT INTO batches(upload_id, seq, hash, created, updated, skipped, failed, last_row) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    ins_batch.bind(1, upload_id).bind(2, seq).bind(3, hash).bind(4, answer.created)
+        .bind(5, answer.updated).bind(6, answer.skipped).bind(7, answer.failed);
+    if (batch.max_row > 0) ins_batch.bind(8, batch.max_row); else ins_batch.bind_null(8);
+    ins_batch.run();
     tx.commit();
     Result<BatchAnswer> r;
     r.value = answer;
@@ -435,7 +468,7 @@ Result<Upload> Store::add_errors(int64_t upload_id, const std::vector<RowError>&
          "last_activity = ?4 WHERE id = ?1")
         .bind(1, upload_id).bind(2, new_rows).bind(3, inserted).bind(4, now_seconds()).run();
     Result<Upload> r;
-    r.value = *detail::read_upload(c, upload_id);
+    r.value = *detail::read_upload_with_batches(c, upload_id);
     tx.commit();
     return r;
   });
@@ -465,7 +498,7 @@ Result<Upload> Store::complete_upload(int64_t upload_id, int64_t declared_total_
         .bind(1, upload_id).bind(2, to_string(d.status)).bind(3, d.message)
         .bind(4, declared_total_rows).bind(5, iso_time(now)).bind(6, now).run();
     Result<Upload> r;
-    r.value = *detail::read_upload(c, upload_id);
+    r.value = *detail::read_upload_with_batches(c, upload_id);
     tx.commit();
     return r;
   });
@@ -487,7 +520,7 @@ Result<Upload> Store::cancel_upload(int64_t upload_id) {
          "last_activity = ?3 WHERE id = ?1")
         .bind(1, upload_id).bind(2, iso_time(now)).bind(3, now).run();
     Result<Upload> r;
-    r.value = *detail::read_upload(c, upload_id);
+    r.value = *detail::read_upload_with_batches(c, upload_id);
     tx.commit();
     return r;
   });

@@ -483,3 +483,103 @@ TEST_CASE("waiting batches do not block other clients; cancel and shutdown wake 
   CHECK(status == 503);
   CHECK(!retry_after.empty());
 }
+
+TEST_CASE("row numbers: at most 2^53, unreadable or decreasing _row is a 422 naming the line") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string upload = make_upload(*c, campaign);
+  std::string base = "/api/v1/uploads/" + upload;
+  auto big = post(*c, base + "/errors",
+                  {{"errors", json::array({{{"row", 2}, {"code", "x"}}, {{"row", 3}, {"code", "x"}},
+                                           {{"row", 4}, {"code", "x"}},
+                                           {{"row", 18446744073709551615ull}, {"code", "x"}}})}});
+  CHECK(big.status == 400);
+  CHECK(error_message(big).find("errors[3].row") != std::string::npos);
+  auto over = post(*c, base + "/errors", {{"errors", json::array({{{"row", (1ull << 53) + 1}, {"code", "x"}}})}});
+  CHECK(over.status == 400);
+  CHECK(error_message(over).find("errors[0].row") != std::string::npos);
+  auto one = post(*c, base + "/errors", {{"errors", json::array({{{"row", 1}, {"code", "x"}}})}});
+  CHECK(one.status == 400);
+  auto max = post(*c, base + "/errors", {{"errors", json::array({{{"row", 1ull << 53}, {"code", "x"}}})}});
+  CHECK(max.status == 200);
+  CHECK(max.body["failed"] == 1);
+  CHECK(report(*c, upload).find("\r\n9007199254740992,") != std::string::npos);
+
+  std::string upload2 = make_upload(*c, make_campaign(*c, "B"));
+  auto put_first = [&](const std::string& first_row, const std::string& body) {
+    return reply_of(c->Put(("/api/v1/uploads/" + upload2 + "/batches/0?first_row=" + first_row).c_str(),
+                           body, "text/csv; charset=utf-8"));
+  };
+  auto fr = put_first("18446744073709551615", "name,email\r\nAna,ana@example.com\r\n");
+  CHECK(fr.status == 400);
+  CHECK(error_code(fr) == "invalid_first_row");
+  CHECK(error_message(fr).find("first_row") != std::string::npos);
+  CHECK(put_first("9007199254740993", "name\r\nAna\r\n").status == 400);
+  auto past = put_first("9007199254740992", "name,email\r\nAna,ana@example.com\r\nBob,bob@example.com\r\n");
+  CHECK(past.status == 400);
+  CHECK(error_code(past) == "invalid_first_row");
+
+  auto huge = put_batch(*c, upload2, 0, kHeader + "9007199254740993,Ana,ana@example.com,,P1\r\n");
+  CHECK(huge.status == 422);
+  CHECK(error_code(huge) == "invalid_row_number");
+  CHECK(error_message(huge).find("line 2") != std::string::npos);
+  auto down = put_batch(*c, upload2, 0, kHeader + "5,Ana,ana@example.com,,P1\r\n4,Bob,bob@example.com,,P2\r\n");
+  CHECK(down.status == 422);
+  CHECK(error_code(down) == "invalid_row_number");
+  CHECK(error_message(down).find("line 3") != std::string::npos);
+  auto quote = put_batch(*c, upload2, 0, kHeader + "\"5,Ana,ana@example.com,,P1\r\n");
+  CHECK(quote.status == 422);
+  CHECK(quote.body["error"]["code"].is_string());
+  CHECK(get(*c, "/api/v1/uploads/" + upload2).body["acked_batches"] == json::array());
+}
+
+TEST_CASE("a batch's rows must come after the previous batch's; a row fails once per upload") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string upload = make_upload(*c, campaign);
+  std::string base = "/api/v1/uploads/" + upload;
+  REQUIRE(put_batch(*c, upload, 0, kHeader + "2,Ana,ana@example.com,,P1\r\n5,Bob,bad-email,,P2\r\n").status == 200);
+  auto overlap = put_batch(*c, upload, 1, kHeader + "5,Cid,cid@example.com,,P3\r\n6,Dan,dan@example.com,,P4\r\n");
+  CHECK(overlap.status == 422);
+  CHECK(error_code(overlap) == "batch_rows_overlap");
+  CHECK(error_message(overlap).find("row 5") != std::string::npos);
+  CHECK(error_message(overlap).find("batch 0") != std::string::npos);
+  // first_row numbering overlapping too.
+  auto numbered = reply_of(c->Put((base + "/batches/1?first_row=3").c_str(),
+                                  std::string("name,email\r\nCid,cid@example.com\r\n"), "text/csv; charset=utf-8"));
+  CHECK(numbered.status == 422);
+  CHECK(error_code(numbered) == "batch_rows_overlap");
+  // Browser-reported row 7 first, then a batch carrying row 7 as failed: counted once.
+  auto posted = post(*c, base + "/errors",
+                     {{"errors", json::array({{{"row", 7}, {"field", "email"}, {"code", "invalid_email"}},
+                                              {{"row", 7}, {"field", "phone"}, {"code", "invalid_phone"}}})}});
+  CHECK(posted.status == 200);
+  CHECK(posted.body["failed"] == 2);  // rows 5 and 7
+  CHECK(posted.body["acked_batches"] == json::array({0}));
+  auto again = post(*c, base + "/errors",
+                    {{"errors", json::array({{{"row", 7}, {"field", "email"}, {"code", "invalid_email"}},
+                                             {{"row", 5}, {"field", "x"}, {"code", "other"}}})}});
+  CHECK(again.body["failed"] == 2);
+  auto next = put_batch(*c, upload, 1, kHeader + "6,Dan,dan@example.com,,P4\r\n7,Eve,bad,,P5\r\n8,Fay,bad,,P6\r\n");
+  CHECK(next.status == 200);
+  CHECK(next.body["created"] == 1);
+  CHECK(next.body["failed"] == 1);  // row 8; row 7 was already counted
+  auto u = get(*c, base);
+  CHECK(u.body["failed"] == 3);
+  CHECK(u.body["acked_batches"] == json::array({0, 1}));
+  auto done = post(*c, base + "/complete", {{"total_rows", 5}});
+  CHECK(done.status == 200);
+  CHECK(done.body["acked_batches"] == json::array({0, 1}));
+}
+
+TEST_CASE("cancel answers the acked batches and needs no body") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string upload = make_upload(*c, make_campaign(*c));
+  REQUIRE(put_batch(*c, upload, 0, kHeader + "2,Ana,ana@example.com,,P1\r\n").status == 200);
+  auto canceled = post(*c, "/api/v1/uploads/" + upload + "/cancel");
+  CHECK(canceled.status == 200);
+  CHECK(canceled.body["acked_batches"] == json::array({0}));
+}
