@@ -88,9 +88,17 @@ void add_campaign_routes(RouteTable& t, store::Store& store) {
                message += " (and " + std::to_string(parsed.problems.size() - 1) + " more problems)";
              for (auto& p : parsed.problems)
                problems.push_back({{"index", p.index}, {"path", p.path}, {"message", p.message}});
-             auto j = error_body("invalid_fields", message);
+             // A value of the wrong JSON type (fields not a list, a field not an object, a
+             // string/boolean/list member of another type) is a malformed body: 400
+             // invalid_field. Problems of meaning (unknown type, duplicate keys...) stay 422.
+             bool wrong_type = false;
+             for (auto& p : parsed.problems)
+               for (const char* t : {"must be a string", "must be true or false", "must be a list",
+                                     "must be an object"})
+                 wrong_type = wrong_type || p.message.rfind(t, 0) == 0;
+             auto j = error_body(wrong_type ? "invalid_field" : "invalid_fields", message);
              j["error"]["problems"] = problems;
-             send_json(res, 422, j);
+             send_json(res, wrong_type ? 400 : 422, j);
              return;
            }
            take(store.replace_fields(id, parsed.fields));

@@ -78,9 +78,16 @@ void add_communication_routes(RouteTable& t, store::Store& store) {
          "Trigger events in order (communication.updated / communication.ended); follow with after=<last id>",
          {200, 400},
          {{"after", "id of the last event already seen (default 0: from the start)"},
+          {"cursor", "alias of after (next_cursor of the previous page)"},
           {"limit", "page size, 1..1000 (default 50)"}},
          "", 0, true, [&store](const httplib::Request& req, httplib::Response& res) {
+           for (const auto& [key, value] : req.params)
+             if (key != "after" && key != "cursor" && key != "limit")
+               throw ApiError(400, "unknown_parameter",
+                              "Unknown query parameter \"" + key + "\"; use after (or cursor), limit.");
+           // `cursor` (the list convention: next_cursor of the previous page) is an alias of after.
            int64_t after = query_id_cursor(req, "after").value_or(0);
+           if (!req.has_param("after")) after = query_id_cursor(req, "cursor").value_or(0);
            auto page = store.events(after, query_limit(req));
            nlohmann::json items = nlohmann::json::array();
            for (auto& e : page.items) items.push_back(event_json(e));

@@ -6,6 +6,7 @@
 #include "json_shapes.h"
 #include "routes.h"
 #include "schema/field.h"
+#include "validate/field_checks.h"
 
 namespace intake::server {
 namespace {
@@ -40,13 +41,15 @@ store::Filter make_filter(const std::string& key, const std::string& value,
                           const std::vector<Field>& fields) {
   store::Filter f;
   bool rangeable = false;
+  const Field* field = nullptr;
+  bool time_column = false;  // created_at / updated_at: UTC datetimes
   if (key == "created_at" || key == "updated_at" || key == "communications") {
     f.key = key;
     f.column = true;
     f.numeric = key == "communications";
+    time_column = !f.numeric;
     rangeable = true;
   } else {
-    const Field* field = nullptr;
     for (const Field& x : fields) if (x.key == key) field = &x;
     if (!field) {
       std::string known;
@@ -65,6 +68,17 @@ store::Filter make_filter(const std::string& key, const std::string& value,
     rangeable = field->type == FieldType::number || field->type == FieldType::date ||
                 field->type == FieldType::datetime;
   }
+  auto bad = [&](const std::string& what) {
+    return ApiError(400, "invalid_filter", "filter[" + key + "]: " + what);
+  };
+  // A number as the store compares it (communications is an integer count).
+  auto number = [&](const std::string& v) {
+    std::string out;
+    CellError err;
+    if (v.empty() || !check_number(v, out, err))
+      throw bad("\"" + v + "\" is not a number");
+    return out;
+  };
   if (!value.empty() && value[0] == '~') {
     f.op = store::FilterOp::contains;
     f.value = value.substr(1);
@@ -72,19 +86,50 @@ store::Filter make_filter(const std::string& key, const std::string& value,
     f.op = store::FilterOp::range;
     if (dots > 0) f.low = value.substr(0, dots);
     if (dots + 2 < value.size()) f.high = value.substr(dots + 2);
-    if (f.numeric) {
-      for (auto* end : {&f.low, &f.high}) {
-        if (!*end) continue;
-        double d = 0;
-        auto [p, ec] = std::from_chars((*end)->data(), (*end)->data() + (*end)->size(), d);
-        if (ec != std::errc() || p != (*end)->data() + (*end)->size())
-          throw ApiError(400, "invalid_filter",
-                         "filter[" + key + "] range ends must be numbers (got \"" + **end + "\").");
+    bool date_field = field && field->type == FieldType::date;
+    for (auto* end : {&f.low, &f.high}) {
+      if (!*end) continue;
+      if (f.numeric) {
+        **end = number(**end);
+        continue;
       }
+      // Date and datetime ends: an ISO date (YYYY-MM-DD) or an ISO datetime with offset,
+      // compared as the normalized text the store keeps.
+      std::string out;
+      CellError err;
+      if (check_date(**end, "", out, err)) {
+        // On a datetime column a date-only upper end includes that whole day: the values are
+        // whole-second UTC datetimes, so "<= DAYT23:59:59Z" is "< next day".
+        if (!date_field && end == &f.high) out += "T23:59:59Z";
+      } else if (!date_field && (out.clear(), check_datetime(**end, out, err))) {
+      } else {
+        throw bad("range ends must be " +
+                  std::string(date_field ? "dates like 2026-11-24" :
+                                           "dates like 2026-11-24 or datetimes like 2026-11-24T09:30:00Z") +
+                  " (got \"" + **end + "\")");
+      }
+      **end = out;
     }
   } else {
     f.op = store::FilterOp::equals;
     f.value = value;
+    if (key == "communications") {
+      f.value = number(value);
+    } else if (field && field->type != FieldType::text && !value.empty()) {
+      // Compare with the value as the core stores it: emails with a lower-cased domain (and
+      // compared case-insensitively, as identities are), phones in E.164 (default region US),
+      // numbers, dates, datetimes and booleans normalized.
+      CheckOptions opts;
+      opts.default_region = "US";
+      Field loose = *field;
+      loose.required = false;
+      std::string out;
+      CellError err;
+      if (!check_cell(loose, value, opts, out, err))
+        throw bad("\"" + value + "\" is not a valid value for this field: " + err.message);
+      f.value = out;
+      f.nocase = field->type == FieldType::email;
+    }
   }
   return f;
 }

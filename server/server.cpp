@@ -76,7 +76,15 @@ int Server::start(int port, const std::string& host) {
         send_error(res, 413, "payload_too_large", "The body is larger than this server accepts.");
         break;
       case 400:
-        send_error(res, 400, "bad_request", "The request could not be parsed as HTTP.");
+        // httplib cannot tell the end of a POST/PUT/PATCH body without Content-Length (or
+        // chunked encoding, which this server refuses): say so, bodyless routes included.
+        if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
+            !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
+          send_error(res, 400, "length_required",
+                     "A " + req.method + " request needs a Content-Length header; send "
+                     "\"Content-Length: 0\" when there is no body (curl: -d '' or -H 'Content-Length: 0').");
+        else
+          send_error(res, 400, "bad_request", "The request could not be parsed as HTTP.");
         break;
       default:
         send_error(res, res.status, "http_error", "HTTP error " + std::to_string(res.status) + ".");

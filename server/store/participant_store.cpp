@@ -108,6 +108,10 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
     };
     switch (f.op) {
       case FilterOp::equals:
+        if (f.nocase) {  // the binary-collated index cannot answer this one
+          out.where += " AND " + expr + " = " + param(f.value) + " COLLATE NOCASE";
+          break;
+        }
         out.where += " AND " + expr + " = " + param(f.value);
         if (!index.empty() && !out.filter_index_exact) {
           out.filter_index = index;

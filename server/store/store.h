@@ -136,6 +136,7 @@ struct Filter {
   FilterOp op = FilterOp::equals;
   std::string value;   // equals / contains
   std::optional<std::string> low, high;  // range ends, each optional
+  bool nocase = false;  // equals compares ASCII case-insensitively (emails)
 };
 struct ListCursor {
   std::variant<int64_t, std::string> value;

@@ -217,3 +217,38 @@ TEST_CASE("an empty database gets an admin token, printed by the caller") {
   REQUIRE(ts.server().created_admin_token());
   CHECK(*ts.server().created_admin_token() == kAdminToken);
 }
+
+TEST_CASE("field lists of the wrong JSON type are 400; a POST without Content-Length says so") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string id = make_campaign(*c);
+  auto str = put(*c, "/api/v1/campaigns/" + id + "/fields", {{"fields", "x"}});
+  CHECK(str.status == 400);
+  CHECK(error_code(str) == "invalid_field");
+  auto member = put(*c, "/api/v1/campaigns/" + id + "/fields",
+                    {{"fields", json::array({{{"key", 5}, {"label", "A"}, {"type", "text"}}})}});
+  CHECK(member.status == 400);
+  auto semantic = put(*c, "/api/v1/campaigns/" + id + "/fields",
+                      {{"fields", json::array({{{"key", "a"}, {"label", "A"}, {"type", "colour"}}})}});
+  CHECK(semantic.status == 422);
+
+  // httplib's client always sends Content-Length for POST: write the request by hand.
+  std::string path = "/api/v1/uploads/" + make_upload(*c, id) + "/cancel";
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(uint16_t(ts.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  std::string text = "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kAdminToken +
+                     "\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(fd, text.data(), text.size(), 0) == ssize_t(text.size()));
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, size_t(n));
+  ::close(fd);
+  CHECK(answer.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK(answer.find("Content-Length: 0") != std::string::npos);
+  CHECK(answer.find("length_required") != std::string::npos);
+}
