@@ -13,9 +13,10 @@ namespace intake::server {
 
 void add_token_routes(RouteTable& table, store::Store& store);
 void add_campaign_routes(RouteTable& table, store::Store& store);
-// `order`/`batch_wait`: a batch waits up to `batch_wait` for its predecessor (then 425).
+// `order`/`batch_wait`: a batch waits up to `batch_wait` for its predecessor (then 425); one
+// more than `batch_ahead_max` seqs past the highest acknowledged seq is 425 at once.
 void add_upload_routes(RouteTable& table, store::Store& store, BatchOrder& order,
-                       std::chrono::milliseconds batch_wait);
+                       std::chrono::milliseconds batch_wait, int64_t batch_ahead_max);
 void add_participant_routes(RouteTable& table, store::Store& store);
 void add_communication_routes(RouteTable& table, store::Store& store);
 // GET /api/v1/openapi.json, generated from `table` itself (add it last).

@@ -124,7 +124,7 @@ RowError error_from_json(const nlohmann::json& e, size_t index) {
 }  // namespace
 
 void add_upload_routes(RouteTable& t, store::Store& store, BatchOrder& order,
-                       std::chrono::milliseconds batch_wait) {
+                       std::chrono::milliseconds batch_wait, int64_t batch_ahead_max) {
   const Param limit{"limit", "page size, 1..1000 (default 50)"};
   const Param cursor{"cursor", "next_cursor of the previous page"};
 
@@ -163,7 +163,7 @@ void add_upload_routes(RouteTable& t, store::Store& store, BatchOrder& order,
          {200, 400, 404, 409, 415, 422, 425, 503},
          {{"first_row", "spreadsheet row of the first line when the body has no _row column (default 2)"}},
          "text/csv", kBatchBodyMax, true,
-         [&store, &order, batch_wait](const httplib::Request& req, httplib::Response& res) {
+         [&store, &order, batch_wait, batch_ahead_max](const httplib::Request& req, httplib::Response& res) {
            int64_t id = path_id(req, 1, "upload");
            int64_t seq = parse_seq(req);
            uint64_t first_row = parse_first_row(req);
@@ -173,6 +173,14 @@ void add_upload_routes(RouteTable& t, store::Store& store, BatchOrder& order,
            if (plan.replay) {
              send_json(res, 200, answer_json(*plan.replay));
              return;
+           }
+           // A batch far ahead of the acknowledged ones would only hold a worker thread: refuse
+           // it before validating (same answer as a timed-out wait).
+           if (seq - plan.max_acked_seq > batch_ahead_max) {
+             res.set_header("Retry-After", "1");
+             throw ApiError(425, "batch_too_early",
+                            "batch " + std::to_string(plan.max_acked_seq + 1) +
+                                " has not arrived; batches are applied in order — send it, then retry this one");
            }
            auto check = check_batch(req.body, plan.fields, plan.duplicate_policy,
                                     plan.default_region, first_row);
@@ -185,13 +193,13 @@ void add_upload_routes(RouteTable& t, store::Store& store, BatchOrder& order,
                                 std::to_string(first_row) + "; send a smaller first_row.");
            // Batches apply in seq order (a later row must win under update, the first under
            // skip/reject). Validation above runs in parallel; applying waits for seq-1.
-           auto waited = order.wait(batch_wait, [&] { return store.batch_may_apply(id, seq); });
+           auto waited = order.wait(id, batch_wait, [&] { return store.batch_may_apply(id, seq); });
            if (waited == BatchOrder::Wait::stopping) {
              res.set_header("Retry-After", "2");
              throw ApiError(503, "shutting_down",
                             "The server is shutting down; retry batch " + std::to_string(seq) + " shortly.");
            }
-           if (waited == BatchOrder::Wait::timed_out) {
+           if (waited == BatchOrder::Wait::timed_out || waited == BatchOrder::Wait::full) {
              res.set_header("Retry-After", "1");
              throw ApiError(425, "batch_too_early",
                             "batch " + std::to_string(seq - 1) +

@@ -25,7 +25,14 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {
   }
   add_token_routes(routes_, *store_);
   add_campaign_routes(routes_, *store_);
-  add_upload_routes(routes_, *store_, batch_order_, std::chrono::milliseconds(options_.batch_wait_ms));
+  {
+    int threads = std::max(options_.http_threads, 2);
+    int total = options_.batch_waiters_total > 0 ? options_.batch_waiters_total : threads / 2;
+    batch_order_.set_limits(size_t(std::max(options_.batch_waiters_per_upload, 0)),
+                            size_t(std::clamp(total, 1, threads - 1)));
+  }
+  add_upload_routes(routes_, *store_, batch_order_, std::chrono::milliseconds(options_.batch_wait_ms),
+                    options_.batch_ahead_max);
   add_participant_routes(routes_, *store_);
   add_communication_routes(routes_, *store_);
   add_doc_routes(routes_);

@@ -31,6 +31,13 @@ struct ServerOptions {
   int keep_alive_timeout_seconds = 10;
   // A batch waits this long for its predecessor (seq-1) before answering 425 batch_too_early.
   int64_t batch_wait_ms = 15000;
+  // A batch more than this many seqs past the upload's highest acknowledged seq answers 425 at
+  // once instead of waiting; so does one that would be the upload's batch_waiters_per_upload+1-th
+  // waiter, or the batch_waiters_total+1-th overall (0: half of http_threads). Waiters hold a
+  // worker thread each, so these caps keep workers free for every other request.
+  int64_t batch_ahead_max = 8;
+  int batch_waiters_per_upload = 8;
+  int batch_waiters_total = 0;
   // Worker threads. httplib's default (max(8, cores-1)) is too few: a keep-alive connection
   // holds a worker while open, and batches waiting for their predecessor hold one each.
   int http_threads = 64;

@@ -88,7 +88,7 @@ std::string Statement::blob(int column) const {
   return {p, size_t(sqlite3_column_bytes(stmt_, column))};
 }
 
-Connection::Connection(const std::string& path) {
+Connection::Connection(const std::string& path, int cache_kib) {
   int rc = sqlite3_open_v2(path.c_str(), &db_,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -103,7 +103,8 @@ Connection::Connection(const std::string& path) {
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");
   exec("PRAGMA temp_store=MEMORY");
-  exec("PRAGMA cache_size=-65536");  // 64 MiB page cache per connection
+  std::string cache = "PRAGMA cache_size=-" + std::to_string(cache_kib);  // KiB
+  exec(cache.c_str());
 }
 
 Connection::~Connection() {
@@ -168,19 +169,37 @@ Database::Database(std::string path) : path_(std::move(path)) {
 Database::~Database() = default;
 
 Database::Lease::Lease(Database& d) : db(d) {
-  {
-    std::lock_guard<std::mutex> lock(db.pool_mu_);
-    if (!db.readers_.empty()) {
-      conn = std::move(db.readers_.back());
-      db.readers_.pop_back();
-    }
+  std::unique_lock<std::mutex> lock(db.pool_mu_);
+  if (db.readers_.empty() && db.open_readers_ >= kMaxReaders)
+    db.pool_cv_.wait_for(lock, kReaderWait, [&] { return !db.readers_.empty() || db.open_readers_ < kMaxReaders; });
+  if (!db.readers_.empty()) {
+    conn = std::move(db.readers_.back());
+    db.readers_.pop_back();
+    return;
   }
-  if (!conn) conn = std::make_unique<Connection>(db.path_);
+  pooled = db.open_readers_ < kMaxReaders;
+  if (pooled) ++db.open_readers_;
+  lock.unlock();
+  try {
+    conn = std::make_unique<Connection>(db.path_, pooled ? kReaderCacheKib : kOverflowCacheKib);
+  } catch (...) {
+    if (pooled) {
+      lock.lock();
+      --db.open_readers_;
+      lock.unlock();
+      db.pool_cv_.notify_one();  // another reader may open in this slot
+    }
+    throw;
+  }
 }
 
 Database::Lease::~Lease() {
-  std::lock_guard<std::mutex> lock(db.pool_mu_);
-  db.readers_.push_back(std::move(conn));
+  if (!pooled) return;  // an overflow connection closes here
+  {
+    std::lock_guard<std::mutex> lock(db.pool_mu_);
+    db.readers_.push_back(std::move(conn));
+  }
+  db.pool_cv_.notify_one();
 }
 
 }  // namespace intake::store

@@ -4,6 +4,8 @@
 // Nothing outside server/store/ includes this file.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -73,8 +75,8 @@ class Statement {
 class Connection {
  public:
   // Opens (creating if needed) the database file and applies the connection pragmas:
-  // WAL, synchronous=FULL, busy_timeout, foreign_keys.
-  explicit Connection(const std::string& path);
+  // WAL, synchronous=FULL, busy_timeout, foreign_keys, and a page cache of `cache_kib` KiB.
+  explicit Connection(const std::string& path, int cache_kib = 64 * 1024);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -109,10 +111,19 @@ class Transaction {
   bool open_ = true;
 };
 
-// One writer, many readers. write() runs `fn` on the writer connection under the write mutex;
-// read() lends a reader connection from the pool (opening one when none is free).
+// One writer, a bounded pool of readers. write() runs `fn` on the writer connection under the
+// write mutex; read() lends a reader connection from the pool, opening one while fewer than
+// kMaxReaders exist. With all of them lent it waits up to kReaderWait for one to come back, then
+// opens a short-lived connection with a small cache that is closed after the read. Page caches:
+// writer 64 MiB + kMaxReaders × 32 MiB + 2 MiB per overflow read in flight (at most one per
+// worker thread: 64 × 2 MiB), so at most ~448 MiB in all.
 class Database {
  public:
+  static constexpr size_t kMaxReaders = 8;
+  static constexpr int kReaderCacheKib = 32 * 1024;
+  static constexpr int kOverflowCacheKib = 2 * 1024;
+  static constexpr std::chrono::milliseconds kReaderWait{1000};
+
   explicit Database(std::string path);
   ~Database();
 
@@ -136,12 +147,15 @@ class Database {
     ~Lease();
     Database& db;
     std::unique_ptr<Connection> conn;
+    bool pooled = true;
   };
   std::string path_;
   std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;
   std::mutex pool_mu_;
-  std::vector<std::unique_ptr<Connection>> readers_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<Connection>> readers_;  // idle pooled readers
+  size_t open_readers_ = 0;                            // pooled readers, idle or lent
 };
 
 }  // namespace intake::store

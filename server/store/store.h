@@ -106,6 +106,7 @@ struct BatchPlan {
   std::vector<Field> fields;
   DuplicatePolicy duplicate_policy = DuplicatePolicy::update;
   std::string default_region;
+  int64_t max_acked_seq = -1;  // the highest acknowledged seq of the upload (-1: none yet)
 };
 
 // One clean row of a batch, ready to store: identity ("external_id:P1", or "" for none), the

@@ -233,6 +233,11 @@ Result<BatchPlan> Store::plan_batch(int64_t upload_id, int64_t seq, const std::s
     r.value.duplicate_policy =
         duplicate_policy_from_string(u->duplicate_policy).value_or(DuplicatePolicy::update);
     r.value.default_region = u->default_region;
+    {
+      auto s = c.prepare("SELECT MAX(seq) FROM batches WHERE upload_id = ?1");
+      s.bind(1, upload_id);
+      if (s.step() && !s.is_null(0)) r.value.max_acked_seq = s.int64(0);
+    }
     tx.commit();
     return r;
   });

@@ -436,7 +436,9 @@ TEST_CASE("waiting batches do not block other clients; cancel and shutdown wake 
   TestServer ts;  // the full 15 s wait: every wakeup below must come from an event
   auto c = ts.client();
   std::string campaign = make_campaign(*c);
+  // Two uploads: batches far ahead are refused at once, so one upload holds at most 8 waiters.
   std::string upload = make_upload(*c, campaign);
+  std::string other = make_upload(*c, make_campaign(*c, "Autumn"));
 
   // More waiting batches than httplib's default pool (8 workers) would hold.
   std::vector<std::thread> waiters;
@@ -444,7 +446,8 @@ TEST_CASE("waiting batches do not block other clients; cancel and shutdown wake 
   for (int i = 0; i < 12; ++i) {
     waiters.emplace_back([&, i] {
       auto ci = ts.client();
-      auto r = ci->Put(("/api/v1/uploads/" + upload + "/batches/" + std::to_string(i + 1)).c_str(),
+      auto r = ci->Put(("/api/v1/uploads/" + (i % 2 ? other : upload) + "/batches/" +
+                        std::to_string(i / 2 + 1)).c_str(),
                        kHeader + std::to_string(i + 3) + ",X,,,Q" + std::to_string(i) + "\r\n",
                        "text/csv; charset=utf-8");
       statuses[size_t(i)] = r ? r->status : -1;
@@ -458,6 +461,7 @@ TEST_CASE("waiting batches do not block other clients; cancel and shutdown wake 
   // Cancel: the waiters answer 409 upload_not_processing at once, not after 15 s.
   start = std::chrono::steady_clock::now();
   CHECK(post(*c, "/api/v1/uploads/" + upload + "/cancel").status == 200);
+  CHECK(post(*c, "/api/v1/uploads/" + other + "/cancel").status == 200);
   for (auto& t : waiters) t.join();
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   for (int s : statuses) CHECK(s == 409);
@@ -482,6 +486,87 @@ TEST_CASE("waiting batches do not block other clients; cancel and shutdown wake 
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   CHECK(status == 503);
   CHECK(!retry_after.empty());
+}
+
+TEST_CASE("waiting batches are capped: beyond the caps, or far ahead, 425 at once; GETs still served") {
+  // 8 workers, at most 2 waiters per upload and 3 overall; the full 15 s wait.
+  TestServer ts(1800, 15000, [](intake::server::ServerOptions& o) {
+    o.http_threads = 8;
+    o.batch_waiters_per_upload = 2;
+    o.batch_waiters_total = 3;
+  });
+  auto c = ts.client();
+  std::string a = make_upload(*c, make_campaign(*c, "A"));
+  std::string b = make_upload(*c, make_campaign(*c, "B"));
+  std::string d = make_upload(*c, make_campaign(*c, "D"));
+  auto batch = [](int row) { return kHeader + std::to_string(row) + ",X,,,Q" + std::to_string(row) + "\r\n"; };
+
+  std::vector<std::thread> waiters;
+  std::vector<int> statuses(3, 0);
+  auto wait_on = [&](size_t slot, const std::string& upload, int seq) {
+    waiters.emplace_back([&, slot, upload, seq] {
+      auto ci = ts.client();
+      auto r = ci->Put(("/api/v1/uploads/" + upload + "/batches/" + std::to_string(seq)).c_str(),
+                       batch(seq + 2), "text/csv; charset=utf-8");
+      statuses[slot] = r ? r->status : -1;
+    });
+  };
+  wait_on(0, a, 1);
+  wait_on(1, a, 2);
+  wait_on(2, b, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+
+  auto quick_425 = [&](const std::string& upload, int seq, const std::string& missing) {
+    auto start = std::chrono::steady_clock::now();
+    auto r = put_batch(*c, upload, seq, batch(seq + 2));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+    CHECK(r.status == 425);
+    CHECK(error_code(r) == "batch_too_early");
+    CHECK(error_message(r) == "batch " + missing +
+                                  " has not arrived; batches are applied in order — send it, then retry this one");
+  };
+  quick_425(a, 3, "2");   // a third waiter on upload a
+  quick_425(d, 1, "0");   // a fourth waiter overall
+  quick_425(d, 8, "0");   // more than 8 past the highest acked seq (none yet)
+  auto start = std::chrono::steady_clock::now();
+  CHECK(get(*c, "/api/v1/campaigns").status == 200);
+  CHECK(get(*c, "/api/v1/uploads/" + a).status == 200);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+
+  // Seq 7 is within reach of seq 0 on d, and waits only if a slot is free: none is, so 425.
+  quick_425(d, 7, "6");
+  // Once d's batch 0 is in, seq 8 is no longer too far ahead (and still refused for the cap).
+  CHECK(put_batch(*c, d, 0, batch(2)).status == 200);
+  quick_425(d, 8, "7");
+  quick_425(d, 9, "1");
+
+  // Batch 0 of upload a lets its two waiters through in order; cancel b wakes its waiter.
+  CHECK(put_batch(*c, a, 0, batch(2)).status == 200);
+  CHECK(post(*c, "/api/v1/uploads/" + b + "/cancel").status == 200);
+  for (auto& t : waiters) t.join();
+  CHECK(statuses == std::vector<int>{200, 200, 409});
+  CHECK(get(*c, "/api/v1/uploads/" + a).body["acked_batches"] == json{0, 1, 2});
+}
+
+TEST_CASE("many concurrent reads all succeed over the bounded reader pool") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::vector<std::thread> readers;
+  std::vector<int> ok(24, 0);
+  for (size_t i = 0; i < ok.size(); ++i) {
+    readers.emplace_back([&, i] {
+      auto ci = ts.client();
+      for (int k = 0; k < 15; ++k) {
+        auto r1 = ci->Get("/api/v1/campaigns");
+        auto r2 = ci->Get(("/api/v1/campaigns/" + campaign + "/participants?limit=5").c_str());
+        auto r3 = ci->Get(("/api/v1/campaigns/" + campaign + "/uploads").c_str());
+        if (r1 && r1->status == 200 && r2 && r2->status == 200 && r3 && r3->status == 200) ++ok[i];
+      }
+    });
+  }
+  for (auto& t : readers) t.join();
+  for (int n : ok) CHECK(n == 15);
 }
 
 TEST_CASE("row numbers: at most 2^53, unreadable or decreasing _row is a 422 naming the line") {

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,8 +23,10 @@ inline constexpr const char* kAdminToken = "itk_test_admin_token";
 class TestServer {
  public:
   // `batch_wait_ms`: how long a batch waits for its predecessor before 425 (short in tests).
-  explicit TestServer(int64_t idle_seconds = 1800, int64_t batch_wait_ms = 15000)
-      : idle_seconds_(idle_seconds), batch_wait_ms_(batch_wait_ms) {
+  // `configure` adjusts the remaining options (pool size, waiter caps) before each start.
+  explicit TestServer(int64_t idle_seconds = 1800, int64_t batch_wait_ms = 15000,
+                      std::function<void(server::ServerOptions&)> configure = {})
+      : idle_seconds_(idle_seconds), batch_wait_ms_(batch_wait_ms), configure_(std::move(configure)) {
     char tmpl[] = "/tmp/intake-server-test-XXXXXX";
     dir_ = mkdtemp(tmpl);
     start();
@@ -40,6 +43,7 @@ class TestServer {
     o.admin_token = kAdminToken;
     o.idle_seconds = idle_seconds_;
     o.batch_wait_ms = batch_wait_ms_;
+    if (configure_) configure_(o);
     server_ = std::make_unique<server::Server>(o);
     port_ = server_->start(0);
   }
@@ -62,6 +66,7 @@ class TestServer {
  private:
   int64_t idle_seconds_;
   int64_t batch_wait_ms_;
+  std::function<void(server::ServerOptions&)> configure_;
   std::string dir_;
   std::unique_ptr<server::Server> server_;
   int port_ = 0;
