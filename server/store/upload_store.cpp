@@ -122,6 +122,33 @@ Result<T> no_upload() {
   return Result<T>::fail(Outcome::not_found, "not_found", "No upload with this id.");
 }
 
+
+struct ErrorsRecorded {
+  int64_t new_failed_rows = 0;  // rows of this upload with no error stored before
+  int64_t inserted = 0;         // error records stored (an exact repeat is stored once)
+};
+
+// Stores `errors` for the upload, counting each row as failed once per upload whoever reported
+// it first (a batch or POST /errors). Runs inside the caller's write transaction.
+ErrorsRecorded record_row_errors(Connection& c, int64_t upload_id, const std::vector<RowError>& errors) {
+  ErrorsRecorded out;
+  auto known = c.prepare("SELECT EXISTS(SELECT 1 FROM row_errors WHERE upload_id = ?1 AND row = ?2)");
+  auto ins = c.prepare(
+      "INSERT OR IGNORE INTO row_errors(upload_id, row, field, code, value, message) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  for (const RowError& e : errors) {
+    known.bind(1, upload_id).bind(2, int64_t(e.row));
+    if (known.step() && known.int64(0) == 0) ++out.new_failed_rows;
+    known.reset();
+    ins.bind(1, upload_id).bind(2, int64_t(e.row)).bind(3, e.field).bind(4, e.code).bind(5, e.value)
+        .bind(6, e.message);
+    ins.run();
+    out.inserted += c.changes();
+    ins.reset();
+  }
+  return out;
+}
+
 }  // namespace
 
 int64_t Store::expire_idle_uploads() {
@@ -397,30 +424,11 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
     // The campaign's participant count (a delete trigger takes rows away; see schema.cpp).
     c.prepare("UPDATE campaigns SET participant_count = participant_count + ?2 WHERE id = ?1")
         .bind(1, u->campaign_id).bind(2, answer.created).run();
-    int64_t inserted_errors = 0;
-    {
-      // A row counts as failed once per upload: a row the browser already reported through
-      // POST /errors (or an earlier error of this batch) is not counted again.
-      answer.failed = 0;
-      auto known = c.prepare("SELECT EXISTS(SELECT 1 FROM row_errors WHERE upload_id = ?1 AND row = ?2)");
-      std::unordered_set<uint64_t> counted;
-      for (const RowError& e : errors) {
-        if (!counted.insert(e.row).second) continue;
-        known.bind(1, upload_id).bind(2, int64_t(e.row));
-        if (known.step() && known.int64(0) == 0) ++answer.failed;
-        known.reset();
-      }
-      auto ins = c.prepare(
-          "INSERT OR IGNORE INTO row_errors(upload_id, row, field, code, value, message) "
-          "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
-      for (const RowError& e : errors) {
-        ins.bind(1, upload_id).bind(2, e.row).bind(3, e.field).bind(4, e.code).bind(5, e.value)
-            .bind(6, e.message);
-        ins.run();
-        inserted_errors += c.changes();
-        ins.reset();
-      }
-    }
+    // A row counts as failed once per upload: a row the browser already reported through
+    // POST /errors (or an earlier error of this batch) is not counted again.
+    ErrorsRecorded recorded = record_row_errors(c, upload_id, errors);
+    answer.failed = recorded.new_failed_rows;
+    int64_t inserted_errors = recorded.inserted;
     c.prepare(
          "UPDATE uploads SET created = created + ?2, updated = updated + ?3, skipped = skipped + ?4, "
          "failed = failed + ?5, error_count = error_count + ?6, last_activity = ?7 WHERE id = ?1")
@@ -450,24 +458,8 @@ Result<Upload> Store::add_errors(int64_t upload_id, const std::vector<RowError>&
       tx.commit();
       return not_processing<Upload>(*u);
     }
-    int64_t new_rows = 0, inserted = 0;
-    {
-      auto known = c.prepare(
-          "SELECT EXISTS(SELECT 1 FROM row_errors WHERE upload_id = ?1 AND row = ?2)");
-      auto ins = c.prepare(
-          "INSERT OR IGNORE INTO row_errors(upload_id, row, field, code, value, message) "
-          "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
-      for (const RowError& e : errors) {
-        known.bind(1, upload_id).bind(2, e.row);
-        if (known.step() && known.int64(0) == 0) ++new_rows;
-        known.reset();
-        ins.bind(1, upload_id).bind(2, e.row).bind(3, e.field).bind(4, e.code).bind(5, e.value)
-            .bind(6, e.message);
-        ins.run();
-        inserted += c.changes();
-        ins.reset();
-      }
-    }
+    ErrorsRecorded recorded = record_row_errors(c, upload_id, errors);
+    int64_t new_rows = recorded.new_failed_rows, inserted = recorded.inserted;
     c.prepare(
          "UPDATE uploads SET failed = failed + ?2, error_count = error_count + ?3, "
          "last_activity = ?4 WHERE id = ?1")
