@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Builds the given CMake presets (default: release wasm), configuring each when needed.
+# Builds CMake presets, configuring each when needed. Each argument is PRESET or PRESET:TARGET
+# (only that target and what it needs). Default: release wasm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NODE_PATH=/usr/share/nodejs  # Debian's emcc runs its JS optimizer with node + acorn
 jobs=$(nproc)
-for preset in "${@:-release wasm}"; do
-  for p in $preset; do
-    [ -f "build/$p/CMakeCache.txt" ] || cmake --preset "$p" >/dev/null
-    cmake --build --preset "$p" -j "$jobs"
-  done
+[ $# -gt 0 ] || set -- release wasm
+for arg in "$@"; do
+  preset=${arg%%:*}
+  target=${arg#*:}
+  [ -f "build/$preset/CMakeCache.txt" ] || cmake --preset "$preset" >/dev/null
+  if [ "$target" != "$arg" ]; then
+    cmake --build --preset "$preset" -j "$jobs" --target "$target"
+  else
+    cmake --build --preset "$preset" -j "$jobs"
+  fi
 done
