@@ -122,6 +122,23 @@ Result<T> no_upload() {
   return Result<T>::fail(Outcome::not_found, "not_found", "No upload with this id.");
 }
 
+// Reads upload `id` for a change only a Processing upload accepts, after expiring it if idle.
+// Returns nullopt with `refusal` set (404, or 409 upload_not_processing with the expiry
+// committed) when the change must be refused.
+std::optional<Upload> processing_upload(Connection& c, Transaction& tx, int64_t idle_seconds, int64_t id,
+                                        Result<Upload>& refusal) {
+  detail::expire_idle(c, idle_seconds, id);
+  auto u = detail::read_upload(c, id);
+  if (!u) {
+    refusal = no_upload<Upload>();
+  } else if (u->status != "Processing") {
+    tx.commit();
+    refusal = not_processing<Upload>(*u);
+    u.reset();
+  }
+  return u;
+}
+
 
 struct ErrorsRecorded {
   int64_t new_failed_rows = 0;  // rows of this upload with no error stored before
@@ -451,13 +468,9 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
 Result<Upload> Store::add_errors(int64_t upload_id, const std::vector<RowError>& errors) {
   return db_->write([&](Connection& c) {
     Transaction tx(c, Transaction::Kind::write);
-    detail::expire_idle(c, idle_seconds_, upload_id);
-    auto u = detail::read_upload(c, upload_id);
-    if (!u) return no_upload<Upload>();
-    if (u->status != "Processing") {
-      tx.commit();
-      return not_processing<Upload>(*u);
-    }
+    Result<Upload> refusal;
+    auto u = processing_upload(c, tx, idle_seconds_, upload_id, refusal);
+    if (!u) return refusal;
     ErrorsRecorded recorded = record_row_errors(c, upload_id, errors);
     int64_t new_rows = recorded.new_failed_rows, inserted = recorded.inserted;
     c.prepare(
@@ -474,13 +487,9 @@ Result<Upload> Store::add_errors(int64_t upload_id, const std::vector<RowError>&
 Result<Upload> Store::complete_upload(int64_t upload_id, int64_t declared_total_rows) {
   return db_->write([&](Connection& c) {
     Transaction tx(c, Transaction::Kind::write);
-    detail::expire_idle(c, idle_seconds_, upload_id);
-    auto u = detail::read_upload(c, upload_id);
-    if (!u) return no_upload<Upload>();
-    if (u->status != "Processing") {
-      tx.commit();
-      return not_processing<Upload>(*u);
-    }
+    Result<Upload> refusal;
+    auto u = processing_upload(c, tx, idle_seconds_, upload_id, refusal);
+    if (!u) return refusal;
     UploadCounters counters;
     counters.total_rows = uint64_t(declared_total_rows);
     counters.created = uint64_t(u->created);
@@ -504,13 +513,9 @@ Result<Upload> Store::complete_upload(int64_t upload_id, int64_t declared_total_
 Result<Upload> Store::cancel_upload(int64_t upload_id) {
   return db_->write([&](Connection& c) {
     Transaction tx(c, Transaction::Kind::write);
-    detail::expire_idle(c, idle_seconds_, upload_id);
-    auto u = detail::read_upload(c, upload_id);
-    if (!u) return no_upload<Upload>();
-    if (u->status != "Processing") {
-      tx.commit();
-      return not_processing<Upload>(*u);
-    }
+    Result<Upload> refusal;
+    auto u = processing_upload(c, tx, idle_seconds_, upload_id, refusal);
+    if (!u) return refusal;
     int64_t now = now_seconds();
     c.prepare(
          "UPDATE uploads SET status = 'Failed', status_message = 'canceled', finished_at = ?2, "
