@@ -102,12 +102,8 @@ Result<Empty> Store::replace_fields(int64_t campaign_id, const std::vector<Field
   return db_->write([&](Connection& c) {
     Transaction tx(c, Transaction::Kind::write);
     detail::expire_idle(c, idle_seconds_, 0);
-    {
-      auto s = c.prepare("SELECT EXISTS(SELECT 1 FROM campaigns WHERE id = ?1)");
-      s.bind(1, campaign_id);
-      if (!s.step() || s.int64(0) == 0)
-        return Result<Empty>::fail(Outcome::not_found, "not_found", "No campaign with this id.");
-    }
+    if (!detail::campaign_exists(c, campaign_id))
+      return Result<Empty>::fail(Outcome::not_found, "not_found", "No campaign with this id.");
     {
       auto s = c.prepare(
           "SELECT id FROM uploads WHERE campaign_id = ?1 AND status = 'Processing'");
@@ -157,3 +153,13 @@ std::optional<Summary> Store::summary(int64_t campaign_id) {
 }
 
 }  // namespace intake::store
+
+namespace intake::store::detail {
+
+bool campaign_exists(Connection& conn, int64_t id) {
+  auto s = conn.prepare("SELECT EXISTS(SELECT 1 FROM campaigns WHERE id = ?1)");
+  s.bind(1, id);
+  return s.step() && s.int64(0) != 0;
+}
+
+}  // namespace intake::store::detail

@@ -18,6 +18,9 @@ std::optional<Upload> read_upload(Connection& conn, int64_t id);
 // `upload_id` limits it to one upload (0: all). Runs in the caller's write transaction.
 int64_t expire_idle(Connection& conn, int64_t idle_seconds, int64_t upload_id);
 
+// True when campaign `id` exists; runs in the caller's transaction.
+bool campaign_exists(Connection& conn, int64_t id);
+
 std::vector<Field> parse_fields(std::string_view json_text);
 std::string fields_text(const std::vector<Field>& fields);
 

@@ -188,12 +188,8 @@ Result<Upload> Store::create_upload(int64_t campaign_id, const NewUpload& nu) {
   return db_->write([&](Connection& c) {
     Transaction tx(c, Transaction::Kind::write);
     detail::expire_idle(c, idle_seconds_, 0);
-    {
-      auto s = c.prepare("SELECT EXISTS(SELECT 1 FROM campaigns WHERE id = ?1)");
-      s.bind(1, campaign_id);
-      if (!s.step() || s.int64(0) == 0)
-        return Result<Upload>::fail(Outcome::not_found, "not_found", "No campaign with this id.");
-    }
+    if (!detail::campaign_exists(c, campaign_id))
+      return Result<Upload>::fail(Outcome::not_found, "not_found", "No campaign with this id.");
     {
       auto s = c.prepare("SELECT id FROM uploads WHERE campaign_id = ?1 AND status = 'Processing'");
       s.bind(1, campaign_id);
