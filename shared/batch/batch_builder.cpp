@@ -49,7 +49,12 @@ BatchBuilder::BatchBuilder(std::vector<std::string> keys, BatchLimits limits)
 }
 
 void BatchBuilder::start() {
+  // The body keeps its buffer when on_batch did not take it: fresh pages for every batch cost
+  // the kernel more (zeroing them) than the rows cost to write.
+  std::string body = std::move(current_.body);
+  body.clear();
   current_ = Batch{};
+  current_.body = std::move(body);
   current_.seq = seq_;
   // About the size of the last batch, so the body rarely grows by copying.
   current_.body.reserve(std::min(limits_.max_bytes, last_body_size_ + last_body_size_ / 8) + 64);
@@ -72,6 +77,23 @@ bool BatchBuilder::append(const CleanRow& row) {
       body.push_back(',');
       body.append(row.joined);
     }
+    body.append("\r\n", 2);
+    return close_if_full(row.row, mark);
+  }
+  if (row.joined.data() != nullptr && !row.values.empty() && row.quote_mask) {
+    // Values lie in `joined` separated by commas, and the mask says which need quoting: copy
+    // the runs between those whole.
+    const char* base = row.joined.data();
+    size_t run = 0;
+    body.push_back(',');
+    for (uint64_t m = *row.quote_mask; m; m &= m - 1) {
+      std::string_view v = row.values[size_t(std::countr_zero(m))];
+      const size_t vb = size_t(v.data() - base);
+      body.append(base + run, vb - run);
+      append_csv_value(body, v);
+      run = vb + v.size();
+    }
+    body.append(base + run, row.joined.size() - run);
     body.append("\r\n", 2);
     return close_if_full(row.row, mark);
   }

@@ -37,7 +37,8 @@ class BatchBuilder {
   BatchBuilder(std::vector<std::string> keys, BatchLimits limits = {});
 
   // Adds a row; when the batch reaches its limits it is passed to `on_batch` first.
-  // `on_batch` is any callable taking Batch&& (called directly: no std::function per row).
+  // `on_batch` is any callable taking Batch&& (called directly: no std::function per row); when
+  // it leaves the body in place (reads or copies it), the next batch reuses its buffer.
   template <class OnBatch>
   void add(const CleanRow& row, OnBatch&& on_batch) {
     if (append(row)) {

@@ -355,8 +355,10 @@ bool CsvTokenizer::scan_unquoted(CsvRecordSink& sink) {
     }
     end_field(fs, p, false);
     end_record(p, sink);
-    if (c == '\n' && p + 1 < n && b[p + 1] != '"') {  // the next record starts unquoted
-      ++p;
+    // The next record starts unquoted after LF or CRLF (a spreadsheet's line end).
+    const size_t next = p + 1 + size_t(c == '\r' && p + 1 < n && b[p + 1] == '\n');
+    if ((c == '\n' || next == p + 2) && next < n && b[next] != '"') {
+      p = next;
       start_record(p);
       in_record_ = true;
       fs = p;

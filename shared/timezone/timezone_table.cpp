@@ -1,9 +1,13 @@
-// Lookup over the generated timezone table: the name is lower-cased into a stack buffer, then
-// found through an open-addressing hash index over the table's keys, built once on first use.
+// Lookup over the generated timezone table: the name is lower-cased into a stack buffer eight
+// bytes at a time, then found through an open-addressing hash index over the table's keys,
+// built once on first use.
 #include "timezone/timezone_table.h"
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
+#include <vector>
 
 namespace intake {
 namespace {
@@ -11,18 +15,73 @@ namespace {
 constexpr size_t kSlots = 4096;  // power of two, well over twice the ~600 names
 constexpr uint16_t kEmpty = 0xFFFF;
 
-uint32_t hash_key(std::string_view k) {
-  uint32_t h = 2166136261u;  // FNV-1a
-  for (char c : k) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-  return h;
+constexpr size_t kWords = 8;  // names up to 64 bytes are looked up (the longest is about 32)
+
+// ASCII upper-case letters of the eight bytes of `w` turned lower case, other bytes unchanged.
+uint64_t lower_ascii8(uint64_t w) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  const uint64_t low7 = w & ~kHigh;
+  const uint64_t at_least_a = low7 + 0x3F3F3F3F3F3F3F3Full;  // high bit: byte >= 'A'
+  const uint64_t above_z = low7 + 0x2525252525252525ull;     // high bit: byte > 'Z'
+  return w | ((at_least_a & ~above_z & ~w & kHigh) >> 2);     // 0x80 >> 2 == 0x20
+}
+
+// A lower-cased name in whole words, zero-padded, and its hash.
+struct Key {
+  uint64_t words[kWords] = {};
+  size_t size = 0;
+  uint32_t hash() const {
+    // The first and the last word tell the ~600 names apart well enough: a hash
+    // collision costs only a probe.
+    const uint64_t last = words[(size - 1) / 8];
+    const uint64_t h = (words[0] * 0x9E3779B97F4A7C15ull) ^ (last * 0xC2B2AE3D27D4EB4Full) ^ size;
+    return uint32_t(h >> 32) ^ uint32_t(h);
+  }
+};
+
+// `name` (1 to kWords * 8 bytes) lower-cased into `key`. Whole words are loaded straight from
+// the name (no byte-wise copy for the loads to wait on); the last, partial word is the name's
+// last eight bytes shifted down, or, for a name under eight bytes, its bytes one by one.
+void make_key(std::string_view name, Key& key) {
+  static_assert(std::endian::native == std::endian::little);
+  const char* p = name.data();
+  const size_t n = name.size();
+  size_t i = 0;
+  for (; (i + 1) * 8 <= n; ++i) {
+    uint64_t w;
+    std::memcpy(&w, p + i * 8, 8);
+    key.words[i] = lower_ascii8(w);
+  }
+  if (const size_t rest = n - i * 8) {
+    uint64_t w = 0;
+    if (n >= 8) {
+      std::memcpy(&w, p + n - 8, 8);
+      w >>= 8 * (8 - rest);
+    } else {
+      for (size_t b = 0; b < rest; ++b) w |= uint64_t(static_cast<unsigned char>(p[b])) << (8 * b);
+    }
+    key.words[i] = lower_ascii8(w);
+  }
+  key.size = n;
+}
+
+bool same_key(const Key& a, const Key& b) {
+  if (a.size != b.size) return false;
+  for (size_t i = 0; i * 8 < a.size; ++i)
+    if (a.words[i] != b.words[i]) return false;
+  return true;
 }
 
 struct HashIndex {
   std::array<uint16_t, kSlots> slots;
+  std::vector<Key> keys;  // kTimezoneNames[i].key as a Key
   HashIndex() {
     slots.fill(kEmpty);
+    keys.resize(kTimezoneNameCount);
     for (size_t i = 0; i < kTimezoneNameCount && i < kEmpty; ++i) {
-      size_t s = hash_key(kTimezoneNames[i].key) & (kSlots - 1);
+      Key& key = keys[i];
+      make_key(kTimezoneNames[i].key, key);
+      size_t s = key.hash() & (kSlots - 1);
       while (slots[s] != kEmpty) s = (s + 1) & (kSlots - 1);
       slots[s] = static_cast<uint16_t>(i);
     }
@@ -41,18 +100,14 @@ std::span<const TimezoneName> timezone_names() { return {kTimezoneNames, kTimezo
 std::string_view tzdata_version() { return kTzdataVersion; }
 
 const TimezoneName* find_timezone(std::string_view name) {
-  char buf[64];
-  if (name.empty() || name.size() > kTimezoneNameMaxLength || name.size() > sizeof buf) return nullptr;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-  }
-  const std::string_view key(buf, name.size());
-  const auto& slots = hash_index().slots;
-  for (size_t s = hash_key(key) & (kSlots - 1);; s = (s + 1) & (kSlots - 1)) {
-    const uint16_t i = slots[s];
+  if (name.empty() || name.size() > kTimezoneNameMaxLength || name.size() > kWords * 8) return nullptr;
+  Key key;
+  make_key(name, key);
+  const HashIndex& index = hash_index();
+  for (size_t s = key.hash() & (kSlots - 1);; s = (s + 1) & (kSlots - 1)) {
+    const uint16_t i = index.slots[s];
     if (i == kEmpty) return nullptr;
-    if (kTimezoneNames[i].key == key) return &kTimezoneNames[i];
+    if (same_key(index.keys[i], key)) return &kTimezoneNames[i];
   }
 }
 

@@ -1,11 +1,13 @@
 // check_date (ISO or a field's day/month/year format -> YYYY-MM-DD), check_datetime (ISO 8601
 // with a UTC offset -> YYYY-MM-DDTHH:MM:SSZ) and is_known_date_format. Calendar validity comes
 // from std::chrono (proleptic Gregorian, leap years included); years are 0001-9999.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
 
 #include "core/row_error.h"
+#include "validate/cell_writers.h"
 #include "validate/field_checks.h"
 
 namespace intake {
@@ -124,7 +126,9 @@ bool is_known_date_format(std::string_view format) {
   return parse_format(format, f);
 }
 
-bool check_date(std::string_view in, std::string_view format, std::string& out, CellError& err) {
+namespace detail {
+
+bool write_date(std::string_view in, std::string_view format, char*& w, CellError& err) {
   // The common case, an ISO field holding YYYY-MM-DD: already in normal form when it is a real day.
   if (format.empty() && in.size() == 10 && in[4] == '-' && in[7] == '-') {
     bool digits = true;
@@ -136,7 +140,7 @@ bool check_date(std::string_view in, std::string_view format, std::string& out, 
         return v;
       };
       if (calendar_ok(num(0, 4), num(5, 2), num(8, 2))) {
-        out.append(in);
+        put(w, in);
         return true;
       }
     }
@@ -166,12 +170,11 @@ bool check_date(std::string_view in, std::string_view format, std::string& out, 
                 y < 1 ? "year 0000 is not allowed; expected a year from 0001 to 9999"
                       : "no such day in the calendar (check the day and month); expected a date like " +
                             example(f, format));
-  char buf[10];
-  out.append(buf, static_cast<size_t>(put_date(buf, y, m, d) - buf));
+  w = put_date(w, y, m, d);
   return true;
 }
 
-bool check_datetime(std::string_view in, std::string& out, CellError& err) {
+bool write_datetime(std::string_view in, char*& w, CellError& err) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, oh = 0, om = 0;
   size_t i = 0;
   const bool shape = read_digits(in, i, 4, 4, y) && read_char(in, i, '-') && read_digits(in, i, 2, 2, mo) &&
@@ -228,8 +231,7 @@ bool check_datetime(std::string_view in, std::string& out, CellError& err) {
   const int uy = static_cast<int>(utc.year());
   if (uy < 1 || uy > 9999)
     return fail(err, codes::kInvalidDatetime, "in UTC this falls outside the years 0001-9999");
-  char buf[20];
-  char* p = put_date(buf, uy, static_cast<int>(static_cast<unsigned>(utc.month())),
+  char* p = put_date(w, uy, static_cast<int>(static_cast<unsigned>(utc.month())),
                      static_cast<int>(static_cast<unsigned>(utc.day())));
   *p++ = 'T';
   p = put_digits(p, static_cast<int>(rem / 3600), 2);
@@ -238,8 +240,19 @@ bool check_datetime(std::string_view in, std::string& out, CellError& err) {
   *p++ = ':';
   p = put_digits(p, static_cast<int>(rem % 60), 2);
   *p++ = 'Z';
-  out.append(buf, static_cast<size_t>(p - buf));
+  w = p;
   return true;
+}
+
+}  // namespace detail
+
+bool check_date(std::string_view in, std::string_view format, std::string& out, CellError& err) {
+  return detail::append_written(out, std::max(in.size(), detail::kDateChars),
+                                [&](char*& w) { return detail::write_date(in, format, w, err); });
+}
+
+bool check_datetime(std::string_view in, std::string& out, CellError& err) {
+  return detail::append_written(out, detail::kDatetimeChars, [&](char*& w) { return detail::write_datetime(in, w, err); });
 }
 
 }  // namespace intake

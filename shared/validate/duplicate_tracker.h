@@ -11,7 +11,8 @@
 
 namespace intake {
 
-uint64_t hash_bytes(std::string_view bytes);  // 64-bit, well mixed, never 0
+// 64-bit, well mixed, never 0; stable across versions (file fingerprints are made of it).
+uint64_t hash_bytes(std::string_view bytes);
 
 class DuplicateTracker {
  public:
@@ -26,8 +27,11 @@ class DuplicateTracker {
   // Returns the row where `identity` was first seen, or 0 after recording it at `row` (row > 0).
   // A 64-bit hash stands for the identity: two different identities colliding is possible in
   // principle (about 1 in 10^7 for a million rows) and would be reported as a duplicate.
-  uint64_t first_seen(std::string_view identity, uint64_t row) { return first_seen_hash(hash_bytes(identity), row); }
-  // The same with the identity's hash_bytes() already computed.
+  uint64_t first_seen(std::string_view identity, uint64_t row) { return first_seen_hash(hash(identity), row); }
+  // The hash first_seen() uses for an identity: 64-bit, well mixed, never 0, cheap for short
+  // strings; free to change between versions (nothing outside one validation keeps it).
+  static uint64_t hash(std::string_view identity);
+  // The same with the identity's hash() already computed.
   uint64_t first_seen_hash(uint64_t hash, uint64_t row);
   // Starts loading the bucket `hash` probes first, so that a first_seen_hash() issued some work
   // later does not wait for memory. Changes nothing.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/row_error.h"
+#include "validate/cell_writers.h"
 #include "validate/field_checks.h"
 
 namespace intake {
@@ -47,7 +48,9 @@ std::string shown(char c) {
 
 }  // namespace
 
-bool check_email(std::string_view in, std::string& out, CellError& err) {
+namespace detail {
+
+bool write_email(std::string_view in, char*& w, CellError& err) {
   const size_t n = in.size();
   size_t at = 0;
   while (at < n && kLocalChars[static_cast<unsigned char>(in[at])]) ++at;
@@ -74,13 +77,18 @@ bool check_email(std::string_view in, std::string& out, CellError& err) {
     if (i == n) return fail(err, "the domain ends with '.'");
   }
 
-  // One append, then lower-case in place: per-character push_back is an out-of-line call in wasm.
-  const size_t base = out.size();
-  out.append(in);
-  char* p = out.data() + base;
+  // Copied, then the domain lower-cased in place.
+  std::memcpy(w, in.data(), n);
   for (size_t k = at + 1; k < n; ++k)
-    if (p[k] >= 'A' && p[k] <= 'Z') p[k] = static_cast<char>(p[k] + ('a' - 'A'));
+    if (w[k] >= 'A' && w[k] <= 'Z') w[k] = static_cast<char>(w[k] + ('a' - 'A'));
+  w += n;
   return true;
+}
+
+}  // namespace detail
+
+bool check_email(std::string_view in, std::string& out, CellError& err) {
+  return detail::append_written(out, in.size(), [&](char*& w) { return detail::write_email(in, w, err); });
 }
 
 }  // namespace intake

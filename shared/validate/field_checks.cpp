@@ -3,9 +3,13 @@
 // timezone_check.cpp and phone_check.cpp.
 #include "validate/field_checks.h"
 
+#include <algorithm>
 #include <string>
 
+#include "core/platform.h"
 #include "core/row_error.h"
+#include "timezone/timezone_table.h"
+#include "validate/cell_writers.h"
 
 namespace intake {
 namespace {
@@ -31,12 +35,15 @@ constexpr size_t kMaxNumberChars = 64;
 
 }  // namespace
 
-bool check_text(std::string_view in, size_t max_length, std::string& out, CellError& err) {
+namespace detail {
+
+bool write_text(std::string_view in, size_t max_length, char*& w, CellError& err) {
   if (in.size() > max_length)
     return fail(err, codes::kTooLong,
                 "expected at most " + std::to_string(max_length) + " characters (bytes of UTF-8); this value has " +
                     std::to_string(in.size()));
-  out.append(in);
+  platform::copy_bytes(w, in.data(), in.size());
+  w += in.size();
   return true;
 }
 
@@ -44,7 +51,7 @@ bool check_text(std::string_view in, size_t max_length, std::string& out, CellEr
 // Output: the same value in plain decimal — no exponent, no '+', no leading zeros before the
 // units digit, no trailing fraction zeros, "0" for any zero; e.g. "+1.50" -> "1.5",
 // "-0" -> "0", "1.2e3" -> "1200", "5e-3" -> "0.005". Exact: digits are moved, never rounded.
-bool check_number(std::string_view in, std::string& out, CellError& err) {
+bool write_number(std::string_view in, char*& w, CellError& err) {
   size_t i = 0;
   const size_t n = in.size();
   bool negative = false;
@@ -88,7 +95,7 @@ bool check_number(std::string_view in, std::string& out, CellError& err) {
   while (first < last && digit(first) == '0') ++first;
   while (last > first && digit(last - 1) == '0') --last;
   if (first == last) {
-    out.push_back('0');
+    *w++ = '0';
     return true;
   }
   const long long point = static_cast<long long>(int_len) + exponent - static_cast<long long>(first);
@@ -99,9 +106,7 @@ bool check_number(std::string_view in, std::string& out, CellError& err) {
     return fail(err, codes::kInvalidNumber,
                 "number too large or too precise: expected at most " + std::to_string(kMaxNumberChars) +
                     " characters when written without an exponent, like 1234.5");
-  // Written into a stack buffer and appended once (no per-character calls into std::string).
-  char buf[kMaxNumberChars];
-  char* p = buf;
+  char* p = w;
   if (negative) *p++ = '-';
   if (point <= 0) {
     *p++ = '0';
@@ -117,23 +122,23 @@ bool check_number(std::string_view in, std::string& out, CellError& err) {
       *p++ = digit(k);
     }
   }
-  out.append(buf, static_cast<size_t>(p - buf));
+  w = p;
   return true;
 }
 
-bool check_boolean(std::string_view in, std::string& out, CellError& err) {
+bool write_boolean(std::string_view in, char*& w, CellError& err) {
   static constexpr std::string_view kTrue[] = {"true", "yes", "y", "1"};
   static constexpr std::string_view kFalse[] = {"false", "no", "n", "0"};
   for (std::string_view t : kTrue)
-    if (iequals_ascii(in, t)) return out.append("true"), true;
+    if (iequals_ascii(in, t)) return put(w, "true"), true;
   for (std::string_view f : kFalse)
-    if (iequals_ascii(in, f)) return out.append("false"), true;
+    if (iequals_ascii(in, f)) return put(w, "false"), true;
   return fail(err, codes::kInvalidBoolean, "expected true or false (also yes/no, y/n, 1/0)");
 }
 
-bool check_enum(std::string_view in, const std::vector<std::string>& values, std::string& out, CellError& err) {
+bool write_enum(std::string_view in, const std::vector<std::string>& values, char*& w, CellError& err) {
   for (const std::string& v : values)
-    if (iequals_ascii(in, v)) return out.append(v), true;
+    if (iequals_ascii(in, v)) return put(w, v), true;
   constexpr size_t kListed = 20;
   std::string msg = "expected one of: ";
   for (size_t k = 0; k < values.size() && k < kListed; ++k) {
@@ -144,7 +149,52 @@ bool check_enum(std::string_view in, const std::vector<std::string>& values, std
   return fail(err, codes::kInvalidEnum, std::move(msg));
 }
 
-bool check_cell(const Field& field, std::string_view in, const CheckOptions& opts, std::string& out, CellError& err) {
+size_t timezone_output_slack() {
+  static const size_t longest = [] {
+    size_t n = 0;
+    for (const TimezoneName& t : timezone_names()) n = std::max(n, t.canonical.size());
+    return n;
+  }();
+  return longest;
+}
+
+}  // namespace detail
+
+bool check_text(std::string_view in, size_t max_length, std::string& out, CellError& err) {
+  return detail::append_written(out, in.size(), [&](char*& w) { return detail::write_text(in, max_length, w, err); });
+}
+bool check_number(std::string_view in, std::string& out, CellError& err) {
+  return detail::append_written(out, detail::kNumberChars, [&](char*& w) { return detail::write_number(in, w, err); });
+}
+bool check_boolean(std::string_view in, std::string& out, CellError& err) {
+  return detail::append_written(out, detail::kBooleanChars, [&](char*& w) { return detail::write_boolean(in, w, err); });
+}
+bool check_enum(std::string_view in, const std::vector<std::string>& values, std::string& out, CellError& err) {
+  size_t room = 0;
+  for (const std::string& v : values) room = std::max(room, v.size());
+  return detail::append_written(out, room, [&](char*& w) { return detail::write_enum(in, values, w, err); });
+}
+
+size_t cell_output_slack(const Field& field) {
+  switch (field.type) {
+    case FieldType::text:
+    case FieldType::email: return 0;  // never longer than the cell
+    case FieldType::phone: return detail::kPhoneChars;
+    case FieldType::date: return detail::kDateChars;
+    case FieldType::datetime: return detail::kDatetimeChars;
+    case FieldType::number: return detail::kNumberChars;
+    case FieldType::boolean: return detail::kBooleanChars;
+    case FieldType::enumeration: {
+      size_t room = 0;
+      for (const std::string& v : field.values) room = std::max(room, v.size());
+      return room;
+    }
+    case FieldType::timezone: return detail::timezone_output_slack();
+  }
+  return 0;
+}
+
+bool write_cell(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err) {
   size_t b = 0, e = in.size();
   while (b < e && (in[b] == ' ' || in[b] == '\t')) ++b;
   while (e > b && (in[e - 1] == ' ' || in[e - 1] == '\t')) --e;
@@ -154,17 +204,22 @@ bool check_cell(const Field& field, std::string_view in, const CheckOptions& opt
     return fail(err, codes::kRequiredMissing, "a value is required");
   }
   switch (field.type) {
-    case FieldType::text: return check_text(v, field.max_length, out, err);
-    case FieldType::email: return check_email(v, out, err);
-    case FieldType::phone: return check_phone(v, opts.default_region, out, err);
-    case FieldType::date: return check_date(v, field.format, out, err);
-    case FieldType::datetime: return check_datetime(v, out, err);
-    case FieldType::number: return check_number(v, out, err);
-    case FieldType::boolean: return check_boolean(v, out, err);
-    case FieldType::enumeration: return check_enum(v, field.values, out, err);
-    case FieldType::timezone: return check_timezone(v, out, err);
+    case FieldType::text: return detail::write_text(v, field.max_length, w, err);
+    case FieldType::email: return detail::write_email(v, w, err);
+    case FieldType::phone: return detail::write_phone(v, opts.default_region, w, err);
+    case FieldType::date: return detail::write_date(v, field.format, w, err);
+    case FieldType::datetime: return detail::write_datetime(v, w, err);
+    case FieldType::number: return detail::write_number(v, w, err);
+    case FieldType::boolean: return detail::write_boolean(v, w, err);
+    case FieldType::enumeration: return detail::write_enum(v, field.values, w, err);
+    case FieldType::timezone: return detail::write_timezone(v, w, err);
   }
   return fail(err, codes::kInvalidFields, "unknown field type");
+}
+
+bool check_cell(const Field& field, std::string_view in, const CheckOptions& opts, std::string& out, CellError& err) {
+  return detail::append_written(out, in.size() + cell_output_slack(field),
+                                [&](char*& w) { return write_cell(field, in, opts, w, err); });
 }
 
 }  // namespace intake

@@ -49,6 +49,12 @@ bool check_phone(std::string_view in, std::string_view default_region, std::stri
 // required_missing when field.required.
 bool check_cell(const Field& field, std::string_view in, const CheckOptions& opts, std::string& out, CellError& err);
 
+// The hot path's form of check_cell (FileValidator's): the normalized value is written at `w`,
+// which must have room for in.size() + cell_output_slack(field) bytes, and `w` is moved past
+// it. Same results as check_cell; on failure `w` is left where it was.
+size_t cell_output_slack(const Field& field);
+bool write_cell(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err);
+
 // True when `format` is a date format check_date understands (tokens YYYY, MM, DD, M, D with
 // one separator among / - . and space). Empty is ISO.
 bool is_known_date_format(std::string_view format);

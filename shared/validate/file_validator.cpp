@@ -152,6 +152,11 @@ class FileValidator::Impl final : public CsvRecordSink {
         }
       }
     }
+    for (size_t f : info.output_fields) {
+      slack_.push_back(cell_output_slack(fields_[f]));
+      const FieldType t = fields_[f].type;
+      may_need_quoting_.push_back(t == FieldType::text || t == FieldType::enumeration);
+    }
     identity_rank_.assign(info.output_fields.size(), 0);
     for (int o : identity_outputs_)
       if (o >= 0) {
@@ -239,27 +244,36 @@ class FileValidator::Impl final : public CsvRecordSink {
     clean.values = values_;
     clean.identity = identity_;
     clean.duplicate_of = duplicate_of_;
-    clean.joined = norm_;
+    clean.joined = std::string_view(norm_.data(), norm_len_);
     clean.joined_plain = joined_plain_;
+    if (quote_mask_complete_) clean.quote_mask = quote_mask_;
     sink_->on_clean_row(clean);
   }
 
-  // Normalized values go to norm_ joined by ',' (value k is [starts_[k], ends_[k])), so that a
-  // row whose values need no CSV quoting is its own batch line.
+  // Normalized values are written one after the other into norm_, joined by ',' (value k is
+  // [starts_[k], ends_[k]), norm_len_ bytes in all), so that a row whose values need no CSV
+  // quoting is its own batch line. norm_ is sized for the row's worst case first, and the checks
+  // write straight into it.
   void check_cells(const CsvRecord& r, uint64_t row) {
     const auto& outputs = header_->output_fields;
     const size_t count = outputs.size();
-    norm_.clear();
+    size_t room = count;
+    for (size_t k = 0; k < count; ++k) room += r.fields[column_of_output_[k]].size() + slack_[k];
+    if (norm_.size() < room) norm_.resize(std::max(room, 2 * norm_.size()));
+    char* const base = norm_.data();
+    char* w = base;
     starts_.resize(count);
     ends_.resize(count);
+    uint64_t quote_mask = 0;
+    bool quote_beyond_mask = false;
     identity_state_ = identity_cells_ ? kIdentityPending : kIdentityNone;
     for (size_t k = 0; k < count; ++k) {
       const Field& f = fields_[outputs[k]];
       std::string_view raw = r.fields[column_of_output_[k]];
-      if (k) norm_.push_back(',');
-      starts_[k] = norm_.size();
-      // check_cell trims; a value empty after trimming passes, or fails as required_missing.
-      if (!check_cell(f, raw, check_opts_, norm_, cell_error_)) [[unlikely]] {
+      if (k) *w++ = ',';
+      starts_[k] = size_t(w - base);
+      // write_cell trims; a value empty after trimming passes, or fails as required_missing.
+      if (!write_cell(f, raw, check_opts_, w, cell_error_)) [[unlikely]] {
         if (std::string_view(cell_error_.code) == codes::kRequiredMissing)  // by text: literals may differ per TU
           fail(RowError{row, f.key, std::string(), codes::kRequiredMissing,
                         f.label + " is required; fill it in on this row"});
@@ -267,24 +281,29 @@ class FileValidator::Impl final : public CsvRecordSink {
           fail(RowError{row, f.key, excerpt(raw), cell_error_.code, std::move(cell_error_.message)});
         cell_error_ = CellError{};
       }
-      ends_[k] = norm_.size();
+      ends_[k] = size_t(w - base);
+      // Only text and enum values can hold a comma, quote or line break, or start or end with a
+      // space (the other types' normal forms never do): they alone are looked at for quoting.
+      if (may_need_quoting_[k] && ends_[k] > starts_[k]) {
+        const char* vb = base + starts_[k];
+        const char* ve = base + ends_[k];
+        if (vb[0] == ' ' || ve[-1] == ' ' || platform::find_any4(vb, ve, ',', '"', '\n', '\r') != size_t(ve - vb)) {
+          if (k < 64) quote_mask |= uint64_t(1) << k;
+          else quote_beyond_mask = true;
+        }
+      }
       // As soon as the identity is known, start loading its duplicate-table bucket: the probe
       // comes after the rest of the row is checked, by which time the cache miss is paid.
       if (identity_rank_[k] && identity_state_ == kIdentityPending && errors_.empty()) [[unlikely]]
         resolve_identity(k);
     }
+    norm_len_ = size_t(w - base);
     if (!errors_.empty()) return;
     values_.resize(count);
-    bool spaced = false;  // a value starting or ending with a space must be quoted
-    for (size_t k = 0; k < count; ++k) {
-      std::string_view v(norm_.data() + starts_[k], ends_[k] - starts_[k]);
-      values_[k] = v;
-      if (!v.empty()) spaced |= (v.front() == ' ') | (v.back() == ' ');
-    }
-    const char* b = norm_.data();
-    const char* e = b + norm_.size();
-    joined_plain_ = !spaced && platform::find_any4(b, e, '"', '\n', '\r', '"') == norm_.size() &&
-                    platform::count_byte(b, e, ',') + 1 == std::max<size_t>(count, 1);
+    for (size_t k = 0; k < count; ++k) values_[k] = std::string_view(base + starts_[k], ends_[k] - starts_[k]);
+    quote_mask_ = quote_mask;
+    quote_mask_complete_ = !quote_beyond_mask;
+    joined_plain_ = quote_mask == 0 && !quote_beyond_mask;
   }
 
   // Called after output cell k (an identity cell) was normalized without error on a row so far
@@ -305,14 +324,14 @@ class FileValidator::Impl final : public CsvRecordSink {
     if (which < 0) return;
     static constexpr std::string_view kPrefix[3] = {"external_id:", "email:", "phone:"};
     size_t o = size_t(identity_outputs_[which]);
-    identity_.assign(kPrefix[which]).append(norm_, starts_[o], ends_[o] - starts_[o]);
+    identity_.assign(kPrefix[which]).append(norm_.data() + starts_[o], ends_[o] - starts_[o]);
     if (which == 1)  // the same mailbox whatever the case: Ana@X.io is ana@x.io
       for (size_t i = kPrefix[1].size(); i < identity_.size(); ++i)
         if (identity_[i] >= 'A' && identity_[i] <= 'Z') identity_[i] = char(identity_[i] + 32);
     identity_which_ = which;
     identity_state_ = kIdentityKnown;
     if (!duplicates_) return;
-    identity_hash_ = hash_bytes(identity_);
+    identity_hash_ = DuplicateTracker::hash(identity_);
     duplicates_->prefetch(identity_hash_);
   }
 
@@ -353,7 +372,12 @@ class FileValidator::Impl final : public CsvRecordSink {
   std::vector<size_t> column_of_output_;
   int identity_outputs_[3] = {-1, -1, -1};  // output index of external_id, email, phone
   // Per-row scratch, reused so a clean row allocates nothing.
-  std::string norm_;
+  std::string norm_;          // a buffer: its first norm_len_ bytes are the row's values
+  size_t norm_len_ = 0;
+  std::vector<size_t> slack_;              // per output cell: cell_output_slack of its field
+  std::vector<uint8_t> may_need_quoting_;  // per output cell: a text or enum field
+  uint64_t quote_mask_ = 0;                // which of the first 64 values need CSV quoting
+  bool quote_mask_complete_ = true;        // no value after the 64th does
   std::vector<size_t> starts_, ends_;
   bool joined_plain_ = false;
   std::vector<std::string_view> values_;

@@ -57,6 +57,9 @@ struct CleanRow {
   // `joined_plain` too, no value needs CSV quoting, so `joined` is their CSV form as it stands.
   std::string_view joined;
   bool joined_plain = false;
+  // With `joined`, when not nullopt: bit k set when value k needs CSV quoting (holds a comma,
+  // quote, CR or LF, or starts or ends with a space); values after the 64th need none.
+  std::optional<uint64_t> quote_mask;
 };
 
 class ValidationSink {

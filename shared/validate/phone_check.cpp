@@ -5,6 +5,7 @@
 
 #include "core/row_error.h"
 #include "phone/phone_number.h"
+#include "validate/cell_writers.h"
 #include "validate/field_checks.h"
 
 namespace intake {
@@ -28,10 +29,10 @@ const char* reason(phone::PhoneStatus s) {
 
 }  // namespace
 
-bool check_phone(std::string_view in, std::string_view default_region, std::string& out, CellError& err) {
+bool detail::write_phone(std::string_view in, std::string_view default_region, char*& w, CellError& err) {
   phone::PhoneResult r = phone::parse_phone(in, default_region);
   if (r.status == phone::PhoneStatus::ok) {
-    out += r.e164;
+    put(w, r.e164);
     return true;
   }
   err.code = codes::kInvalidPhone;
@@ -58,6 +59,11 @@ bool check_phone(std::string_view in, std::string_view default_region, std::stri
   }
   err.message += reason(r.status);
   return false;
+}
+
+bool check_phone(std::string_view in, std::string_view default_region, std::string& out, CellError& err) {
+  return detail::append_written(out, detail::kPhoneChars,
+                                [&](char*& w) { return detail::write_phone(in, default_region, w, err); });
 }
 
 }  // namespace intake
