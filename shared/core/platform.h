@@ -164,6 +164,12 @@ inline void copy_bytes(char* dst, const char* src, size_t n) {
     std::memcpy(dst + n - 4, &b, 4);
   } else if (n < 4) {
     for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  } else if (n <= 32) {  // two overlapping 16-byte moves
+    char a[16], b[16];
+    std::memcpy(a, src, 16);
+    std::memcpy(b, src + n - 16, 16);
+    std::memcpy(dst, a, 16);
+    std::memcpy(dst + n - 16, b, 16);
   } else {
     std::memcpy(dst, src, n);
   }

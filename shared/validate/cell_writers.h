@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/platform.h"
 #include "validate/field_checks.h"
 
 namespace intake::detail {
@@ -32,7 +33,7 @@ bool write_phone(std::string_view in, std::string_view default_region, char*& w,
 size_t timezone_output_slack();  // the longest canonical zone name
 
 inline void put(char*& w, std::string_view v) {
-  std::memcpy(w, v.data(), v.size());
+  platform::copy_bytes(w, v.data(), v.size());
   w += v.size();
 }
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <string>
 
+#include "core/platform.h"
 #include "core/row_error.h"
 #include "validate/cell_writers.h"
 #include "validate/field_checks.h"
@@ -78,7 +79,7 @@ bool write_email(std::string_view in, char*& w, CellError& err) {
   }
 
   // Copied, then the domain lower-cased in place.
-  std::memcpy(w, in.data(), n);
+  platform::copy_bytes(w, in.data(), n);
   for (size_t k = at + 1; k < n; ++k)
     if (w[k] >= 'A' && w[k] <= 'Z') w[k] = static_cast<char>(w[k] + ('a' - 'A'));
   w += n;

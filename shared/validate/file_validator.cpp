@@ -48,6 +48,21 @@ std::string_view trim(std::string_view v) {
 
 }  // namespace
 
+// One data row between reading and reporting: its number, errors, normalized values and identity.
+struct RowSlot {
+  uint64_t row = 0;
+  std::vector<RowError> errors;
+  std::string norm;  // a buffer: its first norm_len bytes are the values joined by ','
+  size_t norm_len = 0;
+  std::vector<size_t> starts, ends;
+  std::vector<std::string_view> values;  // into norm
+  bool joined_plain = false;
+  std::optional<uint64_t> quote_mask;
+  std::string identity;    // "" when the row has none
+  int identity_which = 0;  // 0 external_id, 1 email, 2 phone
+  uint64_t identity_hash = 0;
+};
+
 class FileValidator::Impl final : public CsvRecordSink {
  public:
   Impl(std::vector<Field> fields, ValidatorOptions options)
@@ -68,15 +83,18 @@ class FileValidator::Impl final : public CsvRecordSink {
     if (!tokenizer_) {
       head_.append(bytes);
       if (head_.size() >= opts_.sniff_bytes) start();
+      emit_pending();
       return;
     }
     feed(bytes);
+    emit_pending();
   }
 
   void finish(ValidationSink& sink) {
     sink_ = &sink;
     if (!tokenizer_ && !file_error_) start();
     if (tokenizer_ && !file_error_) tokenizer_->finish(*this);
+    emit_pending();
     if (!header_ && !file_error_)
       file_error_ = FileError{codes::kEmptyFile, "the file is empty; it needs a header row naming the columns"};
   }
@@ -157,23 +175,18 @@ class FileValidator::Impl final : public CsvRecordSink {
       const FieldType t = fields_[f].type;
       may_need_quoting_.push_back(t == FieldType::text || t == FieldType::enumeration);
     }
-    identity_rank_.assign(info.output_fields.size(), 0);
-    for (int o : identity_outputs_)
-      if (o >= 0) {
-        identity_rank_[size_t(o)] = 1;
-        identity_cells_ = true;
-      }
     header_columns_ = headers.size();
     if (info.mapping.error) file_error_ = info.mapping.error;
     if (opts_.track_duplicates && !file_error_)
       duplicates_ = std::make_unique<DuplicateTracker>(opts_.duplicate_capacity);
+    slots_.resize(duplicates_ ? kRowsPerProbeRound : 1);
     header_ = std::move(info);
     sink_->on_header(*header_);
   }
 
   void fail(RowError e) {
     tally(e.field, e.code);
-    errors_.push_back(std::move(e));
+    slot().errors.push_back(std::move(e));
   }
 
   void tally(const std::string& field, const std::string& code) {
@@ -217,10 +230,13 @@ class FileValidator::Impl final : public CsvRecordSink {
 
   void on_data_record(const CsvRecord& r) {
     ++counts_.rows;
-    errors_.clear();
+    RowSlot& out = slot();
+    out.errors.clear();
+    out.identity.clear();
     uint64_t row = r.row;
     if (opts_.first_row) row = opts_.first_row + (r.row - 2);
     if (row_column_ >= 0 && !read_row_number(r, row)) return;
+    out.row = row;
     if (r.error_code) {
       fail(RowError{row, "", "", r.error_code, std::string(r.error_message)});
     } else if (r.fields.size() != header_columns_) {
@@ -229,135 +245,134 @@ class FileValidator::Impl final : public CsvRecordSink {
                         std::to_string(header_columns_) +
                         " columns; quote values that contain the delimiter, or add the missing values"});
     } else {
-      check_cells(r, row);
+      check_cells(r, out);
+      if (out.errors.empty()) find_identity(out);
     }
-    if (errors_.empty()) check_duplicate(row);
-    if (!errors_.empty()) {
-      ++counts_.failed;
-      counts_.errors += errors_.size();
-      sink_->on_row_failed(row, errors_);
-      return;
-    }
-    ++counts_.valid;
-    CleanRow clean;
-    clean.row = row;
-    clean.values = values_;
-    clean.identity = identity_;
-    clean.duplicate_of = duplicate_of_;
-    clean.joined = std::string_view(norm_.data(), norm_len_);
-    clean.joined_plain = joined_plain_;
-    if (quote_mask_complete_) clean.quote_mask = quote_mask_;
-    sink_->on_clean_row(clean);
+    if (++pending_ == slots_.size()) emit_pending();
   }
 
-  // Normalized values are written one after the other into norm_, joined by ',' (value k is
-  // [starts_[k], ends_[k]), norm_len_ bytes in all), so that a row whose values need no CSV
-  // quoting is its own batch line. norm_ is sized for the row's worst case first, and the checks
-  // write straight into it.
-  void check_cells(const CsvRecord& r, uint64_t row) {
+  // Normalized values are written one after the other into the slot's buffer, joined by ','
+  // (value k is [starts[k], ends[k]), norm_len bytes in all), so that a row whose values need no
+  // CSV quoting is its own batch line. The buffer is sized for the row's worst case first, and
+  // the checks write straight into it.
+  void check_cells(const CsvRecord& r, RowSlot& out) {
     const auto& outputs = header_->output_fields;
     const size_t count = outputs.size();
     size_t room = count;
     for (size_t k = 0; k < count; ++k) room += r.fields[column_of_output_[k]].size() + slack_[k];
-    if (norm_.size() < room) norm_.resize(std::max(room, 2 * norm_.size()));
-    char* const base = norm_.data();
+    if (out.norm.size() < room) out.norm.resize(std::max(room, 2 * out.norm.size()));
+    char* const base = out.norm.data();
     char* w = base;
-    starts_.resize(count);
-    ends_.resize(count);
+    out.starts.resize(count);
+    out.ends.resize(count);
     uint64_t quote_mask = 0;
     bool quote_beyond_mask = false;
-    identity_state_ = identity_cells_ ? kIdentityPending : kIdentityNone;
     for (size_t k = 0; k < count; ++k) {
       const Field& f = fields_[outputs[k]];
       std::string_view raw = r.fields[column_of_output_[k]];
       if (k) *w++ = ',';
-      starts_[k] = size_t(w - base);
+      out.starts[k] = size_t(w - base);
       // write_cell trims; a value empty after trimming passes, or fails as required_missing.
       if (!write_cell(f, raw, check_opts_, w, cell_error_)) [[unlikely]] {
         if (std::string_view(cell_error_.code) == codes::kRequiredMissing)  // by text: literals may differ per TU
-          fail(RowError{row, f.key, std::string(), codes::kRequiredMissing,
+          fail(RowError{out.row, f.key, std::string(), codes::kRequiredMissing,
                         f.label + " is required; fill it in on this row"});
         else
-          fail(RowError{row, f.key, excerpt(raw), cell_error_.code, std::move(cell_error_.message)});
+          fail(RowError{out.row, f.key, excerpt(raw), cell_error_.code, std::move(cell_error_.message)});
         cell_error_ = CellError{};
       }
-      ends_[k] = size_t(w - base);
+      out.ends[k] = size_t(w - base);
       // Only text and enum values can hold a comma, quote or line break, or start or end with a
       // space (the other types' normal forms never do): they alone are looked at for quoting.
-      if (may_need_quoting_[k] && ends_[k] > starts_[k]) {
-        const char* vb = base + starts_[k];
-        const char* ve = base + ends_[k];
+      if (may_need_quoting_[k] && out.ends[k] > out.starts[k]) {
+        const char* vb = base + out.starts[k];
+        const char* ve = base + out.ends[k];
         if (vb[0] == ' ' || ve[-1] == ' ' || platform::find_any4(vb, ve, ',', '"', '\n', '\r') != size_t(ve - vb)) {
           if (k < 64) quote_mask |= uint64_t(1) << k;
           else quote_beyond_mask = true;
         }
       }
-      // As soon as the identity is known, start loading its duplicate-table bucket: the probe
-      // comes after the rest of the row is checked, by which time the cache miss is paid.
-      if (identity_rank_[k] && identity_state_ == kIdentityPending && errors_.empty()) [[unlikely]]
-        resolve_identity(k);
     }
-    norm_len_ = size_t(w - base);
-    if (!errors_.empty()) return;
-    values_.resize(count);
-    for (size_t k = 0; k < count; ++k) values_[k] = std::string_view(base + starts_[k], ends_[k] - starts_[k]);
-    quote_mask_ = quote_mask;
-    quote_mask_complete_ = !quote_beyond_mask;
-    joined_plain_ = quote_mask == 0 && !quote_beyond_mask;
+    out.norm_len = size_t(w - base);
+    if (!out.errors.empty()) return;
+    out.values.resize(count);
+    for (size_t k = 0; k < count; ++k)
+      out.values[k] = std::string_view(base + out.starts[k], out.ends[k] - out.starts[k]);
+    out.quote_mask = quote_beyond_mask ? std::nullopt : std::optional<uint64_t>(quote_mask);
+    out.joined_plain = quote_mask == 0 && !quote_beyond_mask;
   }
 
-  // Called after output cell k (an identity cell) was normalized without error on a row so far
-  // clean: when the identity rule (external_id, else email, else phone) can be decided from the
-  // cells 0..k, builds identity_, hashes it and prefetches its bucket.
-  void resolve_identity(size_t k) {
-    int which = -1;
-    for (int i = 0; i < 3; ++i) {
-      int o = identity_outputs_[i];
-      if (o < 0) continue;
-      if (size_t(o) > k) return;  // a preferred identity cell is still to come
-      if (cell_size(size_t(o)) != 0) {
-        which = i;
-        break;
-      }
-    }
-    identity_state_ = kIdentityNone;
-    if (which < 0) return;
+  // The identity of a clean row: external_id, else email, else phone (the first non-empty), as
+  // "kind:value", emails lower-cased whole; with its hash when duplicates are tracked.
+  void find_identity(RowSlot& out) {
     static constexpr std::string_view kPrefix[3] = {"external_id:", "email:", "phone:"};
-    size_t o = size_t(identity_outputs_[which]);
-    identity_.assign(kPrefix[which]).append(norm_.data() + starts_[o], ends_[o] - starts_[o]);
-    if (which == 1)  // the same mailbox whatever the case: Ana@X.io is ana@x.io
-      for (size_t i = kPrefix[1].size(); i < identity_.size(); ++i)
-        if (identity_[i] >= 'A' && identity_[i] <= 'Z') identity_[i] = char(identity_[i] + 32);
-    identity_which_ = which;
-    identity_state_ = kIdentityKnown;
-    if (!duplicates_) return;
-    identity_hash_ = DuplicateTracker::hash(identity_);
-    duplicates_->prefetch(identity_hash_);
-  }
-
-  size_t cell_size(size_t o) const { return ends_[o] - starts_[o]; }
-
-  // Sets identity_ and duplicate_of_ for a clean row (from what resolve_identity found); under
-  // reject, a duplicate becomes an error.
-  void check_duplicate(uint64_t row) {
-    duplicate_of_ = 0;
-    if (identity_state_ != kIdentityKnown) {
-      identity_.clear();
+    for (int which = 0; which < 3; ++which) {
+      const int o = identity_outputs_[which];
+      if (o < 0 || out.values[size_t(o)].empty()) continue;
+      out.identity.assign(kPrefix[which]).append(out.values[size_t(o)]);
+      if (which == 1)  // the same mailbox whatever the case: Ana@X.io is ana@x.io
+        for (size_t i = kPrefix[1].size(); i < out.identity.size(); ++i)
+          if (out.identity[i] >= 'A' && out.identity[i] <= 'Z') out.identity[i] = char(out.identity[i] + 32);
+      out.identity_which = which;
+      if (duplicates_) out.identity_hash = DuplicateTracker::hash(out.identity);
       return;
     }
-    int which = identity_which_;
-    if (!duplicates_) return;
-    uint64_t first = duplicates_->first_seen_hash(identity_hash_, row);
-    if (first == 0) return;
+  }
+
+  // Passes the pending rows to the sink in file order. Their duplicate-table buckets are all
+  // requested first and probed after: a probe is a cache (and TLB) miss in a table of tens of
+  // MiB, and misses issued together overlap instead of queuing one behind the other.
+  void emit_pending() {
+    if (duplicates_)
+      for (size_t i = 0; i < pending_; ++i)
+        if (slots_[i].errors.empty() && !slots_[i].identity.empty()) duplicates_->prefetch(slots_[i].identity_hash);
+    for (size_t i = 0; i < pending_; ++i) emit(slots_[i]);
+    pending_ = 0;
+  }
+
+  void emit(RowSlot& s) {
+    uint64_t duplicate_of = 0;
+    if (s.errors.empty() && !s.identity.empty() && duplicates_) duplicate_of = check_duplicate(s);
+    if (!s.errors.empty()) {
+      ++counts_.failed;
+      counts_.errors += s.errors.size();
+      sink_->on_row_failed(s.row, s.errors);
+      return;
+    }
+    ++counts_.valid;
+    CleanRow clean;
+    clean.row = s.row;
+    clean.values = s.values;
+    clean.identity = s.identity;
+    clean.duplicate_of = duplicate_of;
+    clean.joined = std::string_view(s.norm.data(), s.norm_len);
+    clean.joined_plain = s.joined_plain;
+    clean.quote_mask = s.quote_mask;
+    sink_->on_clean_row(clean);
+  }
+
+  // The earlier row with this clean row's identity, or 0 (then it is remembered); under
+  // reject, a duplicate becomes an error on the row.
+  uint64_t check_duplicate(RowSlot& s) {
+    const uint64_t first = duplicates_->first_seen_hash(s.identity_hash, s.row);
+    if (first == 0) return 0;
     ++counts_.duplicates;
-    duplicate_of_ = first;
     if (opts_.duplicate_policy == DuplicatePolicy::skip) ++counts_.skipped;
-    if (opts_.duplicate_policy != DuplicatePolicy::reject) return;
-    const Field& f = fields_[header_->output_fields[size_t(identity_outputs_[which])]];
-    fail(RowError{row, f.key, excerpt(values_[size_t(identity_outputs_[which])]), codes::kDuplicateIdentity,
+    if (opts_.duplicate_policy != DuplicatePolicy::reject) return first;
+    const size_t o = size_t(identity_outputs_[s.identity_which]);
+    const Field& f = fields_[header_->output_fields[o]];
+    // The slot is the current one for fail(): point it there while the error is added.
+    RowSlot* saved = current_;
+    current_ = &s;
+    fail(RowError{s.row, f.key, excerpt(s.values[o]), codes::kDuplicateIdentity,
                   "row " + std::to_string(first) + " has the same " + f.label +
                       "; the duplicate policy is reject — remove one of the rows, or choose update or skip"});
+    current_ = saved;
+    return first;
   }
+
+  // The slot the record being read writes to (or, while emitting, the row being emitted).
+  RowSlot& slot() { return current_ ? *current_ : slots_[pending_]; }
 
   std::vector<Field> fields_;
   ValidatorOptions opts_;
@@ -371,27 +386,16 @@ class FileValidator::Impl final : public CsvRecordSink {
   uint64_t last_batch_row_ = 0;  // batch mode: the last row number read
   std::vector<size_t> column_of_output_;
   int identity_outputs_[3] = {-1, -1, -1};  // output index of external_id, email, phone
-  // Per-row scratch, reused so a clean row allocates nothing.
-  std::string norm_;          // a buffer: its first norm_len_ bytes are the row's values
-  size_t norm_len_ = 0;
   std::vector<size_t> slack_;              // per output cell: cell_output_slack of its field
   std::vector<uint8_t> may_need_quoting_;  // per output cell: a text or enum field
-  uint64_t quote_mask_ = 0;                // which of the first 64 values need CSV quoting
-  bool quote_mask_complete_ = true;        // no value after the 64th does
-  std::vector<size_t> starts_, ends_;
-  bool joined_plain_ = false;
-  std::vector<std::string_view> values_;
-  std::vector<RowError> errors_;
   CellError cell_error_;
-  std::string identity_;
-  uint64_t duplicate_of_ = 0;
-  // The identity of the row being checked, decided as soon as its cells allow (resolve_identity).
-  enum IdentityState : uint8_t { kIdentityNone, kIdentityPending, kIdentityKnown };
-  std::vector<uint8_t> identity_rank_;  // per output cell: 1 if it is an identity cell
-  bool identity_cells_ = false;         // any identity cell at all
-  IdentityState identity_state_ = kIdentityNone;
-  int identity_which_ = -1;             // 0 external_id, 1 email, 2 phone
-  uint64_t identity_hash_ = 0;
+  // Rows read but not yet passed to the sink (see emit_pending), each with its own buffers,
+  // reused from row to row so a clean row allocates nothing. One at a time without a
+  // duplicate table.
+  static constexpr size_t kRowsPerProbeRound = 16;
+  std::vector<RowSlot> slots_ = std::vector<RowSlot>(1);
+  size_t pending_ = 0;
+  RowSlot* current_ = nullptr;
 };
 
 FileValidator::FileValidator(std::vector<Field> fields, ValidatorOptions options)

@@ -33,7 +33,7 @@ struct ValidatorOptions {
   char delimiter = 0;                     // 0: sniff among , ; tab | from the head
   CsvLimits limits;
   bool track_duplicates = true;           // off on the server, which asks its database
-  size_t duplicate_capacity = size_t(3) << 20;  // identities remembered: 48 MiB (duplicate_tracker.h)
+  size_t duplicate_capacity = size_t(3) << 19;  // identities remembered: 24 MiB (duplicate_tracker.h)
   std::string row_column;                 // batch mode: the column carrying row numbers; values
                                           // are read as normalized (dates ISO, whatever `format`)
   uint64_t first_row = 0;                 // batch mode without row_column: row of the first line
