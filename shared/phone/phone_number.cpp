@@ -178,13 +178,6 @@ std::string_view own_code_text(unsigned code, char (&buf)[8]) {
   return {buf, size_t(n)};
 }
 
-void append_decimal(std::string& s, unsigned v) {
-  char tmp[8];
-  int n = 0;
-  do { tmp[n++] = char('0' + v % 10); v /= 10; } while (v);
-  while (n) s.push_back(tmp[--n]);
-}
-
 }  // namespace
 
 const CompiledTerritory& compiled_territory(int t) {
@@ -387,10 +380,13 @@ PhoneResult parse_phone(std::string_view input, std::string_view default_region)
     return result;
   }
   result.status = PhoneStatus::ok;
-  result.e164.reserve(1 + 3 + nsn.n);
-  result.e164.push_back('+');
-  append_decimal(result.e164, cc->code);
-  result.e164.append(nsn.view());
+  char e164[1 + 3 + kMaxNsn];  // written here and assigned once: string calls are not free in wasm
+  char code_text[8];
+  const std::string_view code = own_code_text(cc->code, code_text);
+  e164[0] = '+';
+  std::copy(code.begin(), code.end(), e164 + 1);
+  std::copy_n(nsn.buf.data(), nsn.n, e164 + 1 + code.size());
+  result.e164.assign(e164, 1 + code.size() + nsn.n);
   result.region = cc->non_geographic ? "001" : md::kTerritories[check].region;
   return result;
 }

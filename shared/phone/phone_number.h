@@ -20,7 +20,7 @@ enum class PhoneStatus {
 struct PhoneResult {
   PhoneStatus status = PhoneStatus::not_a_number;
   std::string e164;    // "+14155550123" when ok
-  std::string region;  // ISO region the number belongs to when ok (e.g. "US")
+  std::string_view region;  // ISO region the number belongs to when ok (e.g. "US"); static storage
 };
 
 // Parses and validates `input` with `default_region` (ISO 3166-1 alpha-2, case-insensitive)
