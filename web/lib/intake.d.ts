@@ -152,11 +152,13 @@ export interface ValidateOptions {
   /** Every error record, in file order, in groups; may return a promise (backpressure too). */
   onErrors?: (errors: RowError[]) => void | Promise<void>;
   signal?: AbortSignal;
-  /** Bytes read from the File at a time (default 4 MiB). */
+  /** Most bytes handed to the wasm validator in one call (default 4 MiB; the File is read
+   *  through its stream in chunks of at most 1 MiB). */
   sliceBytes?: number;
   /** Error records kept in the summary (default 10000); onErrors sees all of them. */
   maxErrors?: number;
-  /** Batches the Worker may have sent ahead of onBatch (default 2). */
+  /** Batches the Worker may have sent ahead of onBatch before it stops reading (default 2).
+   *  The batches one chunk completes are sent together, so a few more may be in flight. */
   maxPendingBatches?: number;
 }
 
@@ -172,6 +174,9 @@ export interface ValidateSummary {
   duplicate_tracking_full: boolean;
   heap_peak_bytes: number;
   elapsed_ms: number;
+  /** Of elapsed_ms, the time spent inside the wasm validator (the rest is reading, messaging
+   *  and waiting for onBatch). */
+  wasm_ms: number;
 }
 
 export interface UploadOptions {

@@ -157,27 +157,27 @@ export class Intake {
 
       this.#calls.set(id, (msg) => {
         switch (msg.type) {
-          case 'header':
-            summary.header = msg.header;
-            break;
-          case 'errors': {
-            const room = maxErrors - summary.errors.length;
-            if (room > 0) summary.errors.push(...(msg.errors.length > room ? msg.errors.slice(0, room) : msg.errors));
-            if (msg.errors.length > room) summary.errors_truncated = true;
-            if (onErrors) then(() => onErrors(msg.errors));
-            break;
-          }
-          case 'batch':
-            then(async () => {
-              if (onBatch) await onBatch(msg.batch);
-              this.#worker.postMessage({ type: 'ack', id });
-            });
-            break;
-          case 'progress':
+          case 'slice': {
+            // One wasm call's results, in file order: header, error records, batches, counters.
+            if (msg.header) summary.header = msg.header;
+            const errors = msg.errors;
+            if (errors.length) {
+              const room = maxErrors - summary.errors.length;
+              if (room > 0) summary.errors.push(...(errors.length > room ? errors.slice(0, room) : errors));
+              if (errors.length > room) summary.errors_truncated = true;
+              if (onErrors) then(() => onErrors(errors));
+            }
+            for (const batch of msg.batches) {
+              then(async () => {
+                if (onBatch) await onBatch(batch);
+                this.#worker.postMessage({ type: 'ack', id });
+              });
+            }
             counts = msg.counts;
-            batches = msg.batches;
+            batches += msg.batches.length;
             if (performance.now() - lastEmit >= 100) emit();
             break;
+          }
           case 'done':
             then(() => {
               Object.assign(summary, msg.summary, { header: summary.header, errors: summary.errors });

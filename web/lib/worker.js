@@ -1,14 +1,14 @@
 // The Intake Worker: owns the wasm module and runs inspect, validate and fingerprint off the main
-// thread. It reads the File in slices (never whole), pushes each slice through the module's
-// Validator once, and posts copies of the results. intake.js is its only client; the protocol:
+// thread. It reads the File through its stream (never whole), pushes each chunk through the
+// module's Validator once, and posts the results (batch bodies transferred). intake.js is its only client; the protocol:
 //   in:  {type: 'load', id, moduleUrl, wasmUrl} · {type: 'inspect', id, file, ...}
 //        {type: 'validate', id, file, ...} · {type: 'ack', id} · {type: 'abort', id}
 //        {type: 'fingerprint', id, file}
-//   out: {type: 'result', id, value} · {type: 'header' | 'errors' | 'batch' | 'progress', id, ...}
+//   out: {type: 'result', id, value} · {type: 'slice', id, header, errors, batches, counts}
 //        {type: 'done', id, summary} · {type: 'error', id, error: {name, code, message}}
 
 let modulePromise = null;
-const jobs = new Map();  // id -> {aborted, pending, wake}
+const jobs = new Map();  // id -> {aborted, pending, wake, reader}
 
 const post = (message, transfer) => self.postMessage(message, transfer || []);
 
@@ -97,6 +97,40 @@ async function fingerprint({ file }) {
   return `v1-${file.size}-${M.hashBytes(all)}`;
 }
 
+// The File's bytes in order, as Uint8Arrays valid until the next call of next() (null at the
+// end). A byte stream is read with a BYOB reader into two reused buffers (a fresh ArrayBuffer
+// per chunk costs more than the copy), the next read pending while the caller works on the
+// current chunk. Where Blob streams have no BYOB reader, the default reader's chunks are used.
+const READ_BUFFER_BYTES = 1 << 20;
+function readChunks(file, bufferBytes) {
+  const stream = file.stream();
+  let reader = null;
+  try {
+    reader = stream.getReader({ mode: 'byob' });
+  } catch {
+    const plain = stream.getReader();
+    return { reader: plain, next: async () => { const { done, value } = await plain.read(); return done ? null : value; } };
+  }
+  const read = (buffer) => reader.read(new Uint8Array(buffer));
+  let pending = read(new ArrayBuffer(bufferBytes));
+  let spare = new ArrayBuffer(bufferBytes);  // the buffer the caller holds, free at the next call
+  return {
+    reader,
+    next: async () => {
+      const { done, value } = await pending;
+      if (done) return null;
+      pending = read(spare);
+      spare = value.buffer;  // the same memory, handed back by the stream
+      return value;
+    },
+  };
+}
+
+// Validates the whole File: its stream's chunks go to the wasm Validator (at most sliceBytes per
+// call, one copy into the heap), and each call's results are posted in one 'slice' message with
+// the batch bodies transferred, not cloned. The browser reads the stream ahead while a chunk is
+// validated. Backpressure: before the next call, the Worker waits while maxPendingBatches or
+// more batches are unacknowledged, so reading pauses while onBatch holds them.
 async function validate(msg) {
   const { id, file, fields, mapping, options, sliceBytes, maxPendingBatches } = msg;
   const M = await modulePromise;
@@ -104,48 +138,52 @@ async function validate(msg) {
   jobs.set(id, job);
   const started = performance.now();
   let heapPeak = M.heapBytes();
-  let lastProgress = 0;
+  let wasmMs = 0;
   let batches = 0;
   let validator = null;
-  let next = null;
+  let reader = null;
+  const waitForAcks = async () => {
+    while (job.pending >= maxPendingBatches && !job.aborted) {
+      await new Promise((resolve) => { job.wake = resolve; });
+    }
+  };
+  const run = (call) => {
+    const t0 = performance.now();
+    const result = call();
+    wasmMs += performance.now() - t0;
+    return result;
+  };
+  const deliver = (result) => {
+    const transfer = result.batches.map((b) => b.body.buffer);
+    batches += result.batches.length;
+    job.pending += result.batches.length;
+    heapPeak = Math.max(heapPeak, M.heapBytes());
+    post({
+      type: 'slice', id, header: result.header, errors: result.errors, batches: result.batches,
+      counts: result.counts,
+    }, transfer);
+  };
   try {
     validator = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '', options || {});
-    const deliver = async (result) => {
-      if (result.header) post({ type: 'header', id, header: result.header });
-      if (result.errors.length) post({ type: 'errors', id, errors: result.errors });
-      for (const batch of result.batches) {
-        batches++;
-        job.pending++;
-        post({ type: 'batch', id, batch }, [batch.body.buffer]);
-        // Backpressure: reading stops while too many batches are unsent.
-        while (job.pending >= maxPendingBatches && !job.aborted) {
-          await new Promise((resolve) => { job.wake = resolve; });
-        }
-      }
-      heapPeak = Math.max(heapPeak, M.heapBytes());
-      const now = performance.now();
-      if (now - lastProgress >= 50 || result.done) {
-        lastProgress = now;
-        post({ type: 'progress', id, counts: result.counts, batches });
-      }
-    };
-    let offset = 0;
-    next = file.size > 0 ? file.slice(0, sliceBytes).arrayBuffer() : null;
+    const chunks = readChunks(file, Math.min(sliceBytes, READ_BUFFER_BYTES));
+    reader = chunks.reader;
+    job.reader = reader;
     let result = null;
-    while (next && !job.aborted) {
-      const buffer = await next;
-      if (job.aborted) break;
-      offset += buffer.byteLength;
-      // Read the next slice while this one is validated.
-      next = offset < file.size ? file.slice(offset, offset + sliceBytes).arrayBuffer() : null;
-      result = validator.push(new Uint8Array(buffer));
-      await deliver(result);
-      if (result.file_error) break;
+    read: while (!job.aborted) {
+      const value = await chunks.next();
+      if (!value || job.aborted) break;
+      for (let at = 0; at < value.length; at += sliceBytes) {
+        await waitForAcks();
+        if (job.aborted) break read;
+        result = run(() => validator.push(value.subarray(at, at + sliceBytes)));
+        deliver(result);
+        if (result.file_error) break read;
+      }
     }
     if (job.aborted) return;
     if (!result?.file_error) {
-      result = validator.finish();
-      await deliver(result);
+      result = run(() => validator.finish());
+      deliver(result);
     }
     post({
       type: 'done', id,
@@ -156,6 +194,7 @@ async function validate(msg) {
         duplicate_tracking_full: validator.duplicateTrackingFull(),
         heap_peak_bytes: heapPeak,
         elapsed_ms: performance.now() - started,
+        wasm_ms: wasmMs,
       },
     });
   } catch (e) {
@@ -166,7 +205,7 @@ async function validate(msg) {
     }
     throw e;
   } finally {
-    next?.catch(() => {});
+    reader?.cancel().catch(() => {});
     try { validator?.delete(); } catch { /* the module aborted; nothing left to free */ }
     jobs.delete(id);
   }
@@ -185,7 +224,10 @@ self.onmessage = async (event) => {
     const job = jobs.get(msg.id);
     if (!job) return;
     if (msg.type === 'ack') job.pending--;
-    else job.aborted = true;
+    else {
+      job.aborted = true;
+      job.reader?.cancel().catch(() => {});  // a pending read ends at once
+    }
     const wake = job.wake;
     job.wake = null;
     wake?.();
