@@ -179,7 +179,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     if (info.mapping.error) file_error_ = info.mapping.error;
     if (opts_.track_duplicates && !file_error_)
       duplicates_ = std::make_unique<DuplicateTracker>(opts_.duplicate_capacity);
-    slots_.resize(duplicates_ ? kRowsPerProbeRound : 1);
+    slots_.resize(duplicates_ ? kPendingRows : 1);
     header_ = std::move(info);
     sink_->on_header(*header_);
   }
@@ -248,7 +248,7 @@ class FileValidator::Impl final : public CsvRecordSink {
       check_cells(r, out);
       if (out.errors.empty()) find_identity(out);
     }
-    if (++pending_ == slots_.size()) emit_pending();
+    row_read();
   }
 
   // Normalized values are written one after the other into the slot's buffer, joined by ','
@@ -314,20 +314,39 @@ class FileValidator::Impl final : public CsvRecordSink {
         for (size_t i = kPrefix[1].size(); i < out.identity.size(); ++i)
           if (out.identity[i] >= 'A' && out.identity[i] <= 'Z') out.identity[i] = char(out.identity[i] + 32);
       out.identity_which = which;
-      if (duplicates_) out.identity_hash = DuplicateTracker::hash(out.identity);
       return;
     }
   }
 
-  // Passes the pending rows to the sink in file order. Their duplicate-table buckets are all
-  // requested first and probed after: a probe is a cache (and TLB) miss in a table of tens of
-  // MiB, and misses issued together overlap instead of queuing one behind the other.
+  // Rows wait in a ring before they are passed to the sink, in file order: a duplicate-table
+  // probe is a cache (and TLB) miss in a table of tens of MiB, so each row's bucket is requested
+  // kProbeAhead rows before the row is emitted and probed. Its identity is hashed only then too,
+  // well after the identity string was written.
+  void row_read() {
+    ++pending_;
+    if (slots_.size() == 1) return emit_pending();
+    if (pending_ > kProbeAhead) request_bucket(pending_slot(pending_ - 1 - kProbeAhead));
+    if (pending_ == slots_.size()) {
+      emit(pending_slot(0));
+      first_pending_ = (first_pending_ + 1) % slots_.size();
+      --pending_;
+    }
+  }
+
+  RowSlot& pending_slot(size_t k) { return slots_[(first_pending_ + k) % slots_.size()]; }
+
+  void request_bucket(RowSlot& s) {
+    if (!duplicates_ || !s.errors.empty() || s.identity.empty()) return;
+    s.identity_hash = DuplicateTracker::hash(s.identity);
+    duplicates_->prefetch(s.identity_hash);
+  }
+
+  // Passes every pending row to the sink.
   void emit_pending() {
-    if (duplicates_)
-      for (size_t i = 0; i < pending_; ++i)
-        if (slots_[i].errors.empty() && !slots_[i].identity.empty()) duplicates_->prefetch(slots_[i].identity_hash);
-    for (size_t i = 0; i < pending_; ++i) emit(slots_[i]);
-    pending_ = 0;
+    for (size_t k = pending_ > kProbeAhead ? pending_ - kProbeAhead : 0; k < pending_; ++k)
+      request_bucket(pending_slot(k));
+    for (size_t k = 0; k < pending_; ++k) emit(pending_slot(k));
+    first_pending_ = pending_ = 0;
   }
 
   void emit(RowSlot& s) {
@@ -372,7 +391,7 @@ class FileValidator::Impl final : public CsvRecordSink {
   }
 
   // The slot the record being read writes to (or, while emitting, the row being emitted).
-  RowSlot& slot() { return current_ ? *current_ : slots_[pending_]; }
+  RowSlot& slot() { return current_ ? *current_ : pending_slot(pending_); }
 
   std::vector<Field> fields_;
   ValidatorOptions opts_;
@@ -392,8 +411,9 @@ class FileValidator::Impl final : public CsvRecordSink {
   // Rows read but not yet passed to the sink (see emit_pending), each with its own buffers,
   // reused from row to row so a clean row allocates nothing. One at a time without a
   // duplicate table.
-  static constexpr size_t kRowsPerProbeRound = 16;
+  static constexpr size_t kPendingRows = 16, kProbeAhead = 8;
   std::vector<RowSlot> slots_ = std::vector<RowSlot>(1);
+  size_t first_pending_ = 0;  // slot of the oldest pending row
   size_t pending_ = 0;
   RowSlot* current_ = nullptr;
 };
