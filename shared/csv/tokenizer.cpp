@@ -191,6 +191,12 @@ inline void CsvTokenizer::end_field(size_t begin, size_t end, bool escaped) {
   views_.emplace_back(win_ + begin, end - begin);
 }
 
+// Ends the quoted value whose closing quote is at pos_ - 1.
+inline void CsvTokenizer::end_quoted_field() {
+  quoted_fields_ |= uint64_t(1) << std::min<size_t>(views_.size(), 63);
+  end_field(field_start_, pos_ - 1, escaped_);
+}
+
 void CsvTokenizer::mark_too_large() {
   row_too_large_ = true;
   views_.clear();
@@ -203,6 +209,7 @@ void CsvTokenizer::mark_too_large() {
 void CsvTokenizer::reset_record() {
   views_.clear();
   escaped_fields_.clear();
+  quoted_fields_ = 0;
   err_code_ = nullptr;
   if (!err_msg_.empty()) err_msg_.clear();
   row_too_large_ = false;
@@ -272,6 +279,7 @@ void CsvTokenizer::end_record(size_t end, CsvRecordSink& sink) {
       }
     }
     r.fields = views_;
+    r.quoted_fields = quoted_fields_;
   }
   r.error_code = err_code_;
   r.error_message = err_msg_;
@@ -426,7 +434,7 @@ void CsvTokenizer::scan(bool eof, CsvRecordSink& sink) {
           continue;
         }
         if (c == delim_ || c == '\n' || c == '\r') {
-          end_field(field_start_, pos_ - 1, escaped_);
+          end_quoted_field();
           if (c == delim_) {
             ++pos_;
             state_ = State::field_start;
@@ -467,7 +475,7 @@ void CsvTokenizer::scan(bool eof, CsvRecordSink& sink) {
         end_record(pos_, sink);
         break;
       case State::quote_in_quoted:
-        end_field(field_start_, pos_ - 1, escaped_);
+        end_quoted_field();
         end_record(pos_, sink);
         break;
       case State::quoted:

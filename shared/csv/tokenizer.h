@@ -27,6 +27,9 @@ struct CsvRecord {
   std::span<const std::string_view> fields;    // empty when the record could not be read
   const char* error_code = nullptr;            // codes::k* from core/row_error.h, or null
   std::string_view error_message;              // what is wrong and what to do, when error_code
+  // Bit i set when value i was quoted in the file (bit 63: any value from the 64th on). An
+  // unquoted value holds no delimiter, quote, CR or LF.
+  uint64_t quoted_fields = 0;
 };
 
 class CsvRecordSink {
@@ -58,6 +61,7 @@ class CsvTokenizer {
   void load_block(size_t base);
   void load_last_block(size_t base);
   void end_field(size_t begin, size_t end, bool escaped);
+  void end_quoted_field();
   void field_too_large();
   void end_record(size_t end, CsvRecordSink& sink);
   void check_record_utf8(size_t end);
@@ -97,6 +101,7 @@ class CsvTokenizer {
   State state_ = State::field_start;
   std::vector<std::string_view> views_;      // values of the current record, into the window
   std::vector<uint32_t> escaped_fields_;     // which of them have "" to collapse
+  uint64_t quoted_fields_ = 0;               // CsvRecord::quoted_fields of the current record
   std::vector<size_t> view_offsets_;         // views_ as offsets while the window moves
   const char* err_code_ = nullptr;
   std::string err_msg_;

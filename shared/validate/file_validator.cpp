@@ -172,8 +172,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     }
     for (size_t f : info.output_fields) {
       slack_.push_back(cell_output_slack(fields_[f]));
-      const FieldType t = fields_[f].type;
-      may_need_quoting_.push_back(t == FieldType::text || t == FieldType::enumeration);
+      quote_check_.push_back(quote_check(fields_[f]));
     }
     header_columns_ = headers.size();
     if (info.mapping.error) file_error_ = info.mapping.error;
@@ -282,9 +281,10 @@ class FileValidator::Impl final : public CsvRecordSink {
         cell_error_ = CellError{};
       }
       out.ends[k] = size_t(w - base);
-      // Only text and enum values can hold a comma, quote or line break, or start or end with a
-      // space (the other types' normal forms never do): they alone are looked at for quoting.
-      if (may_need_quoting_[k] && out.ends[k] > out.starts[k]) {
+      const QuoteCheck qc = quote_check_[k];
+      const size_t column = column_of_output_[k];
+      if (qc != QuoteCheck::never && out.ends[k] > out.starts[k] &&
+          (qc == QuoteCheck::always || (r.quoted_fields >> std::min<size_t>(column, 63)) & 1)) {
         const char* vb = base + out.starts[k];
         const char* ve = base + out.ends[k];
         if (vb[0] == ' ' || ve[-1] == ' ' || platform::find_any4(vb, ve, ',', '"', '\n', '\r') != size_t(ve - vb)) {
@@ -406,7 +406,23 @@ class FileValidator::Impl final : public CsvRecordSink {
   std::vector<size_t> column_of_output_;
   int identity_outputs_[3] = {-1, -1, -1};  // output index of external_id, email, phone
   std::vector<size_t> slack_;              // per output cell: cell_output_slack of its field
-  std::vector<uint8_t> may_need_quoting_;  // per output cell: a text or enum field
+  // Whether an output cell's normal form may need CSV quoting in a batch (hold a comma, quote,
+  // CR or LF, or start or end with a space), so that it must be looked at: never for the types
+  // whose normal forms cannot (all but text and enum); for text read from a comma-separated
+  // file, only when the cell was quoted there (an unquoted one holds none of those, and
+  // trimming removed its end spaces); for enums, only when a declared value could.
+  enum class QuoteCheck : uint8_t { never, when_quoted, always };
+  std::vector<QuoteCheck> quote_check_;  // per output cell
+
+  QuoteCheck quote_check(const Field& f) const {
+    auto special = [](std::string_view v) {
+      return !v.empty() && (v.front() == ' ' || v.back() == ' ' || v.find_first_of(",\"\r\n") != v.npos);
+    };
+    if (f.type == FieldType::text) return tokenizer_->delimiter() == ',' ? QuoteCheck::when_quoted : QuoteCheck::always;
+    if (f.type == FieldType::enumeration)
+      return std::any_of(f.values.begin(), f.values.end(), special) ? QuoteCheck::always : QuoteCheck::never;
+    return QuoteCheck::never;
+  }
   CellError cell_error_;
   // Rows read but not yet passed to the sink (see emit_pending), each with its own buffers,
   // reused from row to row so a clean row allocates nothing. One at a time without a
