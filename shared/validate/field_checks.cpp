@@ -195,10 +195,14 @@ size_t cell_output_slack(const Field& field) {
 }
 
 bool write_cell(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err) {
-  size_t b = 0, e = in.size();
-  while (b < e && (in[b] == ' ' || in[b] == '\t')) ++b;
-  while (e > b && (in[e - 1] == ' ' || in[e - 1] == '\t')) --e;
-  const std::string_view v = in.substr(b, e - b);
+  std::string_view v = in;
+  // Most cells start and end with a byte above ' ': nothing to trim.
+  if (v.empty() || static_cast<unsigned char>(v.front()) <= ' ' || static_cast<unsigned char>(v.back()) <= ' ') {
+    size_t b = 0, e = v.size();
+    while (b < e && (v[b] == ' ' || v[b] == '\t')) ++b;
+    while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t')) --e;
+    v = std::string_view(v.data() + b, e - b);
+  }
   if (v.empty()) {
     if (!field.required) return true;
     return fail(err, codes::kRequiredMissing, "a value is required");
