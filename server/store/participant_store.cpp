@@ -6,6 +6,7 @@
 // JSON path, and every value is a bound parameter.
 #include <variant>
 
+#include "store/sort_runs.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 #include "store/store_internal.h"
@@ -70,11 +71,15 @@ struct FilterSql {
   std::string filter_index;
   bool filter_index_exact = false;
   const char* contains_only_column = nullptr;  // the only filter is ~contains on this column
+  // An exact filter on a sort-run column limits the rows to ids found in its runs: read them
+  // by rowid (NOT INDEXED), not through any (campaign_id, ...) index.
+  bool id_list = false;
 };
 
-// " FROM participants WHERE ..." with INDEXED BY `index`.
+// " FROM participants WHERE ..." with INDEXED BY `index`, or NOT INDEXED when `index` is "".
 std::string indexed_by(const std::string& where, const std::string& index) {
-  return " FROM participants INDEXED BY " + index + where.substr(where.find(" WHERE "));
+  return " FROM participants " + (index.empty() ? std::string("NOT INDEXED") : "INDEXED BY " + index) +
+         where.substr(where.find(" WHERE "));
 }
 
 FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery& q) {
@@ -88,10 +93,11 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
       const char* col = filter_column(f.key);
       if (!col) throw SqliteError(0, "unknown participant column " + f.key);
       expr = col;
-      // Every filterable column has a (campaign_id, column, id) index; communications is
-      // compared as a number (CAST), which that index cannot answer.
+      // communications, created_at and updated_at have a (campaign_id, column, id) index;
+      // communications is compared as a number (CAST), which that index cannot answer. The
+      // identity columns are ordered by sort runs instead (exact values: see id_list).
       if (f.numeric) expr = "CAST(" + expr + " AS REAL)";
-      else index = std::string("participants_") + col;
+      else if (detail::sort_run_column(col) < 0) index = std::string("participants_") + col;
     } else if (detail::has_field_index(c, campaign_id, f.key)) {
       expr = detail::field_filter_expr(f.key, f.numeric);
       index = detail::field_index_name(campaign_id, f.key);
@@ -113,6 +119,17 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
           break;
         }
         out.where += " AND " + expr + " = " + param(f.value);
+        if (f.column && !f.numeric && detail::sort_run_column(expr) >= 0) {
+          std::string ids = "[";
+          for (int64_t id : detail::ids_with_value(c, campaign_id, detail::sort_run_column(expr), f.value)) {
+            if (ids.size() > 1) ids.push_back(',');
+            ids += std::to_string(id);
+          }
+          ids.push_back(']');
+          binds.emplace_back(ids);
+          out.where += " AND id IN (SELECT value FROM json_each(?" + std::to_string(binds.size()) + "))";
+          out.id_list = true;
+        }
         if (!index.empty() && !out.filter_index_exact) {
           out.filter_index = index;
           out.filter_index_exact = true;
@@ -167,6 +184,47 @@ Bound sort_value(const ParticipantRow& r, SortColumn c) {
   return r.id;
 }
 
+// The page of a list sorted by a sort-run column, walking the merged runs from the cursor and
+// keeping each entry whose participant still has that value and passes the filters.
+void walk_runs(Connection& c, int64_t campaign_id, int run_col, const ParticipantQuery& q,
+               const FilterSql* f, ParticipantPage& page) {
+  std::string sql = "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
+  std::vector<Bound> binds;
+  if (f) {
+    binds = f->binds;
+    sql += indexed_by(f->where, "");
+  } else {
+    binds.emplace_back(campaign_id);
+    sql += " FROM participants WHERE campaign_id = ?1";
+  }
+  int id_param = int(binds.size()) + 1;
+  sql += " AND id = ?" + std::to_string(id_param);
+  auto s = f ? c.prepare_once(sql) : c.prepare(sql);
+  bind_all(s, binds);
+  std::optional<std::pair<std::string, int64_t>> after;
+  if (q.after) {
+    auto* t = std::get_if<std::string>(&q.after->value);
+    after.emplace(t ? *t : std::string(), q.after->id);
+  }
+  detail::SortWalk walk(c, campaign_id, run_col, q.descending, after);
+  std::string_view value;
+  int64_t id = 0;
+  while (walk.next(value, id)) {
+    s.bind(id_param, id);
+    bool found = s.step();
+    std::optional<ParticipantRow> row;
+    if (found) row = row_from(s);
+    s.reset();
+    if (!row || std::get<std::string>(sort_value(*row, q.sort)) != value) continue;  // stale entry
+    if (int(page.items.size()) == q.limit) {
+      const ParticipantRow& last = page.items.back();
+      page.next = ListCursor{sort_value(last, q.sort), last.id};
+      break;
+    }
+    page.items.push_back(std::move(*row));
+  }
+}
+
 }  // namespace
 
 ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQuery& q) {
@@ -174,50 +232,62 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
     ParticipantPage page;
     Transaction tx(c, Transaction::Kind::read);
     std::string col = sort_column(q.sort);
-    std::string sort_index = "participants_" + col;
+    int run_col = detail::sort_run_column(q.sort);
+    std::string sort_index = run_col < 0 ? "participants_" + col : "";
     std::string sql =
         "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
     std::vector<Bound> binds;
     bool filtered = !q.filters.empty() || q.upload_id;
-    if (!filtered) {
+    int64_t campaign_rows = 0;
+    {
       // Kept by apply_batch and a delete trigger: no scan of the campaign's index entries.
       auto s = c.prepare("SELECT participant_count FROM campaigns WHERE id = ?1");
       s.bind(1, campaign_id);
-      if (s.step()) page.total = s.int64(0);
+      if (s.step()) campaign_rows = s.int64(0);
+    }
+    if (!filtered) {
+      page.total = campaign_rows;
+      if (run_col >= 0) {
+        if (page.total > 0) walk_runs(c, campaign_id, run_col, q, nullptr, page);
+        return page;
+      }
       binds.emplace_back(campaign_id);
       sql += " FROM participants WHERE campaign_id = ?1";
     } else {
       FilterSql f = filter_sql(c, campaign_id, q);
-      {
-        // A contains filter on a column alone is counted over that column's narrow index
-        // (campaign_id, column, id) rather than the table's rows.
+      int contains_run_col = f.contains_only_column ? detail::sort_run_column(f.contains_only_column) : -1;
+      if (contains_run_col >= 0) {
+        // Counted from the column's sort runs: a pass over packed values, not a million rows.
+        page.total = detail::count_containing(c, campaign_id, contains_run_col, q.filters[0].value);
+      } else {
+        // A contains filter on another column alone is counted over that column's narrow
+        // index (campaign_id, column, id) rather than the table's rows.
         std::string count = "SELECT count(*)" + f.where;
         std::string count_index = f.filter_index;
         if (count_index.empty() && f.contains_only_column)
           count_index = "participants_" + std::string(f.contains_only_column);
-        if (!count_index.empty())
-          count = "SELECT count(*)" + indexed_by(f.where, count_index);
+        if (f.id_list) count = "SELECT count(*)" + indexed_by(f.where, "");
+        else if (!count_index.empty()) count = "SELECT count(*)" + indexed_by(f.where, count_index);
         auto s = c.prepare_once(count);
         bind_all(s, f.binds);
         if (s.step()) page.total = s.int64(0);
       }
       if (page.total == 0) return page;
-      // Which way to find the page: walk the sort's index and test the filters on each row
+      // Which way to find the page: walk the sort's order and test the filters on each row
       // (about (limit + 1) * campaign_rows / total rows read, a cursor seeks straight to its
-      // place), or read every matching row through a filter's index and sort them (total rows).
-      // Walk when that reads fewer rows; SQLite has no statistics to make this choice itself.
-      int64_t campaign_rows = 0;
-      {
-        auto s = c.prepare("SELECT participant_count FROM campaigns WHERE id = ?1");
-        s.bind(1, campaign_id);
-        if (s.step()) campaign_rows = s.int64(0);
+      // place), or read every matching row through a filter's index (or id list) and sort them
+      // (total rows). Walk when that reads fewer rows; SQLite has no statistics to choose.
+      double walk_rows = double(q.limit + 1) * double(campaign_rows) / double(page.total);
+      bool walk = !q.upload_id && !f.id_list &&
+                  (f.filter_index.empty() || walk_rows < double(page.total));
+      if (walk && run_col >= 0) {
+        walk_runs(c, campaign_id, run_col, q, &f, page);
+        return page;
       }
-      double walk = double(q.limit + 1) * double(campaign_rows) / double(page.total);
       std::string where = f.where;
-      if (!q.upload_id && (f.filter_index.empty() || walk < double(page.total)))
-        where = indexed_by(where, sort_index);
-      else if (!f.filter_index.empty())
-        where = indexed_by(where, f.filter_index);
+      if (f.id_list) where = indexed_by(where, "");
+      else if (walk) where = indexed_by(where, sort_index);
+      else if (!f.filter_index.empty()) where = indexed_by(where, f.filter_index);
       sql += where;
       binds = std::move(f.binds);
     }

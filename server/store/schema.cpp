@@ -3,6 +3,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "store/sort_runs.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 #include "store/store_internal.h"
@@ -147,7 +148,67 @@ DROP TRIGGER participants_counted_in;
     R"sql(
 ALTER TABLE batches ADD COLUMN last_row INTEGER;
 )sql",
+    // 4 → 5: the name, email, phone and external id orders move from B-tree indexes (four
+    // random-order inserts per ingested row) to sorted runs in sort_blocks (store/sort_runs.h).
+    // The runs of existing participants are built by the Store after this migration.
+    R"sql(
+DROP INDEX participants_name;
+DROP INDEX participants_email;
+DROP INDEX participants_phone;
+DROP INDEX participants_external_id;
+CREATE TABLE sort_runs(
+  campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+  col INTEGER NOT NULL,
+  run INTEGER NOT NULL,
+  entries INTEGER NOT NULL,
+  PRIMARY KEY(campaign_id, col, run)) WITHOUT ROWID;
+CREATE TABLE sort_blocks(
+  id INTEGER PRIMARY KEY,
+  campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+  col INTEGER NOT NULL,
+  run INTEGER NOT NULL,
+  first_value TEXT NOT NULL,
+  first_id INTEGER NOT NULL,
+  entries BLOB NOT NULL);
+CREATE INDEX sort_blocks_key ON sort_blocks(campaign_id, col, run, first_value, first_id);
+CREATE TABLE sort_stale(
+  campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+  col INTEGER NOT NULL,
+  value TEXT NOT NULL,
+  id INTEGER NOT NULL);
+CREATE INDEX sort_stale_key ON sort_stale(campaign_id, col, value, id);
+CREATE TABLE sort_pending(
+  campaign_id INTEGER NOT NULL,
+  col INTEGER NOT NULL,
+  value TEXT NOT NULL,
+  id INTEGER NOT NULL);
+CREATE TRIGGER participants_sort_changed AFTER UPDATE OF name, email, phone, external_id ON participants
+BEGIN
+  INSERT INTO sort_stale(campaign_id, col, value, id)
+    SELECT OLD.campaign_id, 0, OLD.name, OLD.id WHERE OLD.name IS NOT NEW.name
+    UNION ALL SELECT OLD.campaign_id, 1, OLD.email, OLD.id WHERE OLD.email IS NOT NEW.email
+    UNION ALL SELECT OLD.campaign_id, 2, OLD.phone, OLD.id WHERE OLD.phone IS NOT NEW.phone
+    UNION ALL SELECT OLD.campaign_id, 3, OLD.external_id, OLD.id WHERE OLD.external_id IS NOT NEW.external_id;
+  INSERT INTO sort_pending(campaign_id, col, value, id)
+    SELECT NEW.campaign_id, 0, NEW.name, NEW.id WHERE OLD.name IS NOT NEW.name
+    UNION ALL SELECT NEW.campaign_id, 1, NEW.email, NEW.id WHERE OLD.email IS NOT NEW.email
+    UNION ALL SELECT NEW.campaign_id, 2, NEW.phone, NEW.id WHERE OLD.phone IS NOT NEW.phone
+    UNION ALL SELECT NEW.campaign_id, 3, NEW.external_id, NEW.id WHERE OLD.external_id IS NOT NEW.external_id;
+END;
+-- A deleted participant's entries become stale, unless its campaign is being deleted (the
+-- campaign's runs and stale records then go by ON DELETE CASCADE).
+CREATE TRIGGER participants_sort_deleted AFTER DELETE ON participants
+WHEN EXISTS(SELECT 1 FROM campaigns WHERE id = OLD.campaign_id)
+BEGIN
+  INSERT INTO sort_stale(campaign_id, col, value, id) VALUES
+    (OLD.campaign_id, 0, OLD.name, OLD.id), (OLD.campaign_id, 1, OLD.email, OLD.id),
+    (OLD.campaign_id, 2, OLD.phone, OLD.id), (OLD.campaign_id, 3, OLD.external_id, OLD.id);
+END;
+)sql",
 };
+
+// The first version whose participants orders live in sort runs (see kMigrations).
+constexpr int kSortRunsVersion = 5;
 
 constexpr int kVersion = int(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
@@ -165,6 +226,15 @@ void migrate(Connection& conn) {
   for (int v = version; v < kVersion; ++v) {
     Transaction tx(conn, Transaction::Kind::write);
     conn.exec(kMigrations[v]);
+    if (v + 1 == kSortRunsVersion) {
+      // Participants stored before sort runs existed get theirs, one run per column.
+      std::vector<int64_t> campaigns;
+      {
+        auto s = conn.prepare_once("SELECT id FROM campaigns");
+        while (s.step()) campaigns.push_back(s.int64(0));
+      }
+      for (int64_t id : campaigns) detail::rebuild_sort_runs(conn, id);
+    }
     conn.exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
     tx.commit();
   }

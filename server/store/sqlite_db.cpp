@@ -82,7 +82,8 @@ std::string_view Statement::text_view(int column) const {
   if (!p) return {};
   return {p, size_t(sqlite3_column_bytes(stmt_, column))};
 }
-std::string Statement::blob(int column) const {
+std::string Statement::blob(int column) const { return std::string(blob_view(column)); }
+std::string_view Statement::blob_view(int column) const {
   auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
   if (!p) return {};
   return {p, size_t(sqlite3_column_bytes(stmt_, column))};

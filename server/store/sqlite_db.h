@@ -66,6 +66,7 @@ class Statement {
   std::string text(int column) const;
   std::string_view text_view(int column) const;  // valid until the next step
   std::string blob(int column) const;
+  std::string_view blob_view(int column) const;  // valid until the next step
 
  private:
   sqlite3_stmt* stmt_;

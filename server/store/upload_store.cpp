@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "store/sort_runs.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 #include "store/store_internal.h"
@@ -354,11 +355,17 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
           "external_id = CASE WHEN excluded.external_id <> '' THEN excluded.external_id "
           "ELSE participants.external_id END, "
           "data = json_patch(participants.data, excluded.data), "
-          "updated_at = excluded.updated_at RETURNING id";
+          "updated_at = excluded.updated_at RETURNING id, name, email, phone, external_id";
       auto write = c.prepare(std::string(columns) +
                              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
-                             "ON CONFLICT(campaign_id, identity) DO NOTHING RETURNING id");
+                             "ON CONFLICT(campaign_id, identity) DO NOTHING RETURNING id, name, email, phone, external_id");
       std::string linked = "[";  // ids written by this batch, linked to the upload at the end
+      // Sort-run entries of the participants this batch creates (an update's changed values
+      // come from the trigger through sort_pending; see store/sort_runs.h).
+      std::vector<detail::SortEntry> sorted[detail::kSortRunColumns];
+      auto add_entries = [&sorted](const Statement& w, int64_t id) {
+        for (int k = 0; k < detail::kSortRunColumns; ++k) sorted[k].push_back({w.text(1 + k), id});
+      };
       if (policy == DuplicatePolicy::update) {
         // Every row is written: chunks of rows go through one multi-row upsert (SQLite opens
         // cursors on the table and its dozen indexes once per chunk, not once per row). Rows
@@ -386,8 +393,12 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
           }
           while (w.step()) {
             int64_t id = w.int64(0);
-            if (id > id_bound && created_ids.insert(id).second) ++answer.created;
-            else ++answer.updated;
+            if (id > id_bound && created_ids.insert(id).second) {
+              ++answer.created;
+              add_entries(w, id);
+            } else {
+              ++answer.updated;
+            }
             if (linked.size() > 1) linked.push_back(',');
             linked += std::to_string(id);
           }
@@ -409,7 +420,11 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
         if (r.identity.empty()) write.bind_null(2); else write.bind(2, r.identity);
         write.bind(3, r.name).bind(4, r.email).bind(5, r.phone).bind(6, r.external_id)
             .bind(7, r.data_json).bind(8, now_iso);
-        int64_t id = write.step() ? write.int64(0) : 0;
+        int64_t id = 0;
+        if (write.step()) {
+          id = write.int64(0);
+          add_entries(write, id);  // DO NOTHING returns only rows it inserted
+        }
         write.reset();
         if (id == 0) {  // skip or reject, and the identity is stored
           if (policy == DuplicatePolicy::skip) {
@@ -428,6 +443,7 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
         linked += std::to_string(id);
       }
       linked.push_back(']');
+      detail::add_sort_runs(c, u->campaign_id, sorted);
       // One statement for the batch's links instead of one execution per row.
       c.prepare(
            "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) "

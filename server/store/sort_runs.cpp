@@ -1,0 +1,506 @@
+// Sorted runs of (value, id) per campaign and column: see sort_runs.h.
+//
+// A block (sort_blocks.entries) is: varint n, n varint value lengths, n varint ids, then the n
+// values back to back. Values sit together so a contains count can case-fold and search a
+// block's values in one pass. Blocks are cut at about kBlockBytes so each fits one 4 KiB page
+// beside its key columns (campaign_id, col, run, first_value, first_id); a longer value makes
+// a block of its own.
+#include "store/sort_runs.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "store/store_internal.h"
+
+namespace intake::store::detail {
+namespace {
+
+constexpr size_t kBlockBytes = 3000;
+// Runs are merged by size tier: a tier holds runs of kTierBase * kRunFanIn^t .. ^(t+1) entries;
+// when kRunFanIn runs share a tier they become one run. A walk reads one block per run, so
+// the number of runs (at most about kRunFanIn per tier) bounds a page's cost.
+constexpr int64_t kTierBase = 4096;
+constexpr size_t kRunFanIn = 16;
+// A column whose stale records pass both bounds is rebuilt from all its runs without them.
+constexpr int64_t kStaleMin = 4096;
+constexpr int64_t kStaleShare = 8;  // stale > entries / kStaleShare
+
+const char* const kColumnNames[kSortRunColumns] = {"name", "email", "phone", "external_id"};
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(char(uint8_t(v) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(char(v));
+}
+
+bool get_varint(std::string_view in, size_t& pos, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64 && pos < in.size(); shift += 7) {
+    uint8_t b = uint8_t(in[pos++]);
+    v |= uint64_t(b & 0x7f) << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+
+// A decoded block: value i is raw.substr(off[i], len[i]).
+struct Block {
+  std::string raw;
+  std::vector<uint32_t> off, len;
+  std::vector<int64_t> ids;
+  std::string first_value;
+  int64_t first_id = 0;
+  size_t values_at = 0;  // where the values start in raw
+  size_t size() const { return ids.size(); }
+  std::string_view value(size_t i) const { return std::string_view(raw).substr(off[i], len[i]); }
+};
+
+bool decode(std::string_view blob, Block& b) {
+  b.raw.assign(blob);
+  b.off.clear();
+  b.len.clear();
+  b.ids.clear();
+  size_t pos = 0;
+  uint64_t n = 0;
+  if (!get_varint(b.raw, pos, n) || n > b.raw.size()) return false;
+  b.len.resize(n);
+  b.ids.resize(n);
+  b.off.resize(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t v;
+    if (!get_varint(b.raw, pos, v)) return false;
+    b.len[i] = uint32_t(v);
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t v;
+    if (!get_varint(b.raw, pos, v)) return false;
+    b.ids[i] = int64_t(v);
+  }
+  b.values_at = pos;
+  for (uint64_t i = 0; i < n; ++i) {
+    b.off[i] = uint32_t(pos);
+    pos += b.len[i];
+  }
+  return pos <= b.raw.size();
+}
+
+int compare(std::string_view av, int64_t ai, std::string_view bv, int64_t bi) {
+  int c = av.compare(bv);
+  if (c != 0) return c < 0 ? -1 : 1;
+  return ai < bi ? -1 : ai > bi ? 1 : 0;
+}
+
+struct EntryRef {
+  std::string_view value;
+  int64_t id;
+};
+
+bool entry_less(const EntryRef& a, const EntryRef& b) { return compare(a.value, a.id, b.value, b.id) < 0; }
+
+// Writes sorted `entries` as run `run` of (campaign, col).
+void write_run(Connection& c, int64_t campaign_id, int col, int64_t run, const std::vector<EntryRef>& entries) {
+  if (entries.empty()) return;
+  auto ins = c.prepare(
+      "INSERT INTO sort_blocks(campaign_id, col, run, first_value, first_id, entries) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  std::string blob, lens, ids, values;
+  size_t from = 0;
+  auto flush = [&](size_t to) {
+    blob.clear();
+    put_varint(blob, to - from);
+    blob += lens;
+    blob += ids;
+    blob += values;
+    ins.bind(1, campaign_id).bind(2, col).bind(3, run).bind(4, entries[from].value)
+        .bind(5, entries[from].id).bind_blob(6, blob.data(), blob.size());
+    ins.run();
+    ins.reset();
+    lens.clear();
+    ids.clear();
+    values.clear();
+    from = to;
+  };
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i > from && lens.size() + ids.size() + values.size() + entries[i].value.size() + 12 > kBlockBytes)
+      flush(i);
+    put_varint(lens, entries[i].value.size());
+    put_varint(ids, uint64_t(entries[i].id));
+    values += entries[i].value;
+  }
+  flush(entries.size());
+  c.prepare("INSERT INTO sort_runs(campaign_id, col, run, entries) VALUES(?1, ?2, ?3, ?4)")
+      .bind(1, campaign_id).bind(2, col).bind(3, run).bind(4, int64_t(entries.size())).run();
+}
+
+int64_t next_run(Connection& c, int64_t campaign_id, int col) {
+  auto s = c.prepare("SELECT coalesce(max(run), 0) + 1 FROM sort_runs WHERE campaign_id = ?1 AND col = ?2");
+  s.bind(1, campaign_id).bind(2, col);
+  return s.step() ? s.int64(0) : 1;
+}
+
+// Appends every entry of run `run` to `blocks` (decoded, in no particular order).
+void load_run(Connection& c, int64_t campaign_id, int col, int64_t run, std::vector<Block>& blocks) {
+  auto s = c.prepare("SELECT entries FROM sort_blocks WHERE campaign_id = ?1 AND col = ?2 AND run = ?3");
+  s.bind(1, campaign_id).bind(2, col).bind(3, run);
+  while (s.step()) {
+    blocks.emplace_back();
+    if (!decode(s.blob_view(0), blocks.back())) throw SqliteError(0, "corrupt sort block");
+  }
+}
+
+void drop_run(Connection& c, int64_t campaign_id, int col, int64_t run) {
+  c.prepare("DELETE FROM sort_blocks WHERE campaign_id = ?1 AND col = ?2 AND run = ?3")
+      .bind(1, campaign_id).bind(2, col).bind(3, run).run();
+  c.prepare("DELETE FROM sort_runs WHERE campaign_id = ?1 AND col = ?2 AND run = ?3")
+      .bind(1, campaign_id).bind(2, col).bind(3, run).run();
+}
+
+// Merges `runs` of (campaign, col) into one new run. With `drop_stale`, `runs` must be all of
+// the column's runs: the stale records are subtracted and deleted.
+void merge_runs(Connection& c, int64_t campaign_id, int col, const std::vector<int64_t>& runs, bool drop_stale) {
+  std::vector<Block> blocks;
+  for (int64_t r : runs) load_run(c, campaign_id, col, r, blocks);
+  std::vector<EntryRef> entries;
+  for (const Block& b : blocks)
+    for (size_t i = 0; i < b.size(); ++i) entries.push_back({b.value(i), b.ids[i]});
+  std::sort(entries.begin(), entries.end(), entry_less);
+  if (drop_stale) {
+    std::vector<SortEntry> stale;
+    {
+      auto s = c.prepare("SELECT value, id FROM sort_stale WHERE campaign_id = ?1 AND col = ?2");
+      s.bind(1, campaign_id).bind(2, col);
+      while (s.step()) stale.push_back({s.text(0), s.int64(1)});
+    }
+    std::sort(stale.begin(), stale.end(), [](const SortEntry& a, const SortEntry& b) {
+      return compare(a.value, a.id, b.value, b.id) < 0;
+    });
+    // Multiset difference: each stale record removes one equal entry.
+    std::vector<EntryRef> kept;
+    kept.reserve(entries.size());
+    size_t j = 0;
+    for (const EntryRef& e : entries) {
+      while (j < stale.size() && compare(stale[j].value, stale[j].id, e.value, e.id) < 0) ++j;
+      if (j < stale.size() && compare(stale[j].value, stale[j].id, e.value, e.id) == 0) {
+        ++j;
+        continue;
+      }
+      kept.push_back(e);
+    }
+    entries.swap(kept);
+    c.prepare("DELETE FROM sort_stale WHERE campaign_id = ?1 AND col = ?2").bind(1, campaign_id).bind(2, col).run();
+  }
+  int64_t run = next_run(c, campaign_id, col);
+  for (int64_t r : runs) drop_run(c, campaign_id, col, r);
+  write_run(c, campaign_id, col, run, entries);
+}
+
+int tier(int64_t entries) {
+  int t = 0;
+  for (int64_t limit = kTierBase * int64_t(kRunFanIn); entries >= limit; limit *= int64_t(kRunFanIn)) ++t;
+  return t;
+}
+
+// Merges runs while a tier holds kRunFanIn of them; rebuilds the column without its stale
+// records when they pass kStaleMin and 1/kStaleShare of the entries.
+void tidy(Connection& c, int64_t campaign_id, int col) {
+  for (;;) {
+    std::map<int, std::vector<int64_t>> tiers;
+    std::vector<int64_t> all;
+    int64_t total = 0;
+    {
+      auto s = c.prepare("SELECT run, entries FROM sort_runs WHERE campaign_id = ?1 AND col = ?2");
+      s.bind(1, campaign_id).bind(2, col);
+      while (s.step()) {
+        tiers[tier(s.int64(1))].push_back(s.int64(0));
+        all.push_back(s.int64(0));
+        total += s.int64(1);
+      }
+    }
+    int64_t stale = 0;
+    {
+      auto s = c.prepare("SELECT count(*) FROM sort_stale WHERE campaign_id = ?1 AND col = ?2");
+      s.bind(1, campaign_id).bind(2, col);
+      if (s.step()) stale = s.int64(0);
+    }
+    if (stale >= kStaleMin && stale * kStaleShare > total) {
+      merge_runs(c, campaign_id, col, all, true);
+      return;
+    }
+    bool merged = false;
+    for (auto& [t, runs] : tiers) {
+      if (runs.size() >= kRunFanIn) {
+        merge_runs(c, campaign_id, col, runs, false);
+        merged = true;
+        break;
+      }
+    }
+    if (!merged) return;
+  }
+}
+
+unsigned char fold(unsigned char ch) { return unsigned(ch - 'A') < 26u ? ch | 0x20 : ch; }
+
+}  // namespace
+
+int sort_run_column(SortColumn c) {
+  switch (c) {
+    case SortColumn::name: return 0;
+    case SortColumn::email: return 1;
+    case SortColumn::phone: return 2;
+    case SortColumn::external_id: return 3;
+    default: return -1;
+  }
+}
+
+int sort_run_column(std::string_view column_name) {
+  for (int i = 0; i < kSortRunColumns; ++i)
+    if (column_name == kColumnNames[i]) return i;
+  return -1;
+}
+
+const char* sort_run_column_name(int col) { return kColumnNames[col]; }
+
+void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<SortEntry> (&entries)[kSortRunColumns]) {
+  {
+    auto s = c.prepare("SELECT col, value, id FROM sort_pending WHERE campaign_id = ?1");
+    s.bind(1, campaign_id);
+    while (s.step()) {
+      int64_t col = s.int64(0);
+      if (col >= 0 && col < kSortRunColumns) entries[col].push_back({s.text(1), s.int64(2)});
+    }
+  }
+  c.prepare("DELETE FROM sort_pending WHERE campaign_id = ?1").bind(1, campaign_id).run();
+  for (int col = 0; col < kSortRunColumns; ++col) {
+    if (entries[col].empty()) continue;
+    std::vector<EntryRef> refs;
+    refs.reserve(entries[col].size());
+    for (const SortEntry& e : entries[col]) refs.push_back({e.value, e.id});
+    std::sort(refs.begin(), refs.end(), entry_less);
+    write_run(c, campaign_id, col, next_run(c, campaign_id, col), refs);
+    tidy(c, campaign_id, col);
+  }
+}
+
+void rebuild_sort_runs(Connection& c, int64_t campaign_id) {
+  for (const char* table : {"sort_blocks", "sort_runs", "sort_stale", "sort_pending"}) {
+    c.prepare(std::string("DELETE FROM ") + table + " WHERE campaign_id = ?1").bind(1, campaign_id).run();
+  }
+  for (int col = 0; col < kSortRunColumns; ++col) {
+    std::vector<SortEntry> entries;
+    auto s = c.prepare_once(std::string("SELECT ") + kColumnNames[col] +
+                            ", id FROM participants WHERE campaign_id = ?1");
+    s.bind(1, campaign_id);
+    while (s.step()) entries.push_back({s.text(0), s.int64(1)});
+    std::vector<EntryRef> refs;
+    refs.reserve(entries.size());
+    for (const SortEntry& e : entries) refs.push_back({e.value, e.id});
+    std::sort(refs.begin(), refs.end(), entry_less);
+    write_run(c, campaign_id, col, 1, refs);
+  }
+}
+
+// ---- walks ----------------------------------------------------------------------------------
+
+struct SortWalk::Run {
+  int64_t run = 0;
+  Block block;
+  size_t pos = 0;  // current entry in block
+  bool valid = false;
+};
+
+namespace {
+
+const char* const kBlockColumns = "SELECT first_value, first_id, entries FROM sort_blocks "
+                                  "WHERE campaign_id = ?1 AND col = ?2 AND run = ?3";
+
+// Loads the block the statement found, if any.
+bool take_block(Statement& s, Block& b) {
+  if (!s.step()) return false;
+  if (!decode(s.blob_view(2), b) || b.size() == 0) throw SqliteError(0, "corrupt sort block");
+  b.first_value = s.text(0);
+  b.first_id = s.int64(1);
+  return true;
+}
+
+}  // namespace
+
+SortWalk::SortWalk(Connection& c, int64_t campaign_id, int col, bool descending,
+                   const std::optional<std::pair<std::string, int64_t>>& after)
+    : c_(c), campaign_id_(campaign_id), col_(col), descending_(descending) {
+  std::vector<int64_t> runs;
+  {
+    auto s = c.prepare("SELECT run FROM sort_runs WHERE campaign_id = ?1 AND col = ?2");
+    s.bind(1, campaign_id).bind(2, col);
+    while (s.step()) runs.push_back(s.int64(0));
+  }
+  for (int64_t run : runs) {
+    auto* r = new Run;
+    r->run = run;
+    runs_.push_back(r);
+    if (fill(*r, true, after)) heap_.push_back(runs_.size() - 1);
+  }
+  auto later = [this](size_t a, size_t b) {
+    const Run& x = *runs_[a];
+    const Run& y = *runs_[b];
+    int cmp = compare(x.block.value(x.pos), x.block.ids[x.pos], y.block.value(y.pos), y.block.ids[y.pos]);
+    return descending_ ? cmp < 0 : cmp > 0;
+  };
+  std::make_heap(heap_.begin(), heap_.end(), later);
+}
+
+SortWalk::~SortWalk() {
+  for (Run* r : runs_) delete r;
+}
+
+// Positions `r` on its first entry after `after` (first) or on its next entry; false when the
+// run has no more.
+bool SortWalk::fill(Run& r, bool first, const std::optional<std::pair<std::string, int64_t>>& after) {
+  Block& b = r.block;
+  if (!first) {
+    if (!descending_) {
+      if (++r.pos < b.size()) return true;
+      auto s = c_.prepare(std::string(kBlockColumns) +
+                          " AND (first_value, first_id) > (?4, ?5) ORDER BY first_value, first_id LIMIT 1");
+      s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run).bind(4, b.first_value).bind(5, b.first_id);
+      if (!take_block(s, b)) return r.valid = false;
+      r.pos = 0;
+      return r.valid = true;
+    }
+    if (r.pos > 0) {
+      --r.pos;
+      return true;
+    }
+    auto s = c_.prepare(std::string(kBlockColumns) +
+                        " AND (first_value, first_id) < (?4, ?5) ORDER BY first_value DESC, first_id DESC LIMIT 1");
+    s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run).bind(4, b.first_value).bind(5, b.first_id);
+    if (!take_block(s, b)) return r.valid = false;
+    r.pos = b.size() - 1;
+    return r.valid = true;
+  }
+  if (!descending_) {
+    bool found = false;
+    if (after) {
+      auto s = c_.prepare(std::string(kBlockColumns) +
+                          " AND (first_value, first_id) <= (?4, ?5) ORDER BY first_value DESC, first_id DESC LIMIT 1");
+      s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run).bind(4, after->first).bind(5, after->second);
+      found = take_block(s, b);
+    }
+    if (!found) {
+      auto s = c_.prepare(std::string(kBlockColumns) + " ORDER BY first_value, first_id LIMIT 1");
+      s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run);
+      if (!take_block(s, b)) return r.valid = false;
+    }
+    r.pos = 0;
+    r.valid = true;
+    if (after) {
+      // Skip entries at or before the cursor (at most this block and the start of the next).
+      while (compare(b.value(r.pos), b.ids[r.pos], after->first, after->second) <= 0) {
+        if (!fill(r, false, std::nullopt)) return false;
+      }
+    }
+    return true;
+  }
+  if (after) {
+    auto s = c_.prepare(std::string(kBlockColumns) +
+                        " AND (first_value, first_id) < (?4, ?5) ORDER BY first_value DESC, first_id DESC LIMIT 1");
+    s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run).bind(4, after->first).bind(5, after->second);
+    if (!take_block(s, b)) return r.valid = false;
+    r.pos = b.size() - 1;
+    while (compare(b.value(r.pos), b.ids[r.pos], after->first, after->second) >= 0) --r.pos;  // first entry < cursor exists
+  } else {
+    auto s = c_.prepare(std::string(kBlockColumns) + " ORDER BY first_value DESC, first_id DESC LIMIT 1");
+    s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run);
+    if (!take_block(s, b)) return r.valid = false;
+    r.pos = b.size() - 1;
+  }
+  return r.valid = true;
+}
+
+bool SortWalk::next(std::string_view& value, int64_t& id) {
+  auto later = [this](size_t a, size_t b) {
+    const Run& x = *runs_[a];
+    const Run& y = *runs_[b];
+    int cmp = compare(x.block.value(x.pos), x.block.ids[x.pos], y.block.value(y.pos), y.block.ids[y.pos]);
+    return descending_ ? cmp < 0 : cmp > 0;
+  };
+  while (!heap_.empty()) {
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    size_t top = heap_.back();
+    Run& r = *runs_[top];
+    std::string_view v = r.block.value(r.pos);
+    int64_t i = r.block.ids[r.pos];
+    bool repeat = has_last_ && i == last_id_ && v == last_value_;
+    last_value_.assign(v);
+    last_id_ = i;
+    has_last_ = true;
+    if (fill(r, false, std::nullopt)) std::push_heap(heap_.begin(), heap_.end(), later);
+    else heap_.pop_back();
+    if (repeat) continue;
+    value = last_value_;
+    id = last_id_;
+    return true;
+  }
+  return false;
+}
+
+// ---- counts and lookups ---------------------------------------------------------------------
+
+int64_t count_containing(Connection& c, int64_t campaign_id, int col, std::string_view needle) {
+  std::string folded(needle);
+  for (char& ch : folded) ch = char(fold(uint8_t(ch)));
+  int64_t count = 0;
+  std::string values;
+  Block b;
+  auto s = c.prepare("SELECT entries FROM sort_blocks WHERE campaign_id = ?1 AND col = ?2");
+  s.bind(1, campaign_id).bind(2, col);
+  while (s.step()) {
+    if (!decode(s.blob_view(0), b)) throw SqliteError(0, "corrupt sort block");
+    if (folded.empty()) {
+      count += int64_t(b.size());
+      continue;
+    }
+    // Case-fold the block's values at once and search them; a hit counts the entry it lies in.
+    std::string_view all = std::string_view(b.raw).substr(b.values_at);
+    values.resize(all.size());
+    for (size_t k = 0; k < all.size(); ++k) values[k] = char(fold(uint8_t(all[k])));
+    size_t entry = 0;
+    size_t from = 0;
+    while (from < values.size()) {
+      size_t hit = values.find(folded, from);
+      if (hit == std::string::npos) break;
+      size_t at = hit + b.values_at;
+      while (entry < b.size() && b.off[entry] + b.len[entry] <= at) ++entry;
+      if (entry == b.size()) break;
+      if (at + folded.size() <= size_t(b.off[entry]) + b.len[entry]) {
+        ++count;
+        from = b.off[entry] + b.len[entry] - b.values_at;  // next entry
+        ++entry;
+      } else {
+        from = hit + 1;  // spans two values: not a match of this one
+      }
+    }
+  }
+  auto st = c.prepare("SELECT value FROM sort_stale WHERE campaign_id = ?1 AND col = ?2");
+  st.bind(1, campaign_id).bind(2, col);
+  std::string v;
+  while (st.step()) {
+    v.assign(st.text_view(0));
+    for (char& ch : v) ch = char(fold(uint8_t(ch)));
+    if (v.find(folded) != std::string::npos) --count;
+  }
+  return count;
+}
+
+std::vector<int64_t> ids_with_value(Connection& c, int64_t campaign_id, int col, std::string_view value) {
+  std::vector<int64_t> ids;
+  SortWalk walk(c, campaign_id, col, false, std::make_pair(std::string(value), INT64_MIN));
+  std::string_view v;
+  int64_t id;
+  while (walk.next(v, id) && v == value) ids.push_back(id);
+  return ids;
+}
+
+}  // namespace intake::store::detail
