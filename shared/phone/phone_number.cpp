@@ -231,8 +231,8 @@ bool CompiledTerritory::is_valid(std::string_view nsn) const {
 
 bool is_known_region(std::string_view region) { return region_index(region) >= 0; }
 
-PhoneResult parse_phone(std::string_view input, std::string_view default_region) {
-  PhoneResult result;
+PhoneStatus parse_phone_into(std::string_view input, std::string_view default_region, ParsedPhone& result) {
+  result.status = PhoneStatus::not_a_number;
   // 1. Keep digits and one leading '+'; anything but libphonenumber's punctuation is refused.
   Digits number;
   bool plus = false;
@@ -254,7 +254,7 @@ PhoneResult parse_phone(std::string_view input, std::string_view default_region)
       }
     } else if (++chars > kMaxInputChars) {
       result.status = PhoneStatus::too_long;
-      return result;
+      return result.status;
     }
     if (byte >= '0' && byte <= '9') {
       number.buf[number.n++] = char(byte);
@@ -266,16 +266,16 @@ PhoneResult parse_phone(std::string_view input, std::string_view default_region)
     if (d >= 0) {
       number.buf[number.n++] = char('0' + d);
     } else if (cp == '+' || cp == 0xFF0B) {
-      if (plus || number.n > 0) return result;  // not_a_number
+      if (plus || number.n > 0) return result.status;  // not_a_number
       plus = true;
     } else if (!is_punctuation(cp)) {
-      return result;  // not_a_number
+      return result.status;  // not_a_number
     }
   }
-  if (number.n == 0) return result;
+  if (number.n == 0) return result.status;
   if (number.n < 3) {
     result.status = PhoneStatus::too_short;
-    return result;
+    return result.status;
   }
 
   int def = -1;
@@ -283,7 +283,7 @@ PhoneResult parse_phone(std::string_view input, std::string_view default_region)
     def = region_index(default_region);
     if (def < 0) {
       result.status = PhoneStatus::invalid_country;
-      return result;
+      return result.status;
     }
   }
 
@@ -320,7 +320,7 @@ PhoneResult parse_phone(std::string_view input, std::string_view default_region)
   if (plus) {
     if (rest.empty() || rest[0] == '0') {
       result.status = PhoneStatus::invalid_country;
-      return result;
+      return result.status;
     }
     unsigned code = 0;
     for (size_t len = 1; len <= 3 && len <= rest.size(); ++len) {
@@ -333,7 +333,7 @@ PhoneResult parse_phone(std::string_view input, std::string_view default_region)
     }
     if (!cc) {
       result.status = PhoneStatus::invalid_country;
-      return result;
+      return result.status;
     }
     code_from_number = true;
   }
@@ -349,11 +349,11 @@ PhoneResult parse_phone(std::string_view input, std::string_view default_region)
     cc = calling_code(md::kTerritories[def].calling_code);
   } else {
     result.status = PhoneStatus::invalid_country;
-    return result;
+    return result.status;
   }
   if (rest.empty()) {
     result.status = PhoneStatus::too_short;
-    return result;
+    return result.status;
   }
 
   // 3. National significant number, its region, and the checks.
@@ -363,11 +363,11 @@ PhoneResult parse_phone(std::string_view input, std::string_view default_region)
   if (int exact = territory_for_number(*cc, nsn.view(), &typed); exact >= 0) region = exact;
   if (nsn.n < kMinNsn) {
     result.status = PhoneStatus::too_short;
-    return result;
+    return result.status;
   }
   if (nsn.n > kMaxNsn) {
     result.status = PhoneStatus::too_long;
-    return result;
+    return result.status;
   }
   const int check = region >= 0 ? region : main_territory(*cc);
   const CompiledTerritory& ct = compiled_territory(check);
@@ -377,17 +377,28 @@ PhoneResult parse_phone(std::string_view input, std::string_view default_region)
       case Length::too_long: result.status = PhoneStatus::too_long; break;
       default: result.status = PhoneStatus::invalid_number; break;
     }
-    return result;
+    return result.status;
   }
   result.status = PhoneStatus::ok;
-  char e164[1 + 3 + kMaxNsn];  // written here and assigned once: string calls are not free in wasm
+  static_assert(sizeof result.e164 >= 1 + 3 + kMaxNsn);
   char code_text[8];
   const std::string_view code = own_code_text(cc->code, code_text);
-  e164[0] = '+';
-  std::copy(code.begin(), code.end(), e164 + 1);
-  std::copy_n(nsn.buf.data(), nsn.n, e164 + 1 + code.size());
-  result.e164.assign(e164, 1 + code.size() + nsn.n);
+  result.e164[0] = '+';
+  std::copy(code.begin(), code.end(), result.e164 + 1);
+  std::copy_n(nsn.buf.data(), nsn.n, result.e164 + 1 + code.size());
+  result.e164_length = uint8_t(1 + code.size() + nsn.n);
   result.region = cc->non_geographic ? "001" : md::kTerritories[check].region;
+  return result.status;
+}
+
+PhoneResult parse_phone(std::string_view input, std::string_view default_region) {
+  ParsedPhone p;
+  PhoneResult result;
+  result.status = parse_phone_into(input, default_region, p);
+  if (result.status == PhoneStatus::ok) {
+    result.e164 = std::string(p.e164_view());
+    result.region = p.region;
+  }
   return result;
 }
 

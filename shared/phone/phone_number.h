@@ -3,6 +3,7 @@
 // libphonenumber-js package), and format as E.164. No hand-written country tables.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,16 @@ struct PhoneResult {
   std::string e164;    // "+14155550123" when ok
   std::string_view region;  // ISO region the number belongs to when ok (e.g. "US"); static storage
 };
+
+// The same result without allocating (the hot path's form): E.164 in a fixed buffer.
+struct ParsedPhone {
+  PhoneStatus status = PhoneStatus::not_a_number;
+  char e164[24];  // "+14155550123" when ok: e164_length bytes
+  uint8_t e164_length = 0;
+  std::string_view region;
+  std::string_view e164_view() const { return {e164, e164_length}; }
+};
+PhoneStatus parse_phone_into(std::string_view input, std::string_view default_region, ParsedPhone& out);
 
 // Parses and validates `input` with `default_region` (ISO 3166-1 alpha-2, case-insensitive)
 // used when the number has no international prefix. Thread-safe; no I/O.

@@ -30,9 +30,9 @@ const char* reason(phone::PhoneStatus s) {
 }  // namespace
 
 bool detail::write_phone(std::string_view in, std::string_view default_region, char*& w, CellError& err) {
-  phone::PhoneResult r = phone::parse_phone(in, default_region);
-  if (r.status == phone::PhoneStatus::ok) {
-    put(w, r.e164);
+  phone::ParsedPhone r;
+  if (phone::parse_phone_into(in, default_region, r) == phone::PhoneStatus::ok) {
+    put(w, r.e164_view());
     return true;
   }
   err.code = codes::kInvalidPhone;
