@@ -88,24 +88,45 @@ bool BatchBuilder::append(const CleanRow& row) {
     w[1] = '\n';
     return close_if_full(row.row, mark);
   }
-  body.append(num, num_len);
   if (row.joined.data() != nullptr && !row.values.empty() && row.quote_mask) {
-    // Values lie in `joined` separated by commas, and the mask says which need quoting: copy
-    // the runs between those whole.
+    // Values lie in `joined` separated by commas, and the mask says which need quoting: the
+    // runs between those are copied whole. Sized for the worst case (every quote doubled)
+    // first, then written in place and cut.
     const char* base = row.joined.data();
+    size_t room = num_len + 1 + row.joined.size() + 2;
+    for (uint64_t m = *row.quote_mask; m; m &= m - 1) room += 2 + row.values[size_t(std::countr_zero(m))].size();
+    body.resize(mark + room);
+    char* w = body.data() + mark;
+    platform::copy_bytes(w, num, num_len);
+    w += num_len;
+    *w++ = ',';
     size_t run = 0;
-    body.push_back(',');
     for (uint64_t m = *row.quote_mask; m; m &= m - 1) {
       std::string_view v = row.values[size_t(std::countr_zero(m))];
       const size_t vb = size_t(v.data() - base);
-      body.append(base + run, vb - run);
-      append_csv_value(body, v);
+      platform::copy_bytes(w, base + run, vb - run);
+      w += vb - run;
+      *w++ = '"';
+      for (size_t i = 0; i < v.size();) {  // each quote doubled
+        const size_t q = i + platform::find_any4(v.data() + i, v.data() + v.size(), '"', '"', '"', '"');
+        platform::copy_bytes(w, v.data() + i, q - i);
+        w += q - i;
+        if (q == v.size()) break;
+        *w++ = '"';
+        *w++ = '"';
+        i = q + 1;
+      }
+      *w++ = '"';
       run = vb + v.size();
     }
-    body.append(base + run, row.joined.size() - run);
-    body.append("\r\n", 2);
+    platform::copy_bytes(w, base + run, row.joined.size() - run);
+    w += row.joined.size() - run;
+    *w++ = '\r';
+    *w++ = '\n';
+    body.resize(size_t(w - body.data()));
     return close_if_full(row.row, mark);
   }
+  body.append(num, num_len);
   if (row.joined.data() != nullptr && !row.values.empty()) {
     // Values lie in `joined` separated by commas: copy the runs of plain values (with their
     // separators) whole and quote only the values that hold a comma, quote, CR or LF, or start

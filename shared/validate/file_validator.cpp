@@ -309,7 +309,10 @@ class FileValidator::Impl final : public CsvRecordSink {
     for (int which = 0; which < 3; ++which) {
       const int o = identity_outputs_[which];
       if (o < 0 || out.values[size_t(o)].empty()) continue;
-      out.identity.assign(kPrefix[which]).append(out.values[size_t(o)]);
+      const std::string_view value = out.values[size_t(o)];
+      out.identity.resize(kPrefix[which].size() + value.size());  // one call: string calls cost in wasm
+      platform::copy_bytes(out.identity.data(), kPrefix[which].data(), kPrefix[which].size());
+      platform::copy_bytes(out.identity.data() + kPrefix[which].size(), value.data(), value.size());
       if (which == 1)  // the same mailbox whatever the case: Ana@X.io is ana@x.io
         for (size_t i = kPrefix[1].size(); i < out.identity.size(); ++i)
           if (out.identity[i] >= 'A' && out.identity[i] <= 'Z') out.identity[i] = char(out.identity[i] + 32);
