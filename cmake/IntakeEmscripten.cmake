@@ -19,7 +19,12 @@ message(STATUS "Emscripten ${INTAKE_EMCC_VERSION} matches emsdk.lock")
 
 # Debian's emcc runs its JS optimizer with /usr/bin/node, which needs Debian's acorn.
 set(ENV{NODE_PATH} /usr/share/nodejs)
-add_compile_options(-msimd128)
+# Wasm features every supported browser and Node 20 have: SIMD; bulk memory, so memcpy/memset
+# are single memory.copy/fill instructions (the core copies much); non-trapping float-to-int.
+# Link-time optimization inlines across the core's files: measured ~10% faster validation in
+# Chromium (tests/bench/browser_bench.mjs, wasm validator row).
+add_compile_options(-msimd128 -mbulk-memory -mnontrapping-fptoint -flto)
+add_link_options(-flto)
 
 # Header-only libraries from Debian's packages. Emscripten's toolchain confines find_package to
 # its sysroot, and adding /usr/include would mix glibc headers into the wasm build, so each
