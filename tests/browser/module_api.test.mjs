@@ -33,11 +33,11 @@ after(async () => {
 
 // Validates the picked file in the page; returns the summary (errors included) or the error.
 function validateInPage(opts = {}) {
-  return page.evaluate(async ({ fields, options }) => {
+  return page.evaluate(async ({ fields, options, sliceBytes }) => {
     const intake = await window.I.Intake.load();
     const file = document.getElementById('file').files[0];
     try {
-      const summary = await intake.validate(file, { fields, options, maxErrors: 1e6 });
+      const summary = await intake.validate(file, { fields, options, sliceBytes, maxErrors: 1e6 });
       return { summary };
     } catch (e) {
       return { error: { name: e.name, code: e.code, message: e.message } };
@@ -63,6 +63,9 @@ const cases = [
   { name: 'quoting problems, blank lines and multi-line values', file: 'messy.csv', bytes: messyCsv, fields: participantFields.fields.filter((f) => ['external_id', 'name', 'email'].includes(f.key)) },
   { name: 'Windows-1252, semicolons and CRLF', file: 'europe-1252.csv', bytes: windows1252(europeanText), fields: europeanFields },
   { name: 'UTF-8 with a BOM, semicolons and CRLF', file: 'europe-bom.csv', bytes: withBom(new TextEncoder().encode(europeanText)), fields: europeanFields },
+  // Several MiB: read in many chunks of the File's stream, and cut again into odd-sized calls.
+  { name: 'a file of many chunks, pushed 99,991 bytes at a time', file: 'chunks.csv', bytes: participantsCsv(40000, { badEvery: 13 }), fields: participantFields, sliceBytes: 99991 },
+  { name: 'a file of many chunks', file: 'chunks-default.csv', bytes: participantsCsv(40000, { badEvery: 13 }), fields: participantFields },
 ];
 
 for (const c of cases) {
@@ -75,7 +78,7 @@ for (const c of cases) {
     const file = tempFile(c.file, c.bytes);
     const native = runCli(cli, file, c.fields.fields ? c.fields : { fields: c.fields });
     await pickFile(page, file);
-    const { summary, error } = await validateInPage({ fields: c.fields, options: {} });
+    const { summary, error } = await validateInPage({ fields: c.fields, options: {}, sliceBytes: c.sliceBytes });
     assert.equal(error, undefined, JSON.stringify(error));
     assert.deepEqual(native.header, ['row', 'field', 'value', 'code', 'message']);
     const browserErrors = summary.errors.map((e) => [String(e.row), ...[e.field, e.value, e.code, e.message].map(spreadsheetSafe)]);

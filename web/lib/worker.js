@@ -8,7 +8,7 @@
 //        {type: 'done', id, summary} · {type: 'error', id, error: {name, code, message}}
 
 let modulePromise = null;
-const jobs = new Map();  // id -> {aborted, pending, wake, reader}
+const jobs = new Map();  // id -> {aborted, pending, wake, chunks}
 
 const post = (message, transfer) => self.postMessage(message, transfer || []);
 
@@ -97,31 +97,38 @@ async function fingerprint({ file }) {
   return `v1-${file.size}-${M.hashBytes(all)}`;
 }
 
-// The File's bytes in order, as Uint8Arrays valid until the next call of next() (null at the
-// end). A byte stream is read with a BYOB reader into two reused buffers (a fresh ArrayBuffer
-// per chunk costs more than the copy), the next read pending while the caller works on the
-// current chunk. Where Blob streams have no BYOB reader, the default reader's chunks are used.
+// The File's bytes in order: next() resolves to a Uint8Array valid until the following call,
+// or null at the end; cancel() stops reading (a pending read ends at once). A byte stream is
+// read with a BYOB reader into two reused buffers (a fresh ArrayBuffer per chunk costs more than
+// the copy), the next read pending while the caller works on the current chunk. Where Blob
+// streams have no BYOB reader, the default reader's chunks are used as they come.
 const READ_BUFFER_BYTES = 1 << 20;
 function readChunks(file, bufferBytes) {
   const stream = file.stream();
-  let reader = null;
+  let reader;
   try {
     reader = stream.getReader({ mode: 'byob' });
   } catch {
     const plain = stream.getReader();
-    return { reader: plain, next: async () => { const { done, value } = await plain.read(); return done ? null : value; } };
+    return {
+      next: async () => { const { done, value } = await plain.read(); return done ? null : value; },
+      cancel: () => plain.cancel().catch(() => {}),
+    };
   }
   const read = (buffer) => reader.read(new Uint8Array(buffer));
   let pending = read(new ArrayBuffer(bufferBytes));
   let spare = new ArrayBuffer(bufferBytes);  // the buffer the caller holds, free at the next call
   return {
-    reader,
     next: async () => {
       const { done, value } = await pending;
       if (done) return null;
       pending = read(spare);
       spare = value.buffer;  // the same memory, handed back by the stream
       return value;
+    },
+    cancel: () => {
+      pending.catch(() => {});
+      return reader.cancel().catch(() => {});
     },
   };
 }
@@ -141,7 +148,7 @@ async function validate(msg) {
   let wasmMs = 0;
   let batches = 0;
   let validator = null;
-  let reader = null;
+  let chunks = null;
   const waitForAcks = async () => {
     while (job.pending >= maxPendingBatches && !job.aborted) {
       await new Promise((resolve) => { job.wake = resolve; });
@@ -165,9 +172,8 @@ async function validate(msg) {
   };
   try {
     validator = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '', options || {});
-    const chunks = readChunks(file, Math.min(sliceBytes, READ_BUFFER_BYTES));
-    reader = chunks.reader;
-    job.reader = reader;
+    chunks = readChunks(file, Math.min(sliceBytes, READ_BUFFER_BYTES));
+    job.chunks = chunks;
     let result = null;
     read: while (!job.aborted) {
       const value = await chunks.next();
@@ -205,7 +211,7 @@ async function validate(msg) {
     }
     throw e;
   } finally {
-    reader?.cancel().catch(() => {});
+    chunks?.cancel();
     try { validator?.delete(); } catch { /* the module aborted; nothing left to free */ }
     jobs.delete(id);
   }
@@ -226,7 +232,7 @@ self.onmessage = async (event) => {
     if (msg.type === 'ack') job.pending--;
     else {
       job.aborted = true;
-      job.reader?.cancel().catch(() => {});  // a pending read ends at once
+      job.chunks?.cancel();  // a pending read ends at once
     }
     const wake = job.wake;
     job.wake = null;
