@@ -147,6 +147,16 @@ inline size_t count_byte(const char* p, const char* end, char c) {
   return count;
 }
 
+// The eight bytes of `w` with ASCII upper-case letters turned lower case, other bytes as they
+// were (SWAR: no byte can carry into the next).
+inline uint64_t lower_ascii8(uint64_t w) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  const uint64_t low7 = w & ~kHigh;
+  const uint64_t at_least_a = low7 + 0x3F3F3F3F3F3F3F3Full;  // high bit: byte >= 'A'
+  const uint64_t above_z = low7 + 0x2525252525252525ull;     // high bit: byte > 'Z'
+  return w | ((at_least_a & ~above_z & ~w & kHigh) >> 2);     // 0x80 >> 2 == 0x20
+}
+
 // Copies n bytes from src to dst (not overlapping), inline for the short values of a CSV row
 // where a call into the library's memcpy costs more than the copy.
 inline void copy_bytes(char* dst, const char* src, size_t n) {

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <vector>
 
+#include "core/platform.h"
+
 namespace intake {
 namespace {
 
@@ -16,15 +18,6 @@ constexpr size_t kSlots = 4096;  // power of two, well over twice the ~600 names
 constexpr uint16_t kEmpty = 0xFFFF;
 
 constexpr size_t kWords = 8;  // names up to 64 bytes are looked up (the longest is about 32)
-
-// ASCII upper-case letters of the eight bytes of `w` turned lower case, other bytes unchanged.
-uint64_t lower_ascii8(uint64_t w) {
-  constexpr uint64_t kHigh = 0x8080808080808080ull;
-  const uint64_t low7 = w & ~kHigh;
-  const uint64_t at_least_a = low7 + 0x3F3F3F3F3F3F3F3Full;  // high bit: byte >= 'A'
-  const uint64_t above_z = low7 + 0x2525252525252525ull;     // high bit: byte > 'Z'
-  return w | ((at_least_a & ~above_z & ~w & kHigh) >> 2);     // 0x80 >> 2 == 0x20
-}
 
 // A lower-cased name in whole words, zero-padded, and its hash.
 struct Key {
@@ -50,7 +43,7 @@ void make_key(std::string_view name, Key& key) {
   for (; (i + 1) * 8 <= n; ++i) {
     uint64_t w;
     std::memcpy(&w, p + i * 8, 8);
-    key.words[i] = lower_ascii8(w);
+    key.words[i] = platform::lower_ascii8(w);
   }
   if (const size_t rest = n - i * 8) {
     uint64_t w = 0;
@@ -60,7 +53,7 @@ void make_key(std::string_view name, Key& key) {
     } else {
       for (size_t b = 0; b < rest; ++b) w |= uint64_t(static_cast<unsigned char>(p[b])) << (8 * b);
     }
-    key.words[i] = lower_ascii8(w);
+    key.words[i] = platform::lower_ascii8(w);
   }
   key.size = n;
 }

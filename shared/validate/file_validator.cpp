@@ -54,8 +54,7 @@ struct RowSlot {
   std::vector<RowError> errors;
   std::string norm;  // a buffer: its first norm_len bytes are the values joined by ','
   size_t norm_len = 0;
-  std::vector<size_t> starts, ends;
-  std::vector<std::string_view> values;  // into norm
+  std::vector<std::string_view> values;  // into norm, one per output cell
   bool joined_plain = false;
   std::optional<uint64_t> quote_mask;
   std::string identity;    // "" when the row has none
@@ -170,15 +169,18 @@ class FileValidator::Impl final : public CsvRecordSink {
         }
       }
     }
-    for (size_t f : info.output_fields) {
-      slack_.push_back(cell_output_slack(fields_[f]));
-      quote_check_.push_back(quote_check(fields_[f]));
+    for (size_t k = 0; k < info.output_fields.size(); ++k) {
+      const Field& f = fields_[info.output_fields[k]];
+      plan_.push_back(CellPlan{&f, column_of_output_[k], cell_output_slack(f), quote_check(f)});
     }
     header_columns_ = headers.size();
     if (info.mapping.error) file_error_ = info.mapping.error;
     if (opts_.track_duplicates && !file_error_)
       duplicates_ = std::make_unique<DuplicateTracker>(opts_.duplicate_capacity);
     slots_.resize(duplicates_ ? kPendingRows : 1);
+    for (RowSlot& slot : slots_) {  // sized once: every row has the same cells
+      slot.values.resize(info.output_fields.size());
+    }
     header_ = std::move(info);
     sink_->on_header(*header_);
   }
@@ -251,56 +253,59 @@ class FileValidator::Impl final : public CsvRecordSink {
   }
 
   // Normalized values are written one after the other into the slot's buffer, joined by ','
-  // (value k is [starts[k], ends[k]), norm_len bytes in all), so that a row whose values need no
+  // (value k is values[k], norm_len bytes in all), so that a row whose values need no
   // CSV quoting is its own batch line. The buffer is sized for the row's worst case first, and
   // the checks write straight into it.
   void check_cells(const CsvRecord& r, RowSlot& out) {
-    const auto& outputs = header_->output_fields;
-    const size_t count = outputs.size();
+    // Locals, not members, in the loop: the compiler cannot keep members in registers across
+    // the calls into the checks.
+    const CellPlan* const cells = plan_.data();
+    const size_t count = plan_.size();
+    const std::string_view* const fields = r.fields.data();
+    const uint64_t quoted = r.quoted_fields;
     size_t room = count;
-    for (size_t k = 0; k < count; ++k) room += r.fields[column_of_output_[k]].size() + slack_[k];
+    for (size_t k = 0; k < count; ++k) room += fields[cells[k].column].size() + cells[k].slack;
     if (out.norm.size() < room) out.norm.resize(std::max(room, 2 * out.norm.size()));
     char* const base = out.norm.data();
+    std::string_view* const values = out.values.data();
     char* w = base;
-    out.starts.resize(count);
-    out.ends.resize(count);
     uint64_t quote_mask = 0;
-    bool quote_beyond_mask = false;
+    bool quote_beyond_mask = false, failed = false;
     for (size_t k = 0; k < count; ++k) {
-      const Field& f = fields_[outputs[k]];
-      std::string_view raw = r.fields[column_of_output_[k]];
+      const CellPlan& cell = cells[k];
+      const std::string_view raw = fields[cell.column];
       if (k) *w++ = ',';
-      out.starts[k] = size_t(w - base);
+      char* const start = w;
       // write_cell trims; a value empty after trimming passes, or fails as required_missing.
-      if (!write_cell(f, raw, check_opts_, w, cell_error_)) [[unlikely]] {
-        if (std::string_view(cell_error_.code) == codes::kRequiredMissing)  // by text: literals may differ per TU
-          fail(RowError{out.row, f.key, std::string(), codes::kRequiredMissing,
-                        f.label + " is required; fill it in on this row"});
-        else
-          fail(RowError{out.row, f.key, excerpt(raw), cell_error_.code, std::move(cell_error_.message)});
-        cell_error_ = CellError{};
+      if (!write_cell(*cell.field, raw, check_opts_, w, cell_error_)) [[unlikely]] {
+        cell_failed(out.row, *cell.field, raw);
+        failed = true;
       }
-      out.ends[k] = size_t(w - base);
-      const QuoteCheck qc = quote_check_[k];
-      const size_t column = column_of_output_[k];
-      if (qc != QuoteCheck::never && out.ends[k] > out.starts[k] &&
-          (qc == QuoteCheck::always || (r.quoted_fields >> std::min<size_t>(column, 63)) & 1)) {
-        const char* vb = base + out.starts[k];
-        const char* ve = base + out.ends[k];
-        if (vb[0] == ' ' || ve[-1] == ' ' || platform::find_any4(vb, ve, ',', '"', '\n', '\r') != size_t(ve - vb)) {
+      char* const end = w;
+      values[k] = std::string_view(start, size_t(end - start));
+      if (cell.quote != QuoteCheck::never && end > start &&
+          (cell.quote == QuoteCheck::always || (quoted >> std::min<size_t>(cell.column, 63)) & 1)) {
+        if (start[0] == ' ' || end[-1] == ' ' ||
+            platform::find_any4(start, end, ',', '"', '\n', '\r') != size_t(end - start)) {
           if (k < 64) quote_mask |= uint64_t(1) << k;
           else quote_beyond_mask = true;
         }
       }
     }
     out.norm_len = size_t(w - base);
-    if (!out.errors.empty()) return;
-    out.values.resize(count);
-    for (size_t k = 0; k < count; ++k)
-      out.values[k] = std::string_view(base + out.starts[k], out.ends[k] - out.starts[k]);
+    if (failed) return;
     out.quote_mask = quote_beyond_mask ? std::nullopt : std::optional<uint64_t>(quote_mask);
     out.joined_plain = quote_mask == 0 && !quote_beyond_mask;
   }
+
+  [[gnu::noinline, gnu::cold]] void cell_failed(uint64_t row, const Field& f, std::string_view raw) {
+    if (std::string_view(cell_error_.code) == codes::kRequiredMissing)  // by text: literals may differ per TU
+      fail(RowError{row, f.key, std::string(), codes::kRequiredMissing, f.label + " is required; fill it in on this row"});
+    else
+      fail(RowError{row, f.key, excerpt(raw), cell_error_.code, std::move(cell_error_.message)});
+    cell_error_ = CellError{};
+  }
+
 
   // The identity of a clean row: external_id, else email, else phone (the first non-empty), as
   // "kind:value", emails lower-cased whole; with its hash when duplicates are tracked.
@@ -408,14 +413,20 @@ class FileValidator::Impl final : public CsvRecordSink {
   uint64_t last_batch_row_ = 0;  // batch mode: the last row number read
   std::vector<size_t> column_of_output_;
   int identity_outputs_[3] = {-1, -1, -1};  // output index of external_id, email, phone
-  std::vector<size_t> slack_;              // per output cell: cell_output_slack of its field
   // Whether an output cell's normal form may need CSV quoting in a batch (hold a comma, quote,
   // CR or LF, or start or end with a space), so that it must be looked at: never for the types
   // whose normal forms cannot (all but text and enum); for text read from a comma-separated
   // file, only when the cell was quoted there (an unquoted one holds none of those, and
   // trimming removed its end spaces); for enums, only when a declared value could.
   enum class QuoteCheck : uint8_t { never, when_quoted, always };
-  std::vector<QuoteCheck> quote_check_;  // per output cell
+  // What check_cells needs of each output cell, in one place.
+  struct CellPlan {
+    const Field* field;
+    size_t column;  // in the file
+    size_t slack;   // cell_output_slack(*field)
+    QuoteCheck quote;
+  };
+  std::vector<CellPlan> plan_;  // per output cell, in HeaderInfo::output_fields order
 
   QuoteCheck quote_check(const Field& f) const {
     auto special = [](std::string_view v) {
