@@ -1,11 +1,14 @@
 // The Intake Worker: owns the wasm module and runs inspect, validate and fingerprint off the main
-// thread. It reads the File through its stream (never whole), pushes each chunk through the
-// module's Validator once, and posts the results (batch bodies transferred). intake.js is its only client; the protocol:
+// thread. It reads the File in chunks (never whole; file_chunks.js), pushes each chunk through
+// the module's Validator once, and posts the results (batch bodies transferred). intake.js is
+// its only client; the protocol:
 //   in:  {type: 'load', id, moduleUrl, wasmUrl} · {type: 'inspect', id, file, ...}
 //        {type: 'validate', id, file, ...} · {type: 'ack', id} · {type: 'abort', id}
 //        {type: 'fingerprint', id, file}
 //   out: {type: 'result', id, value} · {type: 'slice', id, header, errors, batches, counts}
 //        {type: 'done', id, summary} · {type: 'error', id, error: {name, code, message}}
+
+import { readFileChunks } from './file_chunks.js';
 
 let modulePromise = null;
 const jobs = new Map();  // id -> {aborted, pending, wake, chunks}
@@ -97,47 +100,11 @@ async function fingerprint({ file }) {
   return `v1-${file.size}-${M.hashBytes(all)}`;
 }
 
-// The File's bytes in order: next() resolves to a Uint8Array valid until the following call,
-// or null at the end; cancel() stops reading (a pending read ends at once). A byte stream is
-// read with a BYOB reader into two reused buffers (a fresh ArrayBuffer per chunk costs more than
-// the copy), the next read pending while the caller works on the current chunk. Where Blob
-// streams have no BYOB reader, the default reader's chunks are used as they come.
-const READ_BUFFER_BYTES = 1 << 20;
-function readChunks(file, bufferBytes) {
-  const stream = file.stream();
-  let reader;
-  try {
-    reader = stream.getReader({ mode: 'byob' });
-  } catch {
-    const plain = stream.getReader();
-    return {
-      next: async () => { const { done, value } = await plain.read(); return done ? null : value; },
-      cancel: () => plain.cancel().catch(() => {}),
-    };
-  }
-  const read = (buffer) => reader.read(new Uint8Array(buffer));
-  let pending = read(new ArrayBuffer(bufferBytes));
-  let spare = new ArrayBuffer(bufferBytes);  // the buffer the caller holds, free at the next call
-  return {
-    next: async () => {
-      const { done, value } = await pending;
-      if (done) return null;
-      pending = read(spare);
-      spare = value.buffer;  // the same memory, handed back by the stream
-      return value;
-    },
-    cancel: () => {
-      pending.catch(() => {});
-      return reader.cancel().catch(() => {});
-    },
-  };
-}
-
-// Validates the whole File: its stream's chunks go to the wasm Validator (at most sliceBytes per
-// call, one copy into the heap), and each call's results are posted in one 'slice' message with
-// the batch bodies transferred, not cloned. The browser reads the stream ahead while a chunk is
-// validated. Backpressure: before the next call, the Worker waits while maxPendingBatches or
-// more batches are unacknowledged, so reading pauses while onBatch holds them.
+// Validates the whole File: its chunks (file_chunks.js: read beside this thread, a few MiB
+// ahead) go to the wasm Validator (at most sliceBytes per call, one copy into the heap), and each
+// call's results are posted in one 'slice' message with the batch bodies transferred, not
+// cloned. Backpressure: before the next call, the Worker waits while maxPendingBatches or more
+// batches are unacknowledged, so reading pauses while onBatch holds them.
 async function validate(msg) {
   const { id, file, fields, mapping, options, sliceBytes, maxPendingBatches } = msg;
   const M = await modulePromise;
@@ -172,7 +139,7 @@ async function validate(msg) {
   };
   try {
     validator = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '', options || {});
-    chunks = readChunks(file, Math.min(sliceBytes, READ_BUFFER_BYTES));
+    chunks = readFileChunks(file);
     job.chunks = chunks;
     let result = null;
     read: while (!job.aborted) {
