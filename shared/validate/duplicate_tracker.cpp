@@ -39,32 +39,36 @@ uint64_t load8(const char* p) {
   return w;
 }
 uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+// xxHash64's round: the input multiplied (spreading its bits upward), rotated (bringing the
+// high bits down), multiplied again, so a change in any input bit reaches every bit.
+constexpr uint64_t kP1 = 0x9E3779B185EBCA87ull, kP2 = 0xC2B2AE3D27D4EB4Full;
+uint64_t round(uint64_t acc, uint64_t input) { return rotl(acc + input * kP2, 31) * kP1; }
 }  // namespace
 
 uint64_t DuplicateTracker::hash(std::string_view s) {
-  // Two independent multiply lanes over 16-byte steps (the last step reads the final 16 bytes,
-  // overlapping what came before), so the latency is about one multiply per 16 bytes rather
-  // than per byte; finished with a murmur-style mix. Identities are short: one or two steps.
+  // Two independent lanes over 16-byte steps (the last step reads the final 16 bytes,
+  // overlapping what came before), so the latency is about two multiplies per 16 bytes rather
+  // than one per byte; finished with a murmur-style mix. Identities are short: one or two steps.
   const char* p = s.data();
   const size_t n = s.size();
-  uint64_t a = 0x9E3779B97F4A7C15ull ^ n, b = 0xC2B2AE3D27D4EB4Full;
+  uint64_t a = 0x27D4EB2F165667C5ull + uint64_t(n) * kP1, b = 0x165667B19E3779F9ull;
   if (n >= 16) {
-    size_t i = 0;
-    for (; i + 16 < n; i += 16) {
-      a = rotl((a ^ load8(p + i)) * 0x87C37B91114253D5ull, 31);
-      b = rotl((b ^ load8(p + i + 8)) * 0x4CF5AD432745937Full, 33);
+    for (size_t i = 0; i + 16 < n; i += 16) {
+      a = round(a, load8(p + i));
+      b = round(b, load8(p + i + 8));
     }
-    a = rotl((a ^ load8(p + n - 16)) * 0x87C37B91114253D5ull, 31);
-    b = rotl((b ^ load8(p + n - 8)) * 0x4CF5AD432745937Full, 33);
+    a = round(a, load8(p + n - 16));
+    b = round(b, load8(p + n - 8));
   } else if (n >= 8) {
-    a = rotl((a ^ load8(p)) * 0x87C37B91114253D5ull, 31);
-    b = rotl((b ^ load8(p + n - 8)) * 0x4CF5AD432745937Full, 33);
+    a = round(a, load8(p));
+    b = round(b, load8(p + n - 8));
   } else {
     uint64_t w = 0;
     std::memcpy(&w, p, n);
-    a = rotl((a ^ w) * 0x87C37B91114253D5ull, 31);
+    a = round(a, w);
   }
-  uint64_t h = a ^ rotl(b * 0x9E3779B97F4A7C15ull, 27);
+  uint64_t h = a ^ rotl(b, 27) * kP1;
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
   h ^= h >> 33;
@@ -73,32 +77,43 @@ uint64_t DuplicateTracker::hash(std::string_view s) {
   return h ? h : 1;
 }
 
-DuplicateTracker::DuplicateTracker(size_t capacity) : capacity_(capacity) {
-  // The memory of a table of 12-byte slots, a power of two at or above 4/3 of the capacity,
-  // cut into buckets of five: at most 80% of the slots are ever used.
-  size_t slots = std::bit_ceil(std::max<size_t>(16, capacity + capacity / 3));
-  buckets_ = std::min<size_t>(slots * 12 / sizeof(Bucket), size_t(1) << 31);
-  memory_ = platform::allocate_table(buckets_ * sizeof(Bucket));
-  table_ = static_cast<Bucket*>(memory_.data);
+DuplicateTracker::DuplicateTracker(size_t capacity) : capacity_(std::min(capacity, kMaxCapacity)) {
+  const size_t slots = std::bit_ceil(std::max<size_t>(16, capacity_ + capacity_ / 3));
+  slot_mask_ = slots - 1;
+  index_bits_ = std::bit_width(capacity_ + 1);  // entry + 1 fits; the bits above are the tag
+  // One allocation: slots, then hashes, then rows, each 64-byte aligned.
+  auto round = [](size_t n) { return (n + 63) / 64 * 64; };
+  const size_t slot_bytes = round(slots * sizeof(uint32_t));
+  const size_t hash_bytes = round(std::max<size_t>(capacity_, 1) * sizeof(uint64_t));
+  const size_t row_bytes = round(std::max<size_t>(capacity_, 1) * sizeof(uint32_t));
+  memory_ = platform::allocate_table(slot_bytes + hash_bytes + row_bytes);
+  char* base = static_cast<char*>(memory_.data);
+  slots_ = reinterpret_cast<uint32_t*>(base);
+  hashes_ = reinterpret_cast<uint64_t*>(base + slot_bytes);
+  rows_ = reinterpret_cast<uint32_t*>(base + slot_bytes + hash_bytes);
 }
 
 DuplicateTracker::~DuplicateTracker() { platform::free_table(memory_); }
 
 uint64_t DuplicateTracker::first_seen_hash(uint64_t h, uint64_t row) {
-  for (size_t b = bucket_of(h);; b = b + 1 == buckets_ ? 0 : b + 1) {
-    Bucket& k = table_[b];
-    for (uint32_t i = 0; i < k.used; ++i)
-      if (k.hash[i] == h) return k.row[i];
-    if (k.used < 5) {
+  const uint32_t t = tag(h);
+  const uint32_t index_mask = (uint32_t(1) << index_bits_) - 1;
+  for (size_t s = home(h);; s = (s + 1) & slot_mask_) {
+    const uint32_t slot = slots_[s];
+    if (slot == 0) {
       if (size_ >= capacity_) {
         full_ = true;
         return 0;
       }
-      k.hash[k.used] = h;
-      k.row[k.used] = uint32_t(row);
-      ++k.used;
+      hashes_[size_] = h;
+      rows_[size_] = uint32_t(row);
+      slots_[s] = t | uint32_t(size_ + 1);
       ++size_;
       return 0;
+    }
+    if ((slot & ~index_mask) == t) {
+      const size_t entry = (slot & index_mask) - 1;
+      if (hashes_[entry] == h) return rows_[entry];
     }
   }
 }

@@ -327,34 +327,40 @@ class FileValidator::Impl final : public CsvRecordSink {
   }
 
   // Rows wait in a ring before they are passed to the sink, in file order: a duplicate-table
-  // probe is a cache (and TLB) miss in a table of tens of MiB, so each row's bucket is requested
-  // kProbeAhead rows before the row is emitted and probed. Its identity is hashed only then too,
-  // well after the identity string was written.
+  // probe is a cache (and TLB) miss in a table of tens of MiB. Every kProbeBurst rows, the
+  // buckets of the newest kProbeBurst rows are requested together (misses issued together
+  // overlap, even in wasm where the request is a plain load) and the kProbeBurst rows before
+  // them, requested one burst earlier, are probed and emitted. Identities are hashed then too,
+  // well after their strings were written.
   void row_read() {
     ++pending_;
     if (slots_.size() == 1) return emit_pending();
-    if (pending_ > kProbeAhead) request_bucket(pending_slot(pending_ - 1 - kProbeAhead));
-    if (pending_ == slots_.size()) {
-      emit(pending_slot(0));
-      first_pending_ = (first_pending_ + 1) % slots_.size();
-      --pending_;
-    }
+    if (pending_ < slots_.size()) return;
+    request_buckets(requested_, pending_);
+    for (size_t k = 0; k < kProbeBurst; ++k) emit(pending_slot(k));
+    first_pending_ = (first_pending_ + kProbeBurst) % slots_.size();
+    pending_ -= kProbeBurst;
+    requested_ = pending_;
   }
 
   RowSlot& pending_slot(size_t k) { return slots_[(first_pending_ + k) % slots_.size()]; }
 
-  void request_bucket(RowSlot& s) {
-    if (!duplicates_ || !s.errors.empty() || s.identity.empty()) return;
-    s.identity_hash = DuplicateTracker::hash(s.identity);
-    duplicates_->prefetch(s.identity_hash);
+  // Requests the duplicate-table buckets of pending rows [from, to).
+  void request_buckets(size_t from, size_t to) {
+    if (!duplicates_) return;
+    for (size_t k = from; k < to; ++k) {
+      RowSlot& s = pending_slot(k);
+      if (!s.errors.empty() || s.identity.empty()) continue;
+      s.identity_hash = DuplicateTracker::hash(s.identity);
+      duplicates_->prefetch(s.identity_hash);
+    }
   }
 
   // Passes every pending row to the sink.
   void emit_pending() {
-    for (size_t k = pending_ > kProbeAhead ? pending_ - kProbeAhead : 0; k < pending_; ++k)
-      request_bucket(pending_slot(k));
+    request_buckets(requested_, pending_);
     for (size_t k = 0; k < pending_; ++k) emit(pending_slot(k));
-    first_pending_ = pending_ = 0;
+    first_pending_ = pending_ = requested_ = 0;
   }
 
   void emit(RowSlot& s) {
@@ -441,10 +447,11 @@ class FileValidator::Impl final : public CsvRecordSink {
   // Rows read but not yet passed to the sink (see emit_pending), each with its own buffers,
   // reused from row to row so a clean row allocates nothing. One at a time without a
   // duplicate table.
-  static constexpr size_t kPendingRows = 16, kProbeAhead = 8;
+  static constexpr size_t kProbeBurst = 8, kPendingRows = 2 * kProbeBurst;
   std::vector<RowSlot> slots_ = std::vector<RowSlot>(1);
   size_t first_pending_ = 0;  // slot of the oldest pending row
   size_t pending_ = 0;
+  size_t requested_ = 0;  // the oldest this many pending rows have their buckets requested
   RowSlot* current_ = nullptr;
 };
 
