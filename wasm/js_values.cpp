@@ -233,6 +233,7 @@ ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping
   if (!read_count(options, "batch_rows", s.limits.max_rows, s.error)) return s;
   if (!read_count(options, "batch_bytes", s.limits.max_bytes, s.error)) return s;
   if (js_has(options, "batches")) s.build_batches = options["batches"].as<bool>();
+  if (js_has(options, "errors_as_json")) s.errors_as_json = options["errors_as_json"].as<bool>();
   return s;
 }
 

@@ -49,13 +49,15 @@ struct ValidatorSetup {
   ValidatorOptions options;
   BatchLimits limits;
   bool build_batches = true;
+  bool errors_as_json = false;  // results carry `errors_json` (JSON texts), `errors` stays empty
   std::optional<FileError> error;
 };
 
 // `fields_json`: API.md field list ({"fields": [...]} or an array). `mapping_json`: {"header":
 // "key" | null} or empty. `options`: a JS object with optional default_region, duplicate_policy
 // ("update" | "skip" | "reject"), delimiter (one character, or "comma", "semicolon", "tab",
-// "pipe"), duplicate_capacity (default and maximum 1.5 Mi identities), batch_rows, batch_bytes, batches (false: no batch bodies).
+// "pipe"), duplicate_capacity (default and maximum 1.5 Mi identities), batch_rows, batch_bytes, batches (false: no batch bodies),
+// errors_as_json (true: error records as JSON text, see StreamingValidator::push).
 // With `fields_optional`, empty `fields_json` means no fields (every column is extra).
 ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping_json, const val& options,
                           bool fields_optional = false);

@@ -48,7 +48,10 @@ void StreamingValidator::on_row_failed(uint64_t row, std::span<const RowError> e
 void StreamingValidator::flush_errors() {
   if (errors_json_.empty()) return;
   errors_json_.push_back(']');
-  errors_ = errors_.call<val>("concat", parse_json(errors_json_));
+  if (setup_.errors_as_json)
+    errors_json_texts_.call<void>("push", utf8_to_js(errors_json_));
+  else
+    errors_ = errors_.call<val>("concat", parse_json(errors_json_));
   errors_json_.clear();
   if (errors_json_.capacity() > 4 * kErrorsFlushBytes) errors_json_.shrink_to_fit();
 }
@@ -59,12 +62,14 @@ val StreamingValidator::take_result(bool done) {
   out.set("header", header_);
   out.set("batches", batches_);
   out.set("errors", errors_);
+  out.set("errors_json", errors_json_texts_);
   out.set("counts", counts());
   out.set("file_error", file_error());
   out.set("done", done);
   header_ = val::null();
   batches_ = val::array();
   errors_ = val::array();
+  errors_json_texts_ = val::array();
   return out;
 }
 

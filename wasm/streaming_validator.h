@@ -24,9 +24,12 @@ class StreamingValidator final : public ValidationSink {
   ~StreamingValidator() override;
 
   // `bytes`: the next slice of the file (Uint8Array or ArrayBuffer), any size, cut anywhere.
-  // Returns {header, batches, errors, counts, file_error, done}: `header` only in the result
-  // where the header row was read (else null); `batches` and `errors` are what this slice
-  // completed, in file order. After a file error, further slices are counted but not read.
+  // Returns {header, batches, errors, errors_json, counts, file_error, done}: `header` only in
+  // the result where the header row was read (else null); `batches` and `errors` are what this
+  // slice completed, in file order. With the errors_as_json option, `errors` stays empty and
+  // `errors_json` holds the same records as JSON array texts, in order (a string is posted to
+  // another thread far more cheaply than objects); otherwise `errors_json` is empty. After a
+  // file error, further slices are counted but not read.
   val push(val bytes);
   // Ends the file: the last row and the last, partial batch come out. Later calls return empty
   // results with done = true.
@@ -52,6 +55,7 @@ class StreamingValidator final : public ValidationSink {
   std::string errors_json_;  // error records of the current slice not yet handed to JS
   val batches_ = val::array();
   val errors_ = val::array();
+  val errors_json_texts_ = val::array();
   val header_ = val::null();
   bool finished_ = false;
 };

@@ -20,12 +20,13 @@ const FIELDS = JSON.stringify(participantFields);
 // Validates `bytes` pushed in slices of `sliceBytes`; returns everything the Validator produced.
 function validate(bytes, { fields = FIELDS, mapping = '', options = {}, sliceBytes = bytes.length || 1 } = {}) {
   const v = new M.Validator(fields, mapping, options);
-  const out = { header: null, batches: [], errors: [], counts: null, file_error: null };
+  const out = { header: null, batches: [], errors: [], errors_json: [], counts: null, file_error: null };
   try {
     const take = (r) => {
       if (r.header) out.header = r.header;
       out.batches.push(...r.batches);
       out.errors.push(...r.errors);
+      for (const text of r.errors_json) out.errors_json.push(...JSON.parse(text));
       out.counts = r.counts;
       out.file_error = r.file_error;
     };
@@ -91,6 +92,20 @@ test('the Validator gives identical results whatever the slicing', () => {
     assert.deepEqual(sliced.counts, whole.counts, `counts with ${sliceBytes}-byte slices`);
     assert.deepEqual(sliced.batches.map((b) => [b.seq, b.first_row, b.last_row, b.rows, dec(b.body)]),
                      whole.batches.map((b) => [b.seq, b.first_row, b.last_row, b.rows, dec(b.body)]));
+  }
+});
+
+test('errors_as_json gives the same records as JSON text, whatever the slicing', () => {
+  // Over 1 MiB of error JSON in one push: the records come in more than one text, in order.
+  const bytes = enc(participantsCsv(30000, { badEvery: 2 }));
+  const objects = validate(bytes);
+  assert.deepEqual(objects.errors_json, []);
+  assert.ok(JSON.stringify(objects.errors).length > 1 << 20);
+  for (const sliceBytes of [bytes.length, 65537, 4099]) {
+    const texts = validate(bytes, { options: { errors_as_json: true }, sliceBytes });
+    assert.deepEqual(texts.errors, []);
+    assert.deepEqual(texts.errors_json, objects.errors, `${sliceBytes}-byte slices`);
+    assert.deepEqual(texts.counts, objects.counts);
   }
 });
 

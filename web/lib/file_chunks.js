@@ -182,6 +182,11 @@ function readHere(file) {
   };
 }
 
+// Starts the reader Worker ahead of the first read (a Worker takes tens of milliseconds to start).
+export function prepareFileChunks() {
+  startReaderWorker();
+}
+
 // The File's bytes in order: {next, cancel} as above, chunks of at most 1 MiB. `inThread` forces
 // reading on the calling thread.
 export function readFileChunks(file, { inThread = false } = {}) {

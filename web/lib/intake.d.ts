@@ -276,7 +276,9 @@ export declare class UploadInProgressError extends IntakeHttpError {}
 
 /** The wasm module itself (createIntakeModule() in wasm/intake_module.js), for tests and tools. */
 export interface IntakeModule {
-  Validator: new (fieldsJson: string, mappingJson: string, options: ValidatorOptions & { batches?: boolean }) => ModuleValidator;
+  /** options.batches: false builds no batch bodies; options.errors_as_json: true puts the
+   *  error records in SliceResult.errors_json (JSON text) instead of errors. */
+  Validator: new (fieldsJson: string, mappingJson: string, options: ValidatorOptions & { batches?: boolean; errors_as_json?: boolean }) => ModuleValidator;
   inspect(head: Uint8Array | ArrayBuffer, fieldsJson: string, mappingJson: string, options: ValidatorOptions, previewRows: number, complete: boolean): Omit<InspectResult, 'file'>;
   sniffDialect(head: Uint8Array | ArrayBuffer): Dialect;
   checkFields(fieldsJson: string): { fields: Field[]; problems: { index: number; path: string; message: string }[] };
@@ -288,6 +290,8 @@ export interface SliceResult {
   header: HeaderInfo | null;
   batches: Batch[];
   errors: RowError[];
+  /** With errors_as_json: the same records as JSON array texts, in order (else empty). */
+  errors_json: string[];
   counts: Counts;
   file_error: FileError | null;
   done: boolean;

@@ -160,7 +160,8 @@ export class Intake {
           case 'slice': {
             // One wasm call's results, in file order: header, error records, batches, counters.
             if (msg.header) summary.header = msg.header;
-            const errors = msg.errors;
+            const texts = msg.errors_json;  // JSON arrays of error records, in file order
+            const errors = texts.length === 1 ? JSON.parse(texts[0]) : texts.flatMap((t) => JSON.parse(t));
             if (errors.length) {
               const room = maxErrors - summary.errors.length;
               if (room > 0) summary.errors.push(...(errors.length > room ? errors.slice(0, room) : errors));

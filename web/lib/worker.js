@@ -5,10 +5,10 @@
 //   in:  {type: 'load', id, moduleUrl, wasmUrl} · {type: 'inspect', id, file, ...}
 //        {type: 'validate', id, file, ...} · {type: 'ack', id} · {type: 'abort', id}
 //        {type: 'fingerprint', id, file}
-//   out: {type: 'result', id, value} · {type: 'slice', id, header, errors, batches, counts}
+//   out: {type: 'result', id, value} · {type: 'slice', id, header, errors_json, batches, counts}
 //        {type: 'done', id, summary} · {type: 'error', id, error: {name, code, message}}
 
-import { readFileChunks } from './file_chunks.js';
+import { prepareFileChunks, readFileChunks } from './file_chunks.js';
 
 let modulePromise = null;
 const jobs = new Map();  // id -> {aborted, pending, wake, chunks}
@@ -63,7 +63,7 @@ function loadModule({ moduleUrl, wasmUrl }) {
   if (!modulePromise) {
     modulePromise = import(moduleUrl)
       .then(({ default: createIntakeModule }) => createIntakeModule({ locateFile: () => wasmUrl }))
-      .then((M) => { warmUp(M); return M; })
+      .then((M) => { prepareFileChunks(); warmUp(M); return M; })
       .catch((e) => {
         modulePromise = null;
         const err = new Error(`the Intake wasm module could not be loaded from ${moduleUrl}: ` +
@@ -133,12 +133,14 @@ async function validate(msg) {
     job.pending += result.batches.length;
     heapPeak = Math.max(heapPeak, M.heapBytes());
     post({
-      type: 'slice', id, header: result.header, errors: result.errors, batches: result.batches,
+      type: 'slice', id, header: result.header, errors_json: result.errors_json, batches: result.batches,
       counts: result.counts,
     }, transfer);
   };
   try {
-    validator = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '', options || {});
+    // Error records come as JSON text: one string is posted far more cheaply than many objects.
+    validator = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '',
+                                { ...options, errors_as_json: true });
     chunks = readFileChunks(file);
     job.chunks = chunks;
     let result = null;
