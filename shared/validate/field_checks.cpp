@@ -194,31 +194,61 @@ size_t cell_output_slack(const Field& field) {
   return 0;
 }
 
-bool write_cell(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err) {
-  std::string_view v = in;
-  // Most cells start and end with a byte above ' ': nothing to trim.
-  if (v.empty() || static_cast<unsigned char>(v.front()) <= ' ' || static_cast<unsigned char>(v.back()) <= ' ') {
-    size_t b = 0, e = v.size();
-    while (b < e && (v[b] == ' ' || v[b] == '\t')) ++b;
-    while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t')) --e;
-    v = std::string_view(v.data() + b, e - b);
-  }
-  if (v.empty()) {
-    if (!field.required) return true;
-    return fail(err, codes::kRequiredMissing, "a value is required");
-  }
-  switch (field.type) {
-    case FieldType::text: return detail::write_text(v, field.max_length, w, err);
-    case FieldType::email: return detail::write_email(v, w, err);
-    case FieldType::phone: return detail::write_phone(v, opts.default_region, w, err);
-    case FieldType::date: return detail::write_date(v, field.format, w, err);
-    case FieldType::datetime: return detail::write_datetime(v, w, err);
-    case FieldType::number: return detail::write_number(v, w, err);
-    case FieldType::boolean: return detail::write_boolean(v, w, err);
-    case FieldType::enumeration: return detail::write_enum(v, field.values, w, err);
-    case FieldType::timezone: return detail::write_timezone(v, w, err);
-  }
+namespace {
+// Each type's writer behind one signature (CellWriter).
+bool write_text_cell(const Field& f, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
+  return detail::write_text(v, f.max_length, w, err);
+}
+bool write_email_cell(const Field&, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
+  return detail::write_email(v, w, err);
+}
+bool write_phone_cell(const Field&, std::string_view v, const CheckOptions& opts, char*& w, CellError& err) {
+  return detail::write_phone(v, opts.default_region, w, err);
+}
+bool write_date_cell(const Field& f, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
+  return detail::write_date(v, f.format, w, err);
+}
+bool write_datetime_cell(const Field&, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
+  return detail::write_datetime(v, w, err);
+}
+bool write_number_cell(const Field&, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
+  return detail::write_number(v, w, err);
+}
+bool write_boolean_cell(const Field&, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
+  return detail::write_boolean(v, w, err);
+}
+bool write_enum_cell(const Field& f, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
+  return detail::write_enum(v, f.values, w, err);
+}
+bool write_timezone_cell(const Field&, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
+  return detail::write_timezone(v, w, err);
+}
+bool write_unknown_cell(const Field&, std::string_view, const CheckOptions&, char*&, CellError& err) {
   return fail(err, codes::kInvalidFields, "unknown field type");
+}
+}  // namespace
+
+CellWriter cell_writer(FieldType type) {
+  switch (type) {
+    case FieldType::text: return write_text_cell;
+    case FieldType::email: return write_email_cell;
+    case FieldType::phone: return write_phone_cell;
+    case FieldType::date: return write_date_cell;
+    case FieldType::datetime: return write_datetime_cell;
+    case FieldType::number: return write_number_cell;
+    case FieldType::boolean: return write_boolean_cell;
+    case FieldType::enumeration: return write_enum_cell;
+    case FieldType::timezone: return write_timezone_cell;
+  }
+  return write_unknown_cell;
+}
+
+bool fail_required(CellError& err) { return fail(err, codes::kRequiredMissing, "a value is required"); }
+
+bool write_cell(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err) {
+  const std::string_view v = trim_cell(in);
+  if (v.empty()) return !field.required || fail_required(err);
+  return cell_writer(field.type)(field, v, opts, w, err);
 }
 
 bool check_cell(const Field& field, std::string_view in, const CheckOptions& opts, std::string& out, CellError& err) {

@@ -54,6 +54,21 @@ bool check_cell(const Field& field, std::string_view in, const CheckOptions& opt
 // it. Same results as check_cell; on failure `w` is left where it was.
 size_t cell_output_slack(const Field& field);
 bool write_cell(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err);
+// write_cell's per-type step, for callers that look the type up once per column: `in` is
+// already trimmed and not empty.
+using CellWriter = bool (*)(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err);
+CellWriter cell_writer(FieldType type);
+// write_cell's trimming: leading and trailing ASCII spaces and tabs removed.
+inline std::string_view trim_cell(std::string_view v) {
+  // Most cells start and end with a byte above ' ': nothing to trim.
+  if (!v.empty() && static_cast<unsigned char>(v.front()) > ' ' && static_cast<unsigned char>(v.back()) > ' ') return v;
+  size_t b = 0, e = v.size();
+  while (b < e && (v[b] == ' ' || v[b] == '\t')) ++b;
+  while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t')) --e;
+  return std::string_view(v.data() + b, e - b);
+}
+// The error write_cell gives an empty cell of a required field.
+bool fail_required(CellError& err);
 
 // True when `format` is a date format check_date understands (tokens YYYY, MM, DD, M, D with
 // one separator among / - . and space). Empty is ISO.

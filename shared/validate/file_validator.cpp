@@ -171,7 +171,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     }
     for (size_t k = 0; k < info.output_fields.size(); ++k) {
       const Field& f = fields_[info.output_fields[k]];
-      plan_.push_back(CellPlan{&f, column_of_output_[k], cell_output_slack(f), quote_check(f)});
+      plan_.push_back(CellPlan{&f, cell_writer(f.type), column_of_output_[k], cell_output_slack(f), quote_check(f)});
     }
     header_columns_ = headers.size();
     if (info.mapping.error) file_error_ = info.mapping.error;
@@ -276,8 +276,11 @@ class FileValidator::Impl final : public CsvRecordSink {
       const std::string_view raw = fields[cell.column];
       if (k) *w++ = ',';
       char* const start = w;
-      // write_cell trims; a value empty after trimming passes, or fails as required_missing.
-      if (!write_cell(*cell.field, raw, check_opts_, w, cell_error_)) [[unlikely]] {
+      // As write_cell: trimmed; a value empty after trimming passes, or fails as required_missing.
+      const std::string_view v = trim_cell(raw);
+      const bool ok = v.empty() ? !cell.field->required || fail_required(cell_error_)
+                                : cell.write(*cell.field, v, check_opts_, w, cell_error_);
+      if (!ok) [[unlikely]] {
         cell_failed(out.row, *cell.field, raw);
         failed = true;
       }
@@ -428,7 +431,8 @@ class FileValidator::Impl final : public CsvRecordSink {
   // What check_cells needs of each output cell, in one place.
   struct CellPlan {
     const Field* field;
-    size_t column;  // in the file
+    CellWriter write;  // cell_writer(field->type)
+    size_t column;     // in the file
     size_t slack;   // cell_output_slack(*field)
     QuoteCheck quote;
   };
