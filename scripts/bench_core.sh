@@ -136,6 +136,6 @@ print(f"{'peak RSS intake-validate, 4x file':<34}{rss_4x / 1024:>8.1f} MiB   4x/
 notes = [l.strip() for l in open(f"{out}/cli_4x.txt") if "duplicate" in l.lower()]
 if notes:
     print()
-    print("intake-validate on the 4x file (4,000,000 identities; the duplicate table holds 3 Mi):")
+    print("intake-validate on the 4x file (4,000,000 identities; the duplicate table holds 1.5 Mi):")
     for l in notes: print("  " + l)
 EOF
