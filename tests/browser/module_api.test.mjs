@@ -168,6 +168,16 @@ test('progress at least every 250 ms; reading pauses while onBatch is pending', 
   assert.equal(r.summary.batches, 60);
 });
 
+test('a file deleted after it was picked is refused with code file_unreadable', async () => {
+  const path = tempFile('deleted.csv', participantsCsv(30000));
+  await pickFile(page, path);
+  fs.rmSync(path);
+  const r = await validateInPage({ fields: participantFields, options: {} });
+  assert.equal(r.error?.code, 'file_unreadable', JSON.stringify(r));
+  assert.equal(r.error.name, 'IntakeError');
+  assert.match(r.error.message, /could not be read/);
+});
+
 test('abort stops validation at once and the instance stays usable', async () => {
   const file = tempFile('abort.csv', participantsCsv(150000));
   await pickFile(page, file);

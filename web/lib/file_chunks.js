@@ -70,6 +70,14 @@ function readerWorkerMain() {
   };
 }
 
+// A read that failed, as a person can act on it: browsers report a File changed or removed
+// after it was picked as a bare "network error" (streams) or NotReadableError.
+function unreadable(name, message) {
+  return Object.assign(new Error(`the file could not be read: it may have been moved, changed or deleted after it ` +
+                                 `was picked; pick it again (${name}: ${message})`),
+                       { name: 'NotReadableError', code: 'file_unreadable' });
+}
+
 let readerWorker;  // undefined: not tried yet; null: cannot be started here
 let nextJob = 1;
 const listeners = new Map();  // job id -> message handler
@@ -100,8 +108,8 @@ function startReaderWorker() {
 }
 
 // Reads `file` through the reader Worker. next() resolves to the next Uint8Array (valid until
-// the following call) or null at the end; it rejects with the reading error (name and message
-// of the browser's). cancel() stops reading; nothing resolves afterwards.
+// the following call) or null at the end; it rejects with a NotReadableError (code
+// file_unreadable) when the File cannot be read. cancel() stops reading.
 function readInWorker(worker, file) {
   const id = nextJob++;
   const arrived = [];  // messages not yet taken
@@ -134,7 +142,7 @@ function readInWorker(worker, file) {
       }
       if (msg.type === 'error') {
         finish();
-        throw Object.assign(new Error(msg.message), { name: msg.name });
+        throw unreadable(msg.name, msg.message);
       }
       held = msg.buffer;
       return new Uint8Array(msg.buffer, 0, msg.length);
@@ -160,7 +168,10 @@ function readHere(file) {
   } catch {
     const plain = stream.getReader();
     return {
-      next: async () => { const { done, value } = await plain.read(); return done ? null : value; },
+      next: async () => {
+        const { done, value } = await plain.read().catch((e) => { throw unreadable(e?.name, e?.message); });
+        return done ? null : value;
+      },
       cancel: () => { plain.cancel().catch(() => {}); },
     };
   }
@@ -169,7 +180,7 @@ function readHere(file) {
   let spare = new ArrayBuffer(BUFFER_BYTES);  // the buffer the caller holds, free at the next call
   return {
     next: async () => {
-      const { done, value } = await pending;
+      const { done, value } = await pending.catch((e) => { throw unreadable(e?.name, e?.message); });
       if (done) return null;
       pending = read(spare);
       spare = value.buffer;  // the same memory, handed back by the stream
