@@ -52,6 +52,7 @@ class BatchSink final : public ValidationSink {
       append_json_string(data, keys_[k]);
       data.push_back(':');
       append_json_string(data, v);
+      r.values.emplace_back(keys_[k], v);
     }
     data.push_back('}');
     out_.rows.push_back(std::move(r));

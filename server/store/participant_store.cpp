@@ -60,19 +60,29 @@ std::string contains_pattern(std::string_view value) {
   return p;
 }
 
+// A filter the sort runs answer: an exact value or a range of a run column (identity columns,
+// indexed fields), or a contains on an identity column. Ends are in run bytes.
+struct RunFilter {
+  std::string key;
+  bool contains = false;
+  std::string needle;
+  std::optional<std::string> low, high;
+  int64_t count = -1;  // live matches, once counted
+};
+
 // The WHERE clause of a filtered list. The campaign id is written as a literal (an integer we
-// formatted) so SQLite can use the campaign's partial field indexes (field_indexes.cpp), and
-// a field with such an index is filtered on the index's own expression.
+// formatted) and every condition stays in it, so a row read any way is tested the same.
 struct FilterSql {
   std::string where;
   std::vector<Bound> binds;
-  // The index that answers an exact (preferred) or range filter, "" if none: forced with
-  // INDEXED BY, since without statistics SQLite prefers any (campaign_id, ...) index.
+  // The (campaign_id, column, id) index that answers an exact (preferred) or range filter on
+  // created_at or updated_at, "" if none: forced with INDEXED BY, since without statistics
+  // SQLite prefers any (campaign_id, ...) index.
   std::string filter_index;
   bool filter_index_exact = false;
   const char* contains_only_column = nullptr;  // the only filter is ~contains on this column
-  // An exact filter on a sort-run column limits the rows to ids found in its runs: read them
-  // by rowid (NOT INDEXED), not through any (campaign_id, ...) index.
+  std::vector<RunFilter> run_filters;
+  // The rows are limited to ids listed from a run filter: read by rowid (NOT INDEXED).
   bool id_list = false;
 };
 
@@ -82,6 +92,40 @@ std::string indexed_by(const std::string& where, const std::string& index) {
          where.substr(where.find(" WHERE "));
 }
 
+// A filter value as a numeric field's runs keep it: SQLite's own CAST, then encode_number.
+std::string run_number(Connection& c, const std::string& v) {
+  auto s = c.prepare("SELECT CAST(?1 AS REAL)");
+  s.bind(1, v);
+  return detail::encode_number(s.step() ? s.real(0) : 0.0);
+}
+
+int64_t run_count(Connection& c, int64_t campaign_id, RunFilter& r) {
+  if (r.count < 0) {
+    r.count = r.contains ? detail::count_containing(c, campaign_id, r.key, r.needle)
+                         : detail::count_in_range(c, campaign_id, r.key, r.low, r.high);
+  }
+  return r.count;
+}
+
+// Limits `f` to the ids of its run filter with the fewest matches.
+void add_id_list(Connection& c, int64_t campaign_id, FilterSql& f) {
+  RunFilter* best = nullptr;
+  for (RunFilter& r : f.run_filters)
+    if (!best || run_count(c, campaign_id, r) < run_count(c, campaign_id, *best)) best = &r;
+  std::vector<int64_t> ids;
+  if (best->contains) detail::count_containing(c, campaign_id, best->key, best->needle, &ids);
+  else ids = detail::ids_in_range(c, campaign_id, best->key, best->low, best->high);
+  std::string list = "[";
+  for (int64_t id : ids) {
+    if (list.size() > 1) list.push_back(',');
+    list += std::to_string(id);
+  }
+  list.push_back(']');
+  f.binds.emplace_back(list);
+  f.where += " AND id IN (SELECT value FROM json_each(?" + std::to_string(f.binds.size()) + "))";
+  f.id_list = true;
+}
+
 FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery& q) {
   FilterSql out;
   out.where = " FROM participants WHERE campaign_id = " + std::to_string(campaign_id);
@@ -89,18 +133,19 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
   for (const Filter& f : q.filters) {
     std::string expr;
     std::string index;
+    std::optional<detail::RunColumn> runs;
     if (f.column) {
       const char* col = filter_column(f.key);
       if (!col) throw SqliteError(0, "unknown participant column " + f.key);
       expr = col;
-      // communications, created_at and updated_at have a (campaign_id, column, id) index;
-      // communications is compared as a number (CAST), which that index cannot answer. The
-      // identity columns are ordered by sort runs instead (exact values: see id_list).
+      // created_at and updated_at have a (campaign_id, column, id) index; communications is
+      // compared as a number (CAST), which its index cannot answer; the identity columns are
+      // kept in sort runs.
       if (f.numeric) expr = "CAST(" + expr + " AS REAL)";
-      else if (detail::sort_run_column(col) < 0) index = std::string("participants_") + col;
-    } else if (detail::has_field_index(c, campaign_id, f.key)) {
-      expr = detail::field_filter_expr(f.key, f.numeric);
-      index = detail::field_index_name(campaign_id, f.key);
+      else if (detail::is_identity_run_key(col)) runs = detail::RunColumn{col, col, false};
+      else index = std::string("participants_") + col;
+    } else if ((runs = detail::field_runs(c, campaign_id, f.key))) {
+      expr = runs->expr;
     } else {
       std::string path = "$.\"" + f.key + "\"";
       binds.emplace_back(path);
@@ -112,24 +157,15 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
       std::string p = "?" + std::to_string(binds.size());
       return f.numeric ? "CAST(" + p + " AS REAL)" : p;
     };
+    auto run_value = [&](const std::string& v) { return runs->numeric ? run_number(c, v) : v; };
     switch (f.op) {
       case FilterOp::equals:
-        if (f.nocase) {  // the binary-collated index cannot answer this one
+        if (f.nocase) {  // binary-ordered runs and indexes cannot answer this one
           out.where += " AND " + expr + " = " + param(f.value) + " COLLATE NOCASE";
           break;
         }
         out.where += " AND " + expr + " = " + param(f.value);
-        if (f.column && !f.numeric && detail::sort_run_column(expr) >= 0) {
-          std::string ids = "[";
-          for (int64_t id : detail::ids_with_value(c, campaign_id, detail::sort_run_column(expr), f.value)) {
-            if (ids.size() > 1) ids.push_back(',');
-            ids += std::to_string(id);
-          }
-          ids.push_back(']');
-          binds.emplace_back(ids);
-          out.where += " AND id IN (SELECT value FROM json_each(?" + std::to_string(binds.size()) + "))";
-          out.id_list = true;
-        }
+        if (runs) out.run_filters.push_back({runs->key, false, "", run_value(f.value), run_value(f.value)});
         if (!index.empty() && !out.filter_index_exact) {
           out.filter_index = index;
           out.filter_index_exact = true;
@@ -138,10 +174,17 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
       case FilterOp::contains:
         binds.emplace_back(contains_pattern(f.value));
         out.where += " AND " + expr + " LIKE ?" + std::to_string(binds.size()) + " ESCAPE '\\'";
+        if (runs && f.column) out.run_filters.push_back({runs->key, true, f.value, {}, {}});
         break;
       case FilterOp::range:
         if (f.low) out.where += " AND " + expr + " >= " + param(*f.low);
         if (f.high) out.where += " AND " + expr + " <= " + param(*f.high);
+        if (runs) {
+          RunFilter r{runs->key, false, "", {}, {}};
+          if (f.low) r.low = run_value(*f.low);
+          if (f.high) r.high = run_value(*f.high);
+          out.run_filters.push_back(std::move(r));
+        }
         if (!index.empty() && out.filter_index.empty()) out.filter_index = index;
         break;
     }
@@ -186,7 +229,7 @@ Bound sort_value(const ParticipantRow& r, SortColumn c) {
 
 // The page of a list sorted by a sort-run column, walking the merged runs from the cursor and
 // keeping each entry whose participant still has that value and passes the filters.
-void walk_runs(Connection& c, int64_t campaign_id, int run_col, const ParticipantQuery& q,
+void walk_runs(Connection& c, int64_t campaign_id, const char* run_key, const ParticipantQuery& q,
                const FilterSql* f, ParticipantPage& page) {
   std::string sql = "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
   std::vector<Bound> binds;
@@ -206,7 +249,7 @@ void walk_runs(Connection& c, int64_t campaign_id, int run_col, const Participan
     auto* t = std::get_if<std::string>(&q.after->value);
     after.emplace(t ? *t : std::string(), q.after->id);
   }
-  detail::SortWalk walk(c, campaign_id, run_col, q.descending, after);
+  detail::SortWalk walk(c, campaign_id, run_key, q.descending, after);
   std::string_view value;
   int64_t id = 0;
   while (walk.next(value, id)) {
@@ -232,8 +275,8 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
     ParticipantPage page;
     Transaction tx(c, Transaction::Kind::read);
     std::string col = sort_column(q.sort);
-    int run_col = detail::sort_run_column(q.sort);
-    std::string sort_index = run_col < 0 ? "participants_" + col : "";
+    const char* run_key = detail::sort_run_key(q.sort);
+    std::string sort_index = run_key ? "" : "participants_" + col;
     std::string sql =
         "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
     std::vector<Bound> binds;
@@ -247,21 +290,23 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
     }
     if (!filtered) {
       page.total = campaign_rows;
-      if (run_col >= 0) {
-        if (page.total > 0) walk_runs(c, campaign_id, run_col, q, nullptr, page);
+      if (run_key) {
+        if (page.total > 0) walk_runs(c, campaign_id, run_key, q, nullptr, page);
         return page;
       }
       binds.emplace_back(campaign_id);
       sql += " FROM participants WHERE campaign_id = ?1";
     } else {
       FilterSql f = filter_sql(c, campaign_id, q);
-      int contains_run_col = f.contains_only_column ? detail::sort_run_column(f.contains_only_column) : -1;
-      if (contains_run_col >= 0) {
-        // Counted from the column's sort runs: a pass over packed values, not a million rows.
-        page.total = detail::count_containing(c, campaign_id, contains_run_col, q.filters[0].value);
+      if (f.run_filters.size() == 1 && q.filters.size() == 1 && !q.upload_id) {
+        // One filter the runs answer: counted from them (block sums, or one pass over the
+        // packed values for a contains), not over a million rows.
+        page.total = run_count(c, campaign_id, f.run_filters[0]);
       } else {
-        // A contains filter on another column alone is counted over that column's narrow
-        // index (campaign_id, column, id) rather than the table's rows.
+        // Several filters: the rows are limited to the ids of the most selective run filter.
+        if (!f.run_filters.empty()) add_id_list(c, campaign_id, f);
+        // A contains filter on created_at or updated_at alone is counted over that column's
+        // narrow index (campaign_id, column, id) rather than the table's rows.
         std::string count = "SELECT count(*)" + f.where;
         std::string count_index = f.filter_index;
         if (count_index.empty() && f.contains_only_column)
@@ -275,15 +320,17 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
       if (page.total == 0) return page;
       // Which way to find the page: walk the sort's order and test the filters on each row
       // (about (limit + 1) * campaign_rows / total rows read, a cursor seeks straight to its
-      // place), or read every matching row through a filter's index (or id list) and sort them
-      // (total rows). Walk when that reads fewer rows; SQLite has no statistics to choose.
+      // place), or read every matching row by the ids a run filter lists (or a time column's
+      // index) and sort them (total rows). Walk when that reads fewer rows, or when there is no
+      // other way; SQLite has no statistics to make this choice itself.
       double walk_rows = double(q.limit + 1) * double(campaign_rows) / double(page.total);
-      bool walk = !q.upload_id && !f.id_list &&
-                  (f.filter_index.empty() || walk_rows < double(page.total));
-      if (walk && run_col >= 0) {
-        walk_runs(c, campaign_id, run_col, q, &f, page);
+      bool other_way = f.id_list || !f.run_filters.empty() || !f.filter_index.empty();
+      bool walk = !q.upload_id && !f.id_list && (!other_way || walk_rows < double(page.total));
+      if (walk && run_key) {
+        walk_runs(c, campaign_id, run_key, q, &f, page);
         return page;
       }
+      if (!walk && !f.id_list && !f.run_filters.empty()) add_id_list(c, campaign_id, f);
       std::string where = f.where;
       if (f.id_list) where = indexed_by(where, "");
       else if (walk) where = indexed_by(where, sort_index);

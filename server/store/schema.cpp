@@ -148,52 +148,63 @@ DROP TRIGGER participants_counted_in;
     R"sql(
 ALTER TABLE batches ADD COLUMN last_row INTEGER;
 )sql",
-    // 4 → 5: the name, email, phone and external id orders move from B-tree indexes (four
-    // random-order inserts per ingested row) to sorted runs in sort_blocks (store/sort_runs.h).
-    // The runs of existing participants are built by the Store after this migration.
+    // 4 → 5: the participants' orders by name, email, phone and external id, and the values of
+    // indexed fields, move from B-tree indexes (one random-order insert per index and ingested
+    // row) to sorted runs in sort_blocks (store/sort_runs.h). sort_columns lists a campaign's
+    // indexed fields; their runs, triggers and the removal of the old pf_* indexes are done by
+    // sync_field_indexes, the identity columns' runs right after this script (schema.cpp).
     R"sql(
 DROP INDEX participants_name;
 DROP INDEX participants_email;
 DROP INDEX participants_phone;
 DROP INDEX participants_external_id;
+CREATE TABLE sort_columns(
+  campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+  col TEXT NOT NULL,
+  expr TEXT NOT NULL,
+  numeric INTEGER NOT NULL,
+  PRIMARY KEY(campaign_id, col)) WITHOUT ROWID;
 CREATE TABLE sort_runs(
   campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
-  col INTEGER NOT NULL,
+  col TEXT NOT NULL,
   run INTEGER NOT NULL,
   entries INTEGER NOT NULL,
   PRIMARY KEY(campaign_id, col, run)) WITHOUT ROWID;
 CREATE TABLE sort_blocks(
   id INTEGER PRIMARY KEY,
   campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
-  col INTEGER NOT NULL,
+  col TEXT NOT NULL,
   run INTEGER NOT NULL,
   first_value TEXT NOT NULL,
   first_id INTEGER NOT NULL,
+  n INTEGER NOT NULL,
   entries BLOB NOT NULL);
-CREATE INDEX sort_blocks_key ON sort_blocks(campaign_id, col, run, first_value, first_id);
+CREATE INDEX sort_blocks_key ON sort_blocks(campaign_id, col, run, first_value, first_id, n);
 CREATE TABLE sort_stale(
   campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
-  col INTEGER NOT NULL,
-  value TEXT NOT NULL,
+  col TEXT NOT NULL,
+  value NOT NULL,
   id INTEGER NOT NULL);
-CREATE INDEX sort_stale_key ON sort_stale(campaign_id, col, value, id);
+CREATE INDEX sort_stale_key ON sort_stale(campaign_id, col);
 CREATE TABLE sort_pending(
   campaign_id INTEGER NOT NULL,
-  col INTEGER NOT NULL,
-  value TEXT NOT NULL,
+  col TEXT NOT NULL,
+  value NOT NULL,
   id INTEGER NOT NULL);
 CREATE TRIGGER participants_sort_changed AFTER UPDATE OF name, email, phone, external_id ON participants
 BEGIN
   INSERT INTO sort_stale(campaign_id, col, value, id)
-    SELECT OLD.campaign_id, 0, OLD.name, OLD.id WHERE OLD.name IS NOT NEW.name
-    UNION ALL SELECT OLD.campaign_id, 1, OLD.email, OLD.id WHERE OLD.email IS NOT NEW.email
-    UNION ALL SELECT OLD.campaign_id, 2, OLD.phone, OLD.id WHERE OLD.phone IS NOT NEW.phone
-    UNION ALL SELECT OLD.campaign_id, 3, OLD.external_id, OLD.id WHERE OLD.external_id IS NOT NEW.external_id;
+    SELECT OLD.campaign_id, 'name', OLD.name, OLD.id WHERE OLD.name IS NOT NEW.name
+    UNION ALL SELECT OLD.campaign_id, 'email', OLD.email, OLD.id WHERE OLD.email IS NOT NEW.email
+    UNION ALL SELECT OLD.campaign_id, 'phone', OLD.phone, OLD.id WHERE OLD.phone IS NOT NEW.phone
+    UNION ALL SELECT OLD.campaign_id, 'external_id', OLD.external_id, OLD.id
+      WHERE OLD.external_id IS NOT NEW.external_id;
   INSERT INTO sort_pending(campaign_id, col, value, id)
-    SELECT NEW.campaign_id, 0, NEW.name, NEW.id WHERE OLD.name IS NOT NEW.name
-    UNION ALL SELECT NEW.campaign_id, 1, NEW.email, NEW.id WHERE OLD.email IS NOT NEW.email
-    UNION ALL SELECT NEW.campaign_id, 2, NEW.phone, NEW.id WHERE OLD.phone IS NOT NEW.phone
-    UNION ALL SELECT NEW.campaign_id, 3, NEW.external_id, NEW.id WHERE OLD.external_id IS NOT NEW.external_id;
+    SELECT NEW.campaign_id, 'name', NEW.name, NEW.id WHERE OLD.name IS NOT NEW.name
+    UNION ALL SELECT NEW.campaign_id, 'email', NEW.email, NEW.id WHERE OLD.email IS NOT NEW.email
+    UNION ALL SELECT NEW.campaign_id, 'phone', NEW.phone, NEW.id WHERE OLD.phone IS NOT NEW.phone
+    UNION ALL SELECT NEW.campaign_id, 'external_id', NEW.external_id, NEW.id
+      WHERE OLD.external_id IS NOT NEW.external_id;
 END;
 -- A deleted participant's entries become stale, unless its campaign is being deleted (the
 -- campaign's runs and stale records then go by ON DELETE CASCADE).
@@ -201,8 +212,8 @@ CREATE TRIGGER participants_sort_deleted AFTER DELETE ON participants
 WHEN EXISTS(SELECT 1 FROM campaigns WHERE id = OLD.campaign_id)
 BEGIN
   INSERT INTO sort_stale(campaign_id, col, value, id) VALUES
-    (OLD.campaign_id, 0, OLD.name, OLD.id), (OLD.campaign_id, 1, OLD.email, OLD.id),
-    (OLD.campaign_id, 2, OLD.phone, OLD.id), (OLD.campaign_id, 3, OLD.external_id, OLD.id);
+    (OLD.campaign_id, 'name', OLD.name, OLD.id), (OLD.campaign_id, 'email', OLD.email, OLD.id),
+    (OLD.campaign_id, 'phone', OLD.phone, OLD.id), (OLD.campaign_id, 'external_id', OLD.external_id, OLD.id);
 END;
 )sql",
 };
@@ -233,7 +244,8 @@ void migrate(Connection& conn) {
         auto s = conn.prepare_once("SELECT id FROM campaigns");
         while (s.step()) campaigns.push_back(s.int64(0));
       }
-      for (int64_t id : campaigns) detail::rebuild_sort_runs(conn, id);
+      for (int64_t id : campaigns)
+        for (const char* key : detail::kIdentityRunKeys) detail::rebuild_sort_runs(conn, id, {key, key, false});
     }
     conn.exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
     tx.commit();

@@ -1,7 +1,7 @@
 // Sorted runs of (value, id) per campaign and column: see sort_runs.h.
 //
 // A block (sort_blocks.entries) is: varint n, n varint value lengths, n varint ids, then the n
-// values back to back. Values sit together so a contains count can case-fold and search a
+// values back to back (sort_blocks.n repeats n so counts can sum blocks from the index). Values sit together so a contains count can case-fold and search a
 // block's values in one pass. Blocks are cut at about kBlockBytes so each fits one 4 KiB page
 // beside its key columns (campaign_id, col, run, first_value, first_id); a longer value makes
 // a block of its own.
@@ -22,11 +22,10 @@ constexpr size_t kBlockBytes = 3000;
 // the number of runs (at most about kRunFanIn per tier) bounds a page's cost.
 constexpr int64_t kTierBase = 4096;
 constexpr size_t kRunFanIn = 16;
-// A column whose stale records pass both bounds is rebuilt from all its runs without them.
+// A column whose stale records pass both bounds is rebuilt from all its runs without them
+// (counts read every stale record of the column, so they are kept few).
 constexpr int64_t kStaleMin = 4096;
-constexpr int64_t kStaleShare = 8;  // stale > entries / kStaleShare
-
-const char* const kColumnNames[kSortRunColumns] = {"name", "email", "phone", "external_id"};
+constexpr int64_t kStaleShare = 32;  // stale > entries / kStaleShare
 
 void put_varint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -100,12 +99,27 @@ struct EntryRef {
 
 bool entry_less(const EntryRef& a, const EntryRef& b) { return compare(a.value, a.id, b.value, b.id) < 0; }
 
+// A value as runs keep it: numbers (from REAL expressions or trigger records) encoded, text as is.
+std::string run_value(const Statement& s, int column) {
+  if (s.is_number(column)) return encode_number(s.real(column));
+  return std::string(s.text_view(column));
+}
+
+std::vector<SortEntry> stale_entries(Connection& c, int64_t campaign_id, const std::string& col) {
+  std::vector<SortEntry> out;
+  auto s = c.prepare("SELECT value, id FROM sort_stale WHERE campaign_id = ?1 AND col = ?2");
+  s.bind(1, campaign_id).bind(2, col);
+  while (s.step()) out.push_back({run_value(s, 0), s.int64(1)});
+  return out;
+}
+
 // Writes sorted `entries` as run `run` of (campaign, col).
-void write_run(Connection& c, int64_t campaign_id, int col, int64_t run, const std::vector<EntryRef>& entries) {
+void write_run(Connection& c, int64_t campaign_id, const std::string& col, int64_t run,
+               const std::vector<EntryRef>& entries) {
   if (entries.empty()) return;
   auto ins = c.prepare(
-      "INSERT INTO sort_blocks(campaign_id, col, run, first_value, first_id, entries) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+      "INSERT INTO sort_blocks(campaign_id, col, run, first_value, first_id, n, entries) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   std::string blob, lens, ids, values;
   size_t from = 0;
   auto flush = [&](size_t to) {
@@ -115,7 +129,7 @@ void write_run(Connection& c, int64_t campaign_id, int col, int64_t run, const s
     blob += ids;
     blob += values;
     ins.bind(1, campaign_id).bind(2, col).bind(3, run).bind(4, entries[from].value)
-        .bind(5, entries[from].id).bind_blob(6, blob.data(), blob.size());
+        .bind(5, entries[from].id).bind(6, int64_t(to - from)).bind_blob(7, blob.data(), blob.size());
     ins.run();
     ins.reset();
     lens.clear();
@@ -135,15 +149,17 @@ void write_run(Connection& c, int64_t campaign_id, int col, int64_t run, const s
       .bind(1, campaign_id).bind(2, col).bind(3, run).bind(4, int64_t(entries.size())).run();
 }
 
-int64_t next_run(Connection& c, int64_t campaign_id, int col) {
+int64_t next_run(Connection& c, int64_t campaign_id, const std::string& col) {
   auto s = c.prepare("SELECT coalesce(max(run), 0) + 1 FROM sort_runs WHERE campaign_id = ?1 AND col = ?2");
   s.bind(1, campaign_id).bind(2, col);
   return s.step() ? s.int64(0) : 1;
 }
 
-// Appends every entry of run `run` to `blocks` (decoded, in no particular order).
-void load_run(Connection& c, int64_t campaign_id, int col, int64_t run, std::vector<Block>& blocks) {
-  auto s = c.prepare("SELECT entries FROM sort_blocks WHERE campaign_id = ?1 AND col = ?2 AND run = ?3");
+// The blocks of run `run`, decoded, in order.
+void load_run(Connection& c, int64_t campaign_id, const std::string& col, int64_t run, std::vector<Block>& blocks) {
+  auto s = c.prepare(
+      "SELECT entries FROM sort_blocks WHERE campaign_id = ?1 AND col = ?2 AND run = ?3 "
+      "ORDER BY first_value, first_id");
   s.bind(1, campaign_id).bind(2, col).bind(3, run);
   while (s.step()) {
     blocks.emplace_back();
@@ -151,7 +167,7 @@ void load_run(Connection& c, int64_t campaign_id, int col, int64_t run, std::vec
   }
 }
 
-void drop_run(Connection& c, int64_t campaign_id, int col, int64_t run) {
+void drop_run(Connection& c, int64_t campaign_id, const std::string& col, int64_t run) {
   c.prepare("DELETE FROM sort_blocks WHERE campaign_id = ?1 AND col = ?2 AND run = ?3")
       .bind(1, campaign_id).bind(2, col).bind(3, run).run();
   c.prepare("DELETE FROM sort_runs WHERE campaign_id = ?1 AND col = ?2 AND run = ?3")
@@ -160,20 +176,42 @@ void drop_run(Connection& c, int64_t campaign_id, int col, int64_t run) {
 
 // Merges `runs` of (campaign, col) into one new run. With `drop_stale`, `runs` must be all of
 // the column's runs: the stale records are subtracted and deleted.
-void merge_runs(Connection& c, int64_t campaign_id, int col, const std::vector<int64_t>& runs, bool drop_stale) {
-  std::vector<Block> blocks;
-  for (int64_t r : runs) load_run(c, campaign_id, col, r, blocks);
+void merge_runs(Connection& c, int64_t campaign_id, const std::string& col, const std::vector<int64_t>& runs,
+                bool drop_stale) {
+  // k-way merge of the runs' blocks (each run is sorted, so O(n log k)).
+  std::vector<std::vector<Block>> blocks(runs.size());
+  size_t total = 0;
+  for (size_t k = 0; k < runs.size(); ++k) {
+    load_run(c, campaign_id, col, runs[k], blocks[k]);
+    for (const Block& b : blocks[k]) total += b.size();
+  }
+  struct Cursor {
+    size_t run, block, pos;
+  };
+  auto at = [&](const Cursor& x) {
+    const Block& b = blocks[x.run][x.block];
+    return EntryRef{b.value(x.pos), b.ids[x.pos]};
+  };
+  auto later = [&](const Cursor& x, const Cursor& y) { return entry_less(at(y), at(x)); };
+  std::vector<Cursor> heap;
+  for (size_t k = 0; k < runs.size(); ++k)
+    if (!blocks[k].empty()) heap.push_back({k, 0, 0});
+  std::make_heap(heap.begin(), heap.end(), later);
   std::vector<EntryRef> entries;
-  for (const Block& b : blocks)
-    for (size_t i = 0; i < b.size(); ++i) entries.push_back({b.value(i), b.ids[i]});
-  std::sort(entries.begin(), entries.end(), entry_less);
-  if (drop_stale) {
-    std::vector<SortEntry> stale;
-    {
-      auto s = c.prepare("SELECT value, id FROM sort_stale WHERE campaign_id = ?1 AND col = ?2");
-      s.bind(1, campaign_id).bind(2, col);
-      while (s.step()) stale.push_back({s.text(0), s.int64(1)});
+  entries.reserve(total);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Cursor& x = heap.back();
+    entries.push_back(at(x));
+    if (++x.pos == blocks[x.run][x.block].size()) {
+      x.pos = 0;
+      ++x.block;
     }
+    if (x.block < blocks[x.run].size()) std::push_heap(heap.begin(), heap.end(), later);
+    else heap.pop_back();
+  }
+  if (drop_stale) {
+    std::vector<SortEntry> stale = stale_entries(c, campaign_id, col);
     std::sort(stale.begin(), stale.end(), [](const SortEntry& a, const SortEntry& b) {
       return compare(a.value, a.id, b.value, b.id) < 0;
     });
@@ -205,7 +243,7 @@ int tier(int64_t entries) {
 
 // Merges runs while a tier holds kRunFanIn of them; rebuilds the column without its stale
 // records when they pass kStaleMin and 1/kStaleShare of the entries.
-void tidy(Connection& c, int64_t campaign_id, int col) {
+void tidy(Connection& c, int64_t campaign_id, const std::string& col) {
   for (;;) {
     std::map<int, std::vector<int64_t>> tiers;
     std::vector<int64_t> all;
@@ -245,61 +283,86 @@ unsigned char fold(unsigned char ch) { return unsigned(ch - 'A') < 26u ? ch | 0x
 
 }  // namespace
 
-int sort_run_column(SortColumn c) {
+const char* sort_run_key(SortColumn c) {
   switch (c) {
-    case SortColumn::name: return 0;
-    case SortColumn::email: return 1;
-    case SortColumn::phone: return 2;
-    case SortColumn::external_id: return 3;
-    default: return -1;
+    case SortColumn::name: return kIdentityRunKeys[0];
+    case SortColumn::email: return kIdentityRunKeys[1];
+    case SortColumn::phone: return kIdentityRunKeys[2];
+    case SortColumn::external_id: return kIdentityRunKeys[3];
+    default: return nullptr;
   }
 }
 
-int sort_run_column(std::string_view column_name) {
-  for (int i = 0; i < kSortRunColumns; ++i)
-    if (column_name == kColumnNames[i]) return i;
-  return -1;
+bool is_identity_run_key(std::string_view column_name) {
+  for (const char* k : kIdentityRunKeys)
+    if (column_name == k) return true;
+  return false;
 }
 
-const char* sort_run_column_name(int col) { return kColumnNames[col]; }
+std::string field_run_key(std::string_view field_key) { return "f:" + std::string(field_key); }
 
-void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<SortEntry> (&entries)[kSortRunColumns]) {
+std::vector<RunColumn> run_columns(Connection& c, int64_t campaign_id) {
+  std::vector<RunColumn> out;
+  for (const char* k : kIdentityRunKeys) out.push_back({k, k, false});
+  auto s = c.prepare("SELECT col, expr, numeric FROM sort_columns WHERE campaign_id = ?1 ORDER BY col");
+  s.bind(1, campaign_id);
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.int64(2) != 0});
+  return out;
+}
+
+std::string encode_number(double v) {
+  if (v == 0) v = 0;  // -0 sorts and compares as 0
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  bits = (bits >> 63) ? ~bits : bits | (uint64_t(1) << 63);
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i, bits >>= 8) out[size_t(i)] = char(uint8_t(bits));
+  return out;
+}
+
+void add_sort_runs(Connection& c, int64_t campaign_id, RunEntries& entries) {
   {
     auto s = c.prepare("SELECT col, value, id FROM sort_pending WHERE campaign_id = ?1");
     s.bind(1, campaign_id);
     while (s.step()) {
-      int64_t col = s.int64(0);
-      if (col >= 0 && col < kSortRunColumns) entries[col].push_back({s.text(1), s.int64(2)});
+      std::string_view key = s.text_view(0);
+      auto it = std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return e.first == key; });
+      if (it == entries.end()) it = entries.insert(entries.end(), {std::string(key), {}});
+      it->second.push_back({run_value(s, 1), s.int64(2)});
     }
   }
   c.prepare("DELETE FROM sort_pending WHERE campaign_id = ?1").bind(1, campaign_id).run();
-  for (int col = 0; col < kSortRunColumns; ++col) {
-    if (entries[col].empty()) continue;
+  for (auto& [key, list] : entries) {
+    if (list.empty()) continue;
     std::vector<EntryRef> refs;
-    refs.reserve(entries[col].size());
-    for (const SortEntry& e : entries[col]) refs.push_back({e.value, e.id});
+    refs.reserve(list.size());
+    for (const SortEntry& e : list) refs.push_back({e.value, e.id});
     std::sort(refs.begin(), refs.end(), entry_less);
-    write_run(c, campaign_id, col, next_run(c, campaign_id, col), refs);
-    tidy(c, campaign_id, col);
+    write_run(c, campaign_id, key, next_run(c, campaign_id, key), refs);
+    tidy(c, campaign_id, key);
   }
 }
 
-void rebuild_sort_runs(Connection& c, int64_t campaign_id) {
+void drop_sort_runs(Connection& c, int64_t campaign_id, const std::string& key) {
   for (const char* table : {"sort_blocks", "sort_runs", "sort_stale", "sort_pending"}) {
-    c.prepare(std::string("DELETE FROM ") + table + " WHERE campaign_id = ?1").bind(1, campaign_id).run();
+    c.prepare(std::string("DELETE FROM ") + table + " WHERE campaign_id = ?1 AND col = ?2")
+        .bind(1, campaign_id).bind(2, key).run();
   }
-  for (int col = 0; col < kSortRunColumns; ++col) {
-    std::vector<SortEntry> entries;
-    auto s = c.prepare_once(std::string("SELECT ") + kColumnNames[col] +
-                            ", id FROM participants WHERE campaign_id = ?1");
-    s.bind(1, campaign_id);
-    while (s.step()) entries.push_back({s.text(0), s.int64(1)});
-    std::vector<EntryRef> refs;
-    refs.reserve(entries.size());
-    for (const SortEntry& e : entries) refs.push_back({e.value, e.id});
-    std::sort(refs.begin(), refs.end(), entry_less);
-    write_run(c, campaign_id, col, 1, refs);
+}
+
+void rebuild_sort_runs(Connection& c, int64_t campaign_id, const RunColumn& col) {
+  drop_sort_runs(c, campaign_id, col.key);
+  std::vector<SortEntry> entries;
+  auto s = c.prepare_once("SELECT " + col.expr + ", id FROM participants WHERE campaign_id = ?1");
+  s.bind(1, campaign_id);
+  while (s.step()) {
+    if (!s.is_null(0)) entries.push_back({run_value(s, 0), s.int64(1)});
   }
+  std::vector<EntryRef> refs;
+  refs.reserve(entries.size());
+  for (const SortEntry& e : entries) refs.push_back({e.value, e.id});
+  std::sort(refs.begin(), refs.end(), entry_less);
+  write_run(c, campaign_id, col.key, 1, refs);
 }
 
 // ---- walks ----------------------------------------------------------------------------------
@@ -327,13 +390,13 @@ bool take_block(Statement& s, Block& b) {
 
 }  // namespace
 
-SortWalk::SortWalk(Connection& c, int64_t campaign_id, int col, bool descending,
+SortWalk::SortWalk(Connection& c, int64_t campaign_id, std::string key, bool descending,
                    const std::optional<std::pair<std::string, int64_t>>& after)
-    : c_(c), campaign_id_(campaign_id), col_(col), descending_(descending) {
+    : c_(c), campaign_id_(campaign_id), key_(std::move(key)), descending_(descending) {
   std::vector<int64_t> runs;
   {
     auto s = c.prepare("SELECT run FROM sort_runs WHERE campaign_id = ?1 AND col = ?2");
-    s.bind(1, campaign_id).bind(2, col);
+    s.bind(1, campaign_id).bind(2, key_);
     while (s.step()) runs.push_back(s.int64(0));
   }
   for (int64_t run : runs) {
@@ -364,7 +427,7 @@ bool SortWalk::fill(Run& r, bool first, const std::optional<std::pair<std::strin
       if (++r.pos < b.size()) return true;
       auto s = c_.prepare(std::string(kBlockColumns) +
                           " AND (first_value, first_id) > (?4, ?5) ORDER BY first_value, first_id LIMIT 1");
-      s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run).bind(4, b.first_value).bind(5, b.first_id);
+      s.bind(1, campaign_id_).bind(2, key_).bind(3, r.run).bind(4, b.first_value).bind(5, b.first_id);
       if (!take_block(s, b)) return r.valid = false;
       r.pos = 0;
       return r.valid = true;
@@ -375,7 +438,7 @@ bool SortWalk::fill(Run& r, bool first, const std::optional<std::pair<std::strin
     }
     auto s = c_.prepare(std::string(kBlockColumns) +
                         " AND (first_value, first_id) < (?4, ?5) ORDER BY first_value DESC, first_id DESC LIMIT 1");
-    s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run).bind(4, b.first_value).bind(5, b.first_id);
+    s.bind(1, campaign_id_).bind(2, key_).bind(3, r.run).bind(4, b.first_value).bind(5, b.first_id);
     if (!take_block(s, b)) return r.valid = false;
     r.pos = b.size() - 1;
     return r.valid = true;
@@ -385,12 +448,12 @@ bool SortWalk::fill(Run& r, bool first, const std::optional<std::pair<std::strin
     if (after) {
       auto s = c_.prepare(std::string(kBlockColumns) +
                           " AND (first_value, first_id) <= (?4, ?5) ORDER BY first_value DESC, first_id DESC LIMIT 1");
-      s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run).bind(4, after->first).bind(5, after->second);
+      s.bind(1, campaign_id_).bind(2, key_).bind(3, r.run).bind(4, after->first).bind(5, after->second);
       found = take_block(s, b);
     }
     if (!found) {
       auto s = c_.prepare(std::string(kBlockColumns) + " ORDER BY first_value, first_id LIMIT 1");
-      s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run);
+      s.bind(1, campaign_id_).bind(2, key_).bind(3, r.run);
       if (!take_block(s, b)) return r.valid = false;
     }
     r.pos = 0;
@@ -406,13 +469,13 @@ bool SortWalk::fill(Run& r, bool first, const std::optional<std::pair<std::strin
   if (after) {
     auto s = c_.prepare(std::string(kBlockColumns) +
                         " AND (first_value, first_id) < (?4, ?5) ORDER BY first_value DESC, first_id DESC LIMIT 1");
-    s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run).bind(4, after->first).bind(5, after->second);
+    s.bind(1, campaign_id_).bind(2, key_).bind(3, r.run).bind(4, after->first).bind(5, after->second);
     if (!take_block(s, b)) return r.valid = false;
     r.pos = b.size() - 1;
     while (compare(b.value(r.pos), b.ids[r.pos], after->first, after->second) >= 0) --r.pos;  // first entry < cursor exists
   } else {
     auto s = c_.prepare(std::string(kBlockColumns) + " ORDER BY first_value DESC, first_id DESC LIMIT 1");
-    s.bind(1, campaign_id_).bind(2, col_).bind(3, r.run);
+    s.bind(1, campaign_id_).bind(2, key_).bind(3, r.run);
     if (!take_block(s, b)) return r.valid = false;
     r.pos = b.size() - 1;
   }
@@ -448,18 +511,20 @@ bool SortWalk::next(std::string_view& value, int64_t& id) {
 
 // ---- counts and lookups ---------------------------------------------------------------------
 
-int64_t count_containing(Connection& c, int64_t campaign_id, int col, std::string_view needle) {
-  std::string folded(needle);
-  for (char& ch : folded) ch = char(fold(uint8_t(ch)));
-  int64_t count = 0;
+namespace {
+
+// Calls on_hit(block, entry) for each entry whose value contains `folded` (already folded).
+template <class OnHit>
+void scan_containing(Connection& c, int64_t campaign_id, const std::string& key, const std::string& folded,
+                     OnHit&& on_hit) {
   std::string values;
   Block b;
   auto s = c.prepare("SELECT entries FROM sort_blocks WHERE campaign_id = ?1 AND col = ?2");
-  s.bind(1, campaign_id).bind(2, col);
+  s.bind(1, campaign_id).bind(2, key);
   while (s.step()) {
     if (!decode(s.blob_view(0), b)) throw SqliteError(0, "corrupt sort block");
     if (folded.empty()) {
-      count += int64_t(b.size());
+      for (size_t i = 0; i < b.size(); ++i) on_hit(b, i);
       continue;
     }
     // Case-fold the block's values at once and search them; a hit counts the entry it lies in.
@@ -472,34 +537,88 @@ int64_t count_containing(Connection& c, int64_t campaign_id, int col, std::strin
       size_t hit = values.find(folded, from);
       if (hit == std::string::npos) break;
       size_t at = hit + b.values_at;
-      while (entry < b.size() && b.off[entry] + b.len[entry] <= at) ++entry;
+      while (entry < b.size() && size_t(b.off[entry]) + b.len[entry] <= at) ++entry;
       if (entry == b.size()) break;
       if (at + folded.size() <= size_t(b.off[entry]) + b.len[entry]) {
-        ++count;
-        from = b.off[entry] + b.len[entry] - b.values_at;  // next entry
+        on_hit(b, entry);
+        from = b.off[entry] + b.len[entry] - b.values_at;  // on to the next entry
         ++entry;
       } else {
         from = hit + 1;  // spans two values: not a match of this one
       }
     }
   }
-  auto st = c.prepare("SELECT value FROM sort_stale WHERE campaign_id = ?1 AND col = ?2");
-  st.bind(1, campaign_id).bind(2, col);
+}
+
+// Entries of one run before (value, id), counted from the block index and one block.
+int64_t rank(Connection& c, int64_t campaign_id, const std::string& key, int64_t run, std::string_view value,
+             int64_t id) {
+  auto s = c.prepare(
+      "SELECT first_value, first_id, entries FROM sort_blocks WHERE campaign_id = ?1 AND col = ?2 "
+      "AND run = ?3 AND (first_value, first_id) < (?4, ?5) ORDER BY first_value DESC, first_id DESC LIMIT 1");
+  s.bind(1, campaign_id).bind(2, key).bind(3, run).bind(4, value).bind(5, id);
+  Block b;
+  if (!take_block(s, b)) return 0;
+  int64_t n = 0;
+  while (n < int64_t(b.size()) && compare(b.value(size_t(n)), b.ids[size_t(n)], value, id) < 0) ++n;
+  auto sum = c.prepare(
+      "SELECT coalesce(sum(n), 0) FROM sort_blocks WHERE campaign_id = ?1 AND col = ?2 AND run = ?3 "
+      "AND (first_value, first_id) < (?4, ?5)");
+  sum.bind(1, campaign_id).bind(2, key).bind(3, run).bind(4, b.first_value).bind(5, b.first_id);
+  if (sum.step()) n += sum.int64(0);
+  return n;
+}
+
+bool in_range(std::string_view v, const std::optional<std::string>& low, const std::optional<std::string>& high) {
+  return (!low || v >= std::string_view(*low)) && (!high || v <= std::string_view(*high));
+}
+
+}  // namespace
+
+int64_t count_containing(Connection& c, int64_t campaign_id, const std::string& key, std::string_view needle,
+                         std::vector<int64_t>* ids) {
+  std::string folded(needle);
+  for (char& ch : folded) ch = char(fold(uint8_t(ch)));
+  int64_t count = 0;
+  scan_containing(c, campaign_id, key, folded, [&](const Block& b, size_t i) {
+    ++count;
+    if (ids) ids->push_back(b.ids[i]);
+  });
   std::string v;
-  while (st.step()) {
-    v.assign(st.text_view(0));
+  for (const SortEntry& e : stale_entries(c, campaign_id, key)) {
+    v = e.value;
     for (char& ch : v) ch = char(fold(uint8_t(ch)));
     if (v.find(folded) != std::string::npos) --count;
   }
   return count;
 }
 
-std::vector<int64_t> ids_with_value(Connection& c, int64_t campaign_id, int col, std::string_view value) {
+int64_t count_in_range(Connection& c, int64_t campaign_id, const std::string& key,
+                       const std::optional<std::string>& low, const std::optional<std::string>& high) {
+  if (low && high && *low > *high) return 0;
+  int64_t count = 0;
+  auto s = c.prepare("SELECT run, entries FROM sort_runs WHERE campaign_id = ?1 AND col = ?2");
+  s.bind(1, campaign_id).bind(2, key);
+  while (s.step()) {
+    int64_t run = s.int64(0);
+    int64_t upto = high ? rank(c, campaign_id, key, run, *high, INT64_MAX) : s.int64(1);
+    int64_t before = low ? rank(c, campaign_id, key, run, *low, INT64_MIN) : 0;
+    count += upto - before;
+  }
+  for (const SortEntry& e : stale_entries(c, campaign_id, key))
+    if (in_range(e.value, low, high)) --count;
+  return count;
+}
+
+std::vector<int64_t> ids_in_range(Connection& c, int64_t campaign_id, const std::string& key,
+                                  const std::optional<std::string>& low, const std::optional<std::string>& high) {
   std::vector<int64_t> ids;
-  SortWalk walk(c, campaign_id, col, false, std::make_pair(std::string(value), INT64_MIN));
+  std::optional<std::pair<std::string, int64_t>> after;
+  if (low) after.emplace(*low, INT64_MIN);
+  SortWalk walk(c, campaign_id, key, false, after);
   std::string_view v;
   int64_t id;
-  while (walk.next(v, id) && v == value) ids.push_back(id);
+  while (walk.next(v, id) && (!high || v <= std::string_view(*high))) ids.push_back(id);
   return ids;
 }
 

@@ -11,11 +11,13 @@
 //   live (value, id) pairs = entries of all runs - sort_stale   (as multisets)
 // which makes counting exact; walks instead check each entry against the participant's row
 // (and skip an entry equal to the one before it, left by a value that changed and came back).
+// Exact and range filters on indexed fields (field_indexes.cpp) use runs the same way.
 // Nothing outside server/store/ includes this file.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,32 +27,56 @@
 
 namespace intake::store::detail {
 
-// Columns kept in runs: 0 name, 1 email, 2 phone, 3 external_id; -1 for any other sort.
-int sort_run_column(SortColumn c);
-int sort_run_column(std::string_view column_name);
-const char* sort_run_column_name(int col);
-inline constexpr int kSortRunColumns = 4;
+// A column kept in runs. `key` names it in the sort_* tables: the identity columns by their
+// name, fields as "f:<field key>". `expr` is the SQL value of a participants row (columns of
+// the table, NULL when the row has none: no entry); `numeric` values are REAL and kept as
+// encode_number() bytes so that byte order is numeric order.
+struct RunColumn {
+  std::string key;
+  std::string expr;
+  bool numeric = false;
+};
+
+// The field's runs when the campaign indexes it (a row of sort_columns).
+std::optional<RunColumn> field_runs(Connection& c, int64_t campaign_id, std::string_view field_key);
+
+// The identity columns' keys, in order: name, email, phone, external_id.
+inline constexpr const char* kIdentityRunKeys[] = {"name", "email", "phone", "external_id"};
+// The run key of a sort column; nullptr for communications, created_at and updated_at.
+const char* sort_run_key(SortColumn c);
+bool is_identity_run_key(std::string_view column_name);
+// The run key of a field kept in the JSON `data` column.
+std::string field_run_key(std::string_view field_key);
+
+// Every column the campaign keeps in runs: the identity columns, then its indexed fields
+// (table sort_columns, kept by sync_field_indexes).
+std::vector<RunColumn> run_columns(Connection& c, int64_t campaign_id);
+
+// 8 bytes whose byte order is the numeric order of `v` (-0 is 0).
+std::string encode_number(double v);
 
 struct SortEntry {
   std::string value;
   int64_t id = 0;
 };
+using RunEntries = std::vector<std::pair<std::string, std::vector<SortEntry>>>;  // key → entries
 
-// Writes `entries` (any order, any column mix) as one new run per column, moves the values the
-// update trigger left in sort_pending into the same runs, and merges runs whose tier is full.
-// Runs in the caller's write transaction.
-void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<SortEntry> (&entries)[kSortRunColumns]);
+// Writes `entries` (any order) as one new run per key, with the values the update triggers left
+// in sort_pending, and merges runs whose tier is full. Runs in the caller's write transaction.
+void add_sort_runs(Connection& c, int64_t campaign_id, RunEntries& entries);
 
-// Replaces every run of the campaign's columns by one run built from the participants table
-// (and clears their stale records). Used by the migration to schema v5.
-void rebuild_sort_runs(Connection& c, int64_t campaign_id);
+// Replaces every run of the column by one run built from the participants table and clears
+// its stale records.
+void rebuild_sort_runs(Connection& c, int64_t campaign_id, const RunColumn& col);
+// Forgets the column's runs, stale and pending records.
+void drop_sort_runs(Connection& c, int64_t campaign_id, const std::string& key);
 
 // Entries of one column in (value, id) order, ascending or descending, strictly after
 // `after` when given, merged over all runs. May yield stale entries: callers check each id's
 // current value. An entry equal to the previous one is skipped.
 class SortWalk {
  public:
-  SortWalk(Connection& c, int64_t campaign_id, int col, bool descending,
+  SortWalk(Connection& c, int64_t campaign_id, std::string key, bool descending,
            const std::optional<std::pair<std::string, int64_t>>& after);
   ~SortWalk();
   SortWalk(const SortWalk&) = delete;
@@ -63,7 +89,7 @@ class SortWalk {
   bool fill(Run& r, bool first, const std::optional<std::pair<std::string, int64_t>>& after);
   Connection& c_;
   int64_t campaign_id_;
-  int col_;
+  std::string key_;
   bool descending_;
   std::vector<Run*> runs_;
   std::vector<size_t> heap_;
@@ -72,12 +98,17 @@ class SortWalk {
   bool has_last_ = false;
 };
 
-// Live participants of the campaign whose column `col` contains `needle` (ASCII letters
-// compared case-insensitively, as SQLite's LIKE): exact, from the runs minus sort_stale.
-int64_t count_containing(Connection& c, int64_t campaign_id, int col, std::string_view needle);
+// Live participants whose value contains `needle` (ASCII letters compared case-insensitively,
+// as SQLite's LIKE): exact, from the runs minus sort_stale. With `ids`, also their ids (may
+// include stale ones: callers keep the condition on the row itself).
+int64_t count_containing(Connection& c, int64_t campaign_id, const std::string& key, std::string_view needle,
+                         std::vector<int64_t>* ids = nullptr);
 
-// Ids of participants whose entry in column `col` equals `value` exactly (may include stale
-// ids: callers keep the condition on the row itself).
-std::vector<int64_t> ids_with_value(Connection& c, int64_t campaign_id, int col, std::string_view value);
+// Live participants whose value v is low <= v <= high (bytes; a missing end is open): exact.
+int64_t count_in_range(Connection& c, int64_t campaign_id, const std::string& key,
+                       const std::optional<std::string>& low, const std::optional<std::string>& high);
+// Ids of the entries with low <= v <= high (may include stale ids, as above).
+std::vector<int64_t> ids_in_range(Connection& c, int64_t campaign_id, const std::string& key,
+                                  const std::optional<std::string>& low, const std::optional<std::string>& high);
 
 }  // namespace intake::store::detail

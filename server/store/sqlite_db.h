@@ -61,6 +61,7 @@ class Statement {
   void reset();
 
   bool is_null(int column) const;
+  bool is_number(int column) const;  // INTEGER or REAL
   int64_t int64(int column) const;
   double real(int column) const;
   std::string text(int column) const;

@@ -117,6 +117,9 @@ struct StagedRow {
   std::string identity_field;  // key of the field the identity came from ("external_id", ...)
   std::string name, email, phone, external_id;
   std::string data_json;
+  // The values in data_json as (field key, value), in the same order (sort runs of indexed
+  // fields take a created row's values from here instead of re-reading its JSON).
+  std::vector<std::pair<std::string, std::string>> values;
 };
 struct ValidatedBatch {
   int64_t first_row = 0;

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "store/sort_runs.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 
@@ -24,14 +25,12 @@ bool campaign_exists(Connection& conn, int64_t id);
 std::vector<Field> parse_fields(std::string_view json_text);
 std::string fields_text(const std::vector<Field>& fields);
 
-// Per-campaign partial expression indexes on filterable fields kept in `data`
-// (field_indexes.cpp). `field_filter_expr` is the expression both the index and the list
-// query use for a field; sync creates/drops a campaign's indexes to match its fields.
-std::string field_index_name(int64_t campaign_id, std::string_view key);
+// Per-campaign field indexes: sorted runs of filterable fields kept in `data`
+// (field_indexes.cpp). `field_filter_expr` is the expression the runs and the list query use
+// for a field's value; sync makes a campaign's runs and triggers match its fields.
 std::string field_filter_expr(std::string_view key, bool numeric);
 void sync_field_indexes(Connection& c, int64_t campaign_id, const std::vector<Field>& fields);
 void drop_field_indexes(Connection& c, int64_t campaign_id);
 void sync_all_field_indexes(Connection& c);
-bool has_field_index(Connection& c, int64_t campaign_id, std::string_view key);
 
 }  // namespace intake::store::detail

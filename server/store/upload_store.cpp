@@ -347,6 +347,13 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
       const char* columns =
           "INSERT INTO participants(campaign_id, identity, name, email, phone, external_id, data, "
           "created_at, updated_at) VALUES";
+      // Sort runs take a created row's values from the batch; only numeric fields are returned
+      // by the write, as SQLite's CAST makes them (the value the triggers and filters use).
+      std::vector<detail::RunColumn> run_cols = detail::run_columns(c, u->campaign_id);
+      std::string returning;
+      size_t returning_numeric = 0;
+      for (const detail::RunColumn& col : run_cols)
+        if (col.numeric) returning += ", " + col.expr, ++returning_numeric;
       const char* upsert =
           " ON CONFLICT(campaign_id, identity) DO UPDATE SET "
           "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE participants.name END, "
@@ -355,16 +362,39 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
           "external_id = CASE WHEN excluded.external_id <> '' THEN excluded.external_id "
           "ELSE participants.external_id END, "
           "data = json_patch(participants.data, excluded.data), "
-          "updated_at = excluded.updated_at RETURNING id, name, email, phone, external_id";
+          "updated_at = excluded.updated_at RETURNING id";
       auto write = c.prepare(std::string(columns) +
                              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
-                             "ON CONFLICT(campaign_id, identity) DO NOTHING RETURNING id, name, email, phone, external_id");
+                             "ON CONFLICT(campaign_id, identity) DO NOTHING RETURNING id, identity" + returning);
       std::string linked = "[";  // ids written by this batch, linked to the upload at the end
       // Sort-run entries of the participants this batch creates (an update's changed values
       // come from the trigger through sort_pending; see store/sort_runs.h).
-      std::vector<detail::SortEntry> sorted[detail::kSortRunColumns];
-      auto add_entries = [&sorted](const Statement& w, int64_t id) {
-        for (int k = 0; k < detail::kSortRunColumns; ++k) sorted[k].push_back({w.text(1 + k), id});
+      detail::RunEntries sorted;
+      for (const detail::RunColumn& col : run_cols) sorted.emplace_back(col.key, std::vector<detail::SortEntry>());
+      // A created row's entries: `numbers` are the returned numeric field values, in order.
+      using Numbers = std::vector<std::optional<double>>;
+      auto returned_numbers = [&](const Statement& w, int first_column) {
+        Numbers out;
+        for (int column = first_column; column < first_column + int(returning_numeric); ++column)
+          out.push_back(w.is_null(column) ? std::nullopt : std::optional<double>(w.real(column)));
+        return out;
+      };
+      auto add_entries = [&](const StagedRow& r, int64_t id, const Numbers& numbers) {
+        const std::string* identity[] = {&r.name, &r.email, &r.phone, &r.external_id};
+        size_t returned = 0;
+        for (size_t k = 0; k < run_cols.size(); ++k) {
+          auto& list = sorted[k].second;
+          if (k < 4) {
+            list.push_back({*identity[k], id});
+          } else if (run_cols[k].numeric) {
+            const auto& v = numbers[returned++];
+            if (v) list.push_back({detail::encode_number(*v), id});
+          } else {
+            std::string_view key = std::string_view(run_cols[k].key).substr(2);  // "f:<key>"
+            for (const auto& [field, value] : r.values)
+              if (field == key) list.push_back({value, id});
+          }
+        }
       };
       if (policy == DuplicatePolicy::update) {
         // Every row is written: chunks of rows go through one multi-row upsert (SQLite opens
@@ -381,7 +411,7 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
             for (int k = 0; k < 6; ++k) sql += ", ?" + std::to_string(3 + 6 * j + k);
             sql += ", ?2, ?2)";
           }
-          sql += upsert;
+          sql += upsert + std::string(", identity") + returning;
           auto w = n == kChunk ? c.prepare(sql) : c.prepare_once(sql);
           w.bind(1, u->campaign_id).bind(2, now_iso);
           for (size_t j = 0; j < n; ++j) {
@@ -391,17 +421,36 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
             w.bind(p + 1, r.name).bind(p + 2, r.email).bind(p + 3, r.phone)
                 .bind(p + 4, r.external_id).bind(p + 5, r.data_json);
           }
+          // Which staged row created an id: the first of the chunk with its identity; rows
+          // without one each create a row, with ids increasing in file order.
+          std::unordered_map<std::string_view, size_t> first_of;
+          std::vector<size_t> anonymous;
+          for (size_t j = 0; j < n; ++j) {
+            const StagedRow& r = batch.rows[from + j];
+            if (r.identity.empty()) anonymous.push_back(from + j);
+            else first_of.emplace(r.identity, from + j);
+          }
+          std::vector<std::pair<int64_t, Numbers>> anonymous_created;
           while (w.step()) {
             int64_t id = w.int64(0);
             if (id > id_bound && created_ids.insert(id).second) {
               ++answer.created;
-              add_entries(w, id);
+              if (w.is_null(1)) {
+                anonymous_created.emplace_back(id, returned_numbers(w, 2));
+              } else {
+                auto it = first_of.find(w.text_view(1));
+                if (it != first_of.end()) add_entries(batch.rows[it->second], id, returned_numbers(w, 2));
+              }
             } else {
               ++answer.updated;
             }
             if (linked.size() > 1) linked.push_back(',');
             linked += std::to_string(id);
           }
+          std::sort(anonymous_created.begin(), anonymous_created.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+          for (size_t k = 0; k < anonymous_created.size() && k < anonymous.size(); ++k)
+            add_entries(batch.rows[anonymous[k]], anonymous_created[k].first, anonymous_created[k].second);
         }
       }
       for (const StagedRow& r : batch.rows) {
@@ -423,7 +472,7 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
         int64_t id = 0;
         if (write.step()) {
           id = write.int64(0);
-          add_entries(write, id);  // DO NOTHING returns only rows it inserted
+          add_entries(r, id, returned_numbers(write, 2));  // DO NOTHING returns only rows it inserted
         }
         write.reset();
         if (id == 0) {  // skip or reject, and the identity is stored

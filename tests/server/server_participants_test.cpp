@@ -2,6 +2,7 @@
 // across page boundaries, filters, details in Data-tab order with the latest result, deletion,
 // status changes through the core's rules, and trigger events in order.
 #include <algorithm>
+#include <map>
 
 #include "test_server.h"
 
@@ -361,4 +362,123 @@ TEST_CASE("events page with cursor as well as after; unknown parameters are 400"
   CHECK(unknown.status == 400);
   CHECK(error_code(unknown) == "unknown_parameter");
   CHECK(get(*f.c, "/api/v1/events?cursor=abc").status == 400);
+}
+
+TEST_CASE("sorted runs stay exact through many batches, updates, repeats within a batch and deletes") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  json fields = get(*c, "/api/v1/campaigns/" + campaign + "/fields").body["fields"];
+  fields.push_back({{"key", "plan"}, {"label", "Plan"}, {"type", "enum"}, {"values", {"free", "pro"}}});
+  fields.push_back({{"key", "score"}, {"label", "Score"}, {"type", "number"}});
+  REQUIRE(put(*c, "/api/v1/campaigns/" + campaign + "/fields", {{"fields", fields}}).status == 200);
+
+  struct Person {
+    std::string name, plan;
+    int score = -1;
+  };
+  std::map<std::string, Person> model;  // by external id
+  const char* names[] = {"Ana", "bob", "Cid", "Dee", "Eve", "ana", "Zed"};
+  // 20 batches (more runs than a tier holds, so runs are merged on the way).
+  std::string up = make_upload(*c, campaign);
+  int row = 2;
+  for (int b = 0; b < 20; ++b) {
+    std::string csv = "_row,name,email,external_id,plan,score\r\n";
+    for (int k = 0; k < 12; ++k, ++row) {
+      int i = b * 12 + k;
+      std::string ext = "X" + std::to_string(1000 + i);
+      Person p{std::string(names[i % 7]) + (i % 4 ? "" : " Jr"), i % 3 ? "free" : "pro", i % 9};
+      model[ext] = p;
+      csv += std::to_string(row) + "," + p.name + ",x" + std::to_string(i) + "@example.com," + ext + "," + p.plan +
+             "," + std::to_string(p.score) + "\r\n";
+    }
+    REQUIRE(put_batch(*c, up, b, csv).status == 200);
+  }
+  REQUIRE(post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", row - 2}}).status == 200);
+
+  // Updates: changed and unchanged names, a value changed twice in one batch, a row created and
+  // updated in one batch, and a value changed back in the next batch.
+  up = make_upload(*c, campaign);
+  std::string csv = "_row,name,external_id,plan\r\n";
+  row = 2;
+  for (int i = 0; i < 60; i += 3, ++row) {
+    std::string ext = "X" + std::to_string(1000 + i);
+    if (i % 2) model[ext].name = "Moe";
+    model[ext].plan = "pro";
+    csv += std::to_string(row) + "," + (i % 2 ? "Moe" : model[ext].name) + "," + ext + ",pro\r\n";
+  }
+  for (const char* line : {",Kim,X1005,\r\n", ",Lou,X1005,\r\n", ",Nia,X9000,free\r\n", ",Oli,X9000,\r\n"})
+    csv += std::to_string(row++) + line;
+  model["X1005"].name = "Lou";
+  model["X9000"] = Person{"Oli", "free", -1};
+  auto applied = put_batch(*c, up, 0, csv);
+  INFO(applied.text);
+  REQUIRE(applied.status == 200);
+  REQUIRE(put_batch(*c, up, 1, "_row,name,external_id\r\n" + std::to_string(row++) + ",Ana,X1005\r\n").status == 200);
+  model["X1005"].name = "Ana";
+  REQUIRE(post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", row - 2}}).status == 200);
+
+  auto path = [&](const std::string& q) { return "/api/v1/campaigns/" + campaign + "/participants?" + q; };
+  auto walk = [&](const std::string& query, int limit) {
+    json all = json::array();
+    std::string cursor;
+    for (int guard = 0; guard < 1000; ++guard) {
+      auto r = get(*c, path(query + "&limit=" + std::to_string(limit) + (cursor.empty() ? "" : "&cursor=" + cursor)));
+      REQUIRE(r.status == 200);
+      for (auto& item : r.body["items"]) all.push_back(item);
+      if (r.body["next_cursor"].is_null()) break;
+      cursor = r.body["next_cursor"].get<std::string>();
+    }
+    return all;
+  };
+  // Deletes, every 17th participant.
+  json everyone = walk("sort=created_at", 1000);
+  for (size_t i = 0; i < everyone.size(); i += 17) {
+    REQUIRE(del(*c, "/api/v1/participants/" + everyone[i]["id"].get<std::string>()).status == 204);
+    model.erase(everyone[i]["external_id"].get<std::string>());
+  }
+  everyone = walk("sort=created_at", 1000);  // the truth, read by id order (no runs involved)
+  REQUIRE(everyone.size() == model.size());
+  for (auto& p : everyone) CHECK(p["name"] == model.at(p["external_id"].get<std::string>()).name);
+
+  auto id_of = [](const json& p) { return std::stoll(p["id"].get<std::string>()); };
+  auto expect = [&](auto keep, const std::string& key, bool desc) {
+    std::vector<json> v;
+    for (auto& p : everyone)
+      if (keep(p)) v.push_back(p);
+    std::sort(v.begin(), v.end(), [&](const json& a, const json& b) {
+      if (a[key] != b[key]) return desc ? b[key] < a[key] : a[key] < b[key];
+      return desc ? id_of(b) < id_of(a) : id_of(a) < id_of(b);
+    });
+    return ids(json(v));
+  };
+  auto all = [](const json&) { return true; };
+  for (std::string key : {"name", "email", "external_id"}) {
+    for (bool desc : {false, true}) {
+      INFO("sort " << (desc ? "-" : "") << key);
+      CHECK(ids(walk("sort=" + std::string(desc ? "-" : "") + key, 7)) == expect(all, key, desc));
+    }
+  }
+  auto lower = [](std::string s) {
+    for (char& ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  auto total = [&](const std::string& q) { return get(*c, path(q)).body["total"].get<size_t>(); };
+  auto has_an = [&](const json& p) { return lower(p["name"].get<std::string>()).find("an") != std::string::npos; };
+  CHECK(total("filter%5Bname%5D=~aN") == expect(has_an, "name", false).size());
+  CHECK(ids(walk("filter%5Bname%5D=~aN&sort=-name", 5)) == expect(has_an, "name", true));
+  auto is_ana = [](const json& p) { return p["name"] == "Ana"; };
+  CHECK(total("filter%5Bname%5D=Ana") == expect(is_ana, "name", false).size());
+  CHECK(ids(walk("filter%5Bname%5D=Ana&sort=email", 4)) == expect(is_ana, "email", false));
+  auto field = [&](const json& p) { return model.at(p["external_id"].get<std::string>()); };
+  auto pro = [&](const json& p) { return field(p).plan == "pro"; };
+  CHECK(total("filter%5Bplan%5D=pro") == expect(pro, "name", false).size());
+  CHECK(ids(walk("filter%5Bplan%5D=pro&sort=-name", 9)) == expect(pro, "name", true));
+  auto mid = [&](const json& p) { return field(p).score >= 2 && field(p).score <= 4; };
+  CHECK(total("filter%5Bscore%5D=2..4") == expect(mid, "name", false).size());
+  CHECK(ids(walk("filter%5Bscore%5D=2.0..4&sort=name", 6)) == expect(mid, "name", false));
+  auto three = [&](const json& p) { return field(p).score == 3; };
+  CHECK(total("filter%5Bscore%5D=3") == expect(three, "name", false).size());
+  CHECK(total("filter%5Bscore%5D=3&filter%5Bplan%5D=pro") ==
+        expect([&](const json& p) { return three(p) && pro(p); }, "name", false).size());
 }
