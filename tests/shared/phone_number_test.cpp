@@ -94,6 +94,11 @@ TEST_CASE("international forms and shared calling codes") {
   CHECK(e164("+44 7400 123456", "") == "+447400123456");
   CHECK(e164("+800 1234 5678", "US") == "+80012345678");
   CHECK(parse_phone("+800 1234 5678", "US").region == "001");
+  // Found by fuzzing: a non-geographic code reached through the default region's IDD prefix
+  // (libphonenumber-js agrees: valid, no country).
+  CHECK(e164("008083 6783939", "GB") == "+80836783939");
+  CHECK(parse_phone("008083 6783939", "GB").region == "001");
+  CHECK(parse_phone("008083 6783939", "US").status != PhoneStatus::ok);
   // +1 belongs to the US, Canada and the Caribbean; the region follows the number.
   CHECK(parse_phone("(268) 464-1234", "US").region == "AG");
   CHECK(parse_phone("+1 506 234 5678", "US").region == "CA");
