@@ -21,8 +21,10 @@ message(STATUS "Emscripten ${INTAKE_EMCC_VERSION} matches emsdk.lock")
 set(ENV{NODE_PATH} /usr/share/nodejs)
 # Wasm features every supported browser and Node 20 have: SIMD; bulk memory, so memcpy/memset
 # are single memory.copy/fill instructions (the core copies much); non-trapping float-to-int.
-# Link-time optimization inlines across the core's files: measured ~10% faster validation in
-# Chromium (tests/bench/browser_bench.mjs, wasm validator row).
+# Full link-time optimization of every object (this -flto comes after, so it overrides, the
+# -flto=thin of intake_core's INTERPROCEDURAL_OPTIMIZATION): with thin LTO, or with the module's
+# objects left out of LTO, -mbulk-memory fails to link ("'atomics' feature must be used in order
+# to use thread-local storage", from the C library).
 add_compile_options(-msimd128 -mbulk-memory -mnontrapping-fptoint -flto)
 add_link_options(-flto)
 
