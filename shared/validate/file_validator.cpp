@@ -309,9 +309,8 @@ class FileValidator::Impl final : public CsvRecordSink {
     cell_error_ = CellError{};
   }
 
-
   // The identity of a clean row: external_id, else email, else phone (the first non-empty), as
-  // "kind:value", emails lower-cased whole; with its hash when duplicates are tracked.
+  // "kind:value", emails lower-cased whole (hashed later, in request_buckets).
   void find_identity(RowSlot& out) {
     static constexpr std::string_view kPrefix[3] = {"external_id:", "email:", "phone:"};
     for (int which = 0; which < 3; ++which) {
@@ -330,7 +329,7 @@ class FileValidator::Impl final : public CsvRecordSink {
   }
 
   // Rows wait in a ring before they are passed to the sink, in file order: a duplicate-table
-  // probe is a cache (and TLB) miss in a table of tens of MiB. Every kProbeBurst rows, the
+  // probe is a cache (and TLB) miss in an index of several MiB. Every kProbeBurst rows, the
   // buckets of the newest kProbeBurst rows are requested together (misses issued together
   // overlap, even in wasm where the request is a plain load) and the kProbeBurst rows before
   // them, requested one burst earlier, are probed and emitted. Identities are hashed then too,
@@ -433,7 +432,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     const Field* field;
     CellWriter write;  // cell_writer(field->type)
     size_t column;     // in the file
-    size_t slack;   // cell_output_slack(*field)
+    size_t slack;      // cell_output_slack(*field)
     QuoteCheck quote;
   };
   std::vector<CellPlan> plan_;  // per output cell, in HeaderInfo::output_fields order
