@@ -385,6 +385,7 @@ DigitDfa::DigitDfa(const std::vector<const DigitPattern*>& patterns) {
     accept_.resize(2, 0);
     next_.resize(20, 0);
   }
+  for (uint32_t& to : next_) to *= 10;  // row offsets: run() adds the digit, no multiply
 }
 
 }  // namespace intake::phone

@@ -52,17 +52,17 @@ class DigitDfa {
   explicit DigitDfa(const std::vector<const DigitPattern*>& patterns);
 
   uint32_t run(std::string_view digits) const {
-    uint32_t s = 1;  // 0 is the dead state
+    uint32_t row = 10;  // state 1's row; 0 is the dead state's
     for (char c : digits) {
-      s = next_[s * 10 + static_cast<unsigned>(c - '0')];
-      if (s == 0) return 0;
+      row = next_[row + static_cast<unsigned>(c - '0')];
+      if (row == 0) return 0;
     }
-    return accept_[s];
+    return accept_[row / 10];
   }
   size_t state_count() const { return accept_.size(); }
 
  private:
-  std::vector<uint32_t> next_;    // state * 10 + digit -> state
+  std::vector<uint32_t> next_;    // state * 10 + digit -> next state * 10 (its row)
   std::vector<uint32_t> accept_;  // state -> mask of patterns that accept here
 };
 
