@@ -1,15 +1,18 @@
 // Sorted runs of (value, id) per campaign and column: see sort_runs.h.
 //
-// A block (sort_blocks.entries) is: varint n, n varint value lengths, n varint ids, then the n
-// values back to back (sort_blocks.n repeats n so counts can sum blocks from the index). Values sit together so a contains count can case-fold and search a
-// block's values in one pass. Blocks are cut at about kBlockBytes so each fits one 4 KiB page
-// beside its key columns (campaign_id, col, run, first_value, first_id); a longer value makes
-// a block of its own.
+// A block (sort_blocks.entries) is: varint n, varint size of the values, the n values back to
+// back, then n pairs (varint value length, varint id). sort_blocks.n repeats n so counts can
+// sum blocks from the index. The values sit together at a known place so a contains count
+// searches them in one pass and reads the lengths only where it found something. Blocks are
+// cut at about kBlockBytes so each fits one 4 KiB page beside its key columns (campaign_id,
+// col, run, first_value, first_id, n); a longer value makes a block of its own.
 #include "store/sort_runs.h"
 
 #include <algorithm>
 #include <cstring>
 #include <map>
+
+#include <emmintrin.h>
 
 #include "store/store_internal.h"
 
@@ -63,27 +66,25 @@ bool decode(std::string_view blob, Block& b) {
   b.len.clear();
   b.ids.clear();
   size_t pos = 0;
-  uint64_t n = 0;
-  if (!get_varint(b.raw, pos, n) || n > b.raw.size()) return false;
+  uint64_t n = 0, size = 0;
+  if (!get_varint(b.raw, pos, n) || !get_varint(b.raw, pos, size) || n > b.raw.size() ||
+      size > b.raw.size() - pos)
+    return false;
+  b.values_at = pos;
   b.len.resize(n);
   b.ids.resize(n);
   b.off.resize(n);
+  size_t value = pos, end = pos + size;
+  pos = end;
   for (uint64_t i = 0; i < n; ++i) {
-    uint64_t v;
-    if (!get_varint(b.raw, pos, v)) return false;
-    b.len[i] = uint32_t(v);
+    uint64_t len, id;
+    if (!get_varint(b.raw, pos, len) || !get_varint(b.raw, pos, id) || len > end - value) return false;
+    b.off[i] = uint32_t(value);
+    b.len[i] = uint32_t(len);
+    b.ids[i] = int64_t(id);
+    value += len;
   }
-  for (uint64_t i = 0; i < n; ++i) {
-    uint64_t v;
-    if (!get_varint(b.raw, pos, v)) return false;
-    b.ids[i] = int64_t(v);
-  }
-  b.values_at = pos;
-  for (uint64_t i = 0; i < n; ++i) {
-    b.off[i] = uint32_t(pos);
-    pos += b.len[i];
-  }
-  return pos <= b.raw.size();
+  return value == end;
 }
 
 int compare(std::string_view av, int64_t ai, std::string_view bv, int64_t bi) {
@@ -120,28 +121,26 @@ void write_run(Connection& c, int64_t campaign_id, const std::string& col, int64
   auto ins = c.prepare(
       "INSERT INTO sort_blocks(campaign_id, col, run, first_value, first_id, n, entries) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  std::string blob, lens, ids, values;
+  std::string blob, lens, values;  // lens: (length, id) pairs
   size_t from = 0;
   auto flush = [&](size_t to) {
     blob.clear();
     put_varint(blob, to - from);
-    blob += lens;
-    blob += ids;
+    put_varint(blob, values.size());
     blob += values;
+    blob += lens;
     ins.bind(1, campaign_id).bind(2, col).bind(3, run).bind(4, entries[from].value)
         .bind(5, entries[from].id).bind(6, int64_t(to - from)).bind_blob(7, blob.data(), blob.size());
     ins.run();
     ins.reset();
     lens.clear();
-    ids.clear();
     values.clear();
     from = to;
   };
   for (size_t i = 0; i < entries.size(); ++i) {
-    if (i > from && lens.size() + ids.size() + values.size() + entries[i].value.size() + 12 > kBlockBytes)
-      flush(i);
+    if (i > from && lens.size() + values.size() + entries[i].value.size() + 12 > kBlockBytes) flush(i);
     put_varint(lens, entries[i].value.size());
-    put_varint(ids, uint64_t(entries[i].id));
+    put_varint(lens, uint64_t(entries[i].id));
     values += entries[i].value;
   }
   flush(entries.size());
@@ -513,39 +512,89 @@ bool SortWalk::next(std::string_view& value, int64_t& id) {
 
 namespace {
 
-// Calls on_hit(block, entry) for each entry whose value contains `folded` (already folded).
+// Calls on_hit(id) for each entry whose value contains `folded` (already folded).
+// 16 bytes with ASCII letters in lower case.
+__m128i fold16(__m128i x) {
+  // x - 'A' < 26 (unsigned), as a signed compare after flipping the sign bits.
+  __m128i shifted = _mm_xor_si128(_mm_sub_epi8(x, _mm_set1_epi8('A')), _mm_set1_epi8(char(0x80)));
+  __m128i upper = _mm_cmplt_epi8(shifted, _mm_set1_epi8(char(26 ^ 0x80)));
+  return _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+}
+
+// The first position at or after `from` where `text`, ASCII letters folded to lower case,
+// holds `needle` (already folded, not empty); npos if none. Candidates are found 16 positions
+// at a time by the needle's first and last bytes, then compared.
+size_t find_folded(std::string_view text, std::string_view needle, size_t from) {
+  size_t m = needle.size();
+  if (text.size() < m) return std::string_view::npos;
+  size_t last_start = text.size() - m;  // the last position a match may start at
+  auto rest_equal = [&](size_t at) {
+    for (size_t k = 1; k + 1 < m; ++k)
+      if (fold(uint8_t(text[at + k])) != uint8_t(needle[k])) return false;
+    return true;
+  };
+  const __m128i first = _mm_set1_epi8(needle[0]), last = _mm_set1_epi8(needle[m - 1]);
+  size_t i = from;
+  for (; i + 16 <= last_start + 1; i += 16) {
+    __m128i a = fold16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i)));
+    __m128i b = fold16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i + m - 1)));
+    unsigned mask = unsigned(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last))));
+    while (mask) {
+      size_t at = i + size_t(__builtin_ctz(mask));
+      if (rest_equal(at)) return at;
+      mask &= mask - 1;
+    }
+  }
+  for (; i <= last_start; ++i)
+    if (fold(uint8_t(text[i])) == uint8_t(needle[0]) && fold(uint8_t(text[i + m - 1])) == uint8_t(needle[m - 1]) &&
+        rest_equal(i))
+      return i;
+  return std::string_view::npos;
+}
+
+// Calls on_hit(id) for each entry whose value contains `folded` (already folded).
+// Calls on_hit(id) for each entry whose value contains `folded` (already folded).
+// A block is decoded only when its folded values contain `folded` somewhere.
 template <class OnHit>
 void scan_containing(Connection& c, int64_t campaign_id, const std::string& key, const std::string& folded,
                      OnHit&& on_hit) {
-  std::string values;
   Block b;
   auto s = c.prepare("SELECT entries FROM sort_blocks WHERE campaign_id = ?1 AND col = ?2");
   s.bind(1, campaign_id).bind(2, key);
   while (s.step()) {
-    if (!decode(s.blob_view(0), b)) throw SqliteError(0, "corrupt sort block");
+    std::string_view blob = s.blob_view(0);
     if (folded.empty()) {
-      for (size_t i = 0; i < b.size(); ++i) on_hit(b, i);
+      if (!decode(blob, b)) throw SqliteError(0, "corrupt sort block");
+      for (size_t i = 0; i < b.size(); ++i) on_hit(b.ids[i]);
       continue;
     }
-    // Case-fold the block's values at once and search them; a hit counts the entry it lies in.
-    std::string_view all = std::string_view(b.raw).substr(b.values_at);
-    values.resize(all.size());
-    for (size_t k = 0; k < all.size(); ++k) values[k] = char(fold(uint8_t(all[k])));
-    size_t entry = 0;
-    size_t from = 0;
-    while (from < values.size()) {
-      size_t hit = values.find(folded, from);
-      if (hit == std::string::npos) break;
-      size_t at = hit + b.values_at;
-      while (entry < b.size() && size_t(b.off[entry]) + b.len[entry] <= at) ++entry;
-      if (entry == b.size()) break;
-      if (at + folded.size() <= size_t(b.off[entry]) + b.len[entry]) {
-        on_hit(b, entry);
-        from = b.off[entry] + b.len[entry] - b.values_at;  // on to the next entry
-        ++entry;
-      } else {
-        from = hit + 1;  // spans two values: not a match of this one
+    size_t at = 0;
+    uint64_t n = 0, size = 0;
+    if (!get_varint(blob, at, n) || !get_varint(blob, at, size) || size > blob.size() - at)
+      throw SqliteError(0, "corrupt sort block");
+    std::string_view values = blob.substr(at, size);
+    size_t hit = find_folded(values, folded, 0);
+    if (hit == std::string_view::npos) continue;
+    // Walk the (length, id) pairs alongside the hits.
+    size_t pair_at = at + size;
+    size_t entry_end = 0;  // end of the current entry, in `values`
+    uint64_t entry = 0, len = 0, id = 0;
+    auto next_entry = [&] {
+      if (!get_varint(blob, pair_at, len) || !get_varint(blob, pair_at, id))
+        throw SqliteError(0, "corrupt sort block");
+      entry_end += len;
+      ++entry;
+    };
+    next_entry();
+    while (hit != std::string_view::npos) {
+      while (entry_end <= hit && entry < n) next_entry();
+      if (entry_end <= hit) break;
+      size_t from = hit + 1;  // a hit spanning two values is not a match of this one
+      if (hit + folded.size() <= entry_end) {
+        on_hit(int64_t(id));
+        from = entry_end;  // on to the next entry
       }
+      hit = from < values.size() ? find_folded(values, folded, from) : std::string_view::npos;
     }
   }
 }
@@ -580,9 +629,9 @@ int64_t count_containing(Connection& c, int64_t campaign_id, const std::string& 
   std::string folded(needle);
   for (char& ch : folded) ch = char(fold(uint8_t(ch)));
   int64_t count = 0;
-  scan_containing(c, campaign_id, key, folded, [&](const Block& b, size_t i) {
+  scan_containing(c, campaign_id, key, folded, [&](int64_t id) {
     ++count;
-    if (ids) ids->push_back(b.ids[i]);
+    if (ids) ids->push_back(id);
   });
   std::string v;
   for (const SortEntry& e : stale_entries(c, campaign_id, key)) {
