@@ -164,7 +164,7 @@ export class Intake {
             const errors = texts.length === 1 ? JSON.parse(texts[0]) : texts.flatMap((t) => JSON.parse(t));
             if (errors.length) {
               const room = maxErrors - summary.errors.length;
-              if (room > 0) summary.errors.push(...(errors.length > room ? errors.slice(0, room) : errors));
+              for (let i = 0; i < room && i < errors.length; i++) summary.errors.push(errors[i]);  // no spread: could be 100k
               if (errors.length > room) summary.errors_truncated = true;
               if (onErrors) then(() => onErrors(errors));
             }
