@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
+
 namespace intake::store {
 namespace {
 
@@ -173,13 +175,52 @@ void Transaction::commit() {
 
 Database::Database(std::string path) : path_(std::move(path)) {
   writer_ = std::make_unique<Connection>(path_);
-  // Checkpoint every ~32 MiB of WAL instead of SQLite's 4 MiB: pages rewritten by successive
-  // batches (the right edges of the table and its indexes) are copied to the database once
-  // per checkpoint, so fewer checkpoints copy fewer pages.
-  writer_->exec("PRAGMA wal_autocheckpoint=8192");
+  // Replaces SQLite's own checkpoint-on-commit (sqlite3_wal_autocheckpoint) with on_wal_commit.
+  sqlite3_wal_hook(writer_->raw(), &Database::on_wal_commit, this);
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
-Database::~Database() = default;
+Database::~Database() {
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    stopping_ = true;
+  }
+  checkpoint_cv_.notify_one();
+  checkpointer_.join();
+}
+
+int Database::on_wal_commit(void* self, sqlite3* db, const char* name, int frames) {
+  auto* d = static_cast<Database*>(self);
+  if (frames >= kCheckpointFramesMax) {
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (frames >= kCheckpointFrames) {
+    {
+      std::lock_guard<std::mutex> lock(d->checkpoint_mu_);
+      d->checkpoint_due_ = true;
+    }
+    d->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void Database::checkpoint_loop() {
+  std::unique_ptr<Connection> conn;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(checkpoint_mu_);
+      checkpoint_cv_.wait(lock, [this] { return checkpoint_due_ || stopping_; });
+      if (stopping_) return;
+      checkpoint_due_ = false;
+    }
+    try {
+      if (!conn) conn = std::make_unique<Connection>(path_, 2 * 1024);
+      // A failed or partial checkpoint is retried after the next commits; the WAL keeps the data.
+      sqlite3_wal_checkpoint_v2(conn->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "intake-server: checkpoint connection failed: %s\n", e.what());
+    }
+  }
+}
 
 Database::Lease::Lease(Database& d) : db(d) {
   std::unique_lock<std::mutex> lock(db.pool_mu_);

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -143,7 +144,16 @@ class Database {
 
   const std::string& path() const { return path_; }
 
+  // WAL checkpoints: a thread with its own connection copies committed pages into the database
+  // file (PASSIVE: never blocking the writer or readers) once kCheckpointFrames frames have
+  // collected, so the writer does not do it inside its commits. Past kCheckpointFramesMax
+  // (the thread is behind) the committing writer checkpoints itself.
+  static constexpr int kCheckpointFrames = 4096;
+  static constexpr int kCheckpointFramesMax = 65536;
+
  private:
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
+  void checkpoint_loop();
   struct Lease {
     explicit Lease(Database& db);
     ~Lease();
@@ -158,6 +168,10 @@ class Database {
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<Connection>> readers_;  // idle pooled readers
   size_t open_readers_ = 0;                            // pooled readers, idle or lent
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_due_ = false, stopping_ = false;
+  std::thread checkpointer_;
 };
 
 }  // namespace intake::store

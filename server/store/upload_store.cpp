@@ -366,7 +366,10 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
       auto write = c.prepare(std::string(columns) +
                              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
                              "ON CONFLICT(campaign_id, identity) DO NOTHING RETURNING id, identity" + returning);
-      std::string linked = "[";  // ids written by this batch, linked to the upload at the end
+      // Ids of stored participants this batch updated, linked to the upload at the end; the rows
+      // it created have the ids id_bound + 1 ... id_bound + created (max + 1 each time, no
+      // deletes in between) and are linked as that range.
+      std::string linked = "[";
       // Sort-run entries of the participants this batch creates (an update's changed values
       // come from the trigger through sort_pending; see store/sort_runs.h).
       detail::RunEntries sorted;
@@ -444,8 +447,10 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
             } else {
               ++answer.updated;
             }
-            if (linked.size() > 1) linked.push_back(',');
-            linked += std::to_string(id);
+            if (id <= id_bound) {
+              if (linked.size() > 1) linked.push_back(',');
+              linked += std::to_string(id);
+            }
           }
           std::sort(anonymous_created.begin(), anonymous_created.end(),
                     [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -487,17 +492,23 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
           }
           continue;
         }
-        if (earlier_row || id <= id_bound) ++answer.updated; else ++answer.created;
-        if (linked.size() > 1) linked.push_back(',');
-        linked += std::to_string(id);
+        ++answer.created;  // DO NOTHING wrote it, so it is new
       }
       linked.push_back(']');
       detail::add_sort_runs(c, u->campaign_id, sorted);
-      // One statement for the batch's links instead of one execution per row.
-      c.prepare(
-           "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) "
-           "SELECT ?1, value FROM json_each(?2)")
-          .bind(1, upload_id).bind(2, linked).run();
+      // One statement each for the batch's links instead of one execution per row.
+      if (answer.created > 0) {
+        c.prepare(
+             "WITH RECURSIVE created(id) AS (SELECT ?2 UNION ALL SELECT id + 1 FROM created WHERE id < ?3) "
+             "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) SELECT ?1, id FROM created")
+            .bind(1, upload_id).bind(2, id_bound + 1).bind(3, id_bound + answer.created).run();
+      }
+      if (linked.size() > 1) {
+        c.prepare(
+             "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) "
+             "SELECT ?1, value FROM json_each(?2)")
+            .bind(1, upload_id).bind(2, linked).run();
+      }
     }
     // The campaign's participant count (a delete trigger takes rows away; see schema.cpp).
     c.prepare("UPDATE campaigns SET participant_count = participant_count + ?2 WHERE id = ?1")
