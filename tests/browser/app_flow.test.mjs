@@ -278,6 +278,22 @@ test('sort and filter across pages (server-side)', { skip }, async () => {
   await page.waitForFunction(() => document.querySelector('th[aria-sort="descending"]')?.textContent.includes('Email'));
   const d1 = await api('GET', `/api/v1/campaigns/${campaignId}/participants?sort=-email&limit=50`);
   await page.waitForFunction((first) => document.querySelector('.participants-table tbody .cell-email')?.textContent === first, d1.items[0].email);
+  // On a phone the rows are cards and the header is hidden: the "Sort by" select sorts instead,
+  // keeps the keyboard focus across the redraw, and is hidden again on a wide screen.
+  await page.setViewportSize(VIEWPORTS.phone);
+  assert.equal(await page.locator('.participants-table thead').isVisible(), false);
+  const sortBy = page.getByLabel('Sort by');
+  assert.equal(await sortBy.inputValue(), '-email');
+  await sortBy.selectOption('name');
+  await page.waitForFunction(() => document.querySelector('th[aria-sort="ascending"]')?.textContent.includes('Name'));
+  const n1 = await api('GET', `/api/v1/campaigns/${campaignId}/participants?sort=name&limit=50`);
+  await page.waitForFunction((first) => document.querySelector('.participants-table tbody .cell-email')?.textContent === first, n1.items[0].email);
+  assert.deepEqual(await shownEmails(), n1.items.map((p) => p.email));
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'sort-participants-table');
+  await sortBy.selectOption('-email');
+  await page.waitForFunction((first) => document.querySelector('.participants-table tbody .cell-email')?.textContent === first, d1.items[0].email);
+  await page.setViewportSize(VIEWPORTS.desktop);
+  assert.equal(await page.getByLabel('Sort by').isVisible(), false);
 
   // Filter: plan is pro, then page 2 of the filtered list matches the server's.
   await page.getByText('Filter', { exact: true }).click();

@@ -20,7 +20,28 @@ export function dataTable({ columns, sort = null, onSort, rows, empty, caption, 
     caption ? h('caption', { class: 'visually-hidden' }, caption) : null,
     h('thead', {}, head),
     rows);
-  return h('div', { class: 'table-wrap' }, rows.children.length ? table : [table, empty]);
+  return h('div', { class: 'table-wrap' }, sortSelect({ columns, sort, onSort, className }),
+    rows.children.length ? table : [table, empty]);
+}
+
+// Where a narrow screen shows rows as cards (app.css), the header is hidden: this select takes
+// its place (hidden on wider screens, where the header buttons sort). A change redraws the list
+// (the select too), so the new select takes the keyboard focus back.
+let refocusSelect = null;  // id of the sort select whose change is being redrawn
+function sortSelect({ columns, sort, onSort, className }) {
+  const sortable = columns.filter((c) => c.sortable);
+  if (!sortable.length || !onSort) return null;
+  const id = `sort-${className || 'table'}`;
+  const select = h('select', { id, onchange: (e) => { refocusSelect = id; onSort(e.target.value); } },
+    sortable.flatMap((c) => [
+      h('option', { value: c.key, selected: sort === c.key }, `${c.label}, ascending`),
+      h('option', { value: `-${c.key}`, selected: sort === `-${c.key}` }, `${c.label}, descending`),
+    ]));
+  if (refocusSelect === id) {
+    refocusSelect = null;
+    queueMicrotask(() => select.focus());  // once it is in the page
+  }
+  return h('div', { class: 'sort-select' }, h('label', { for: id }, 'Sort by'), select);
 }
 
 export function emptyState(title, text, action = null) {

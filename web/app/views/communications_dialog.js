@@ -55,13 +55,13 @@ export function openCommunications({ api, participant }) {
       clear(body, h('div', { class: 'table-wrap' }, h('table', { class: 'data-table comms-table' },
         h('thead', {}, h('tr', {}, ['Name', 'Status', 'Channel', 'Agent ID', 'Scheduled at', 'Created at', 'Session'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, items.map((c) => h('tr', { dataset: { communicationId: c.id } },
-          h('td', {}, c.name || '—'),
-          h('td', {}, statusChip(c.status, c.status_message, c.id)),
-          h('td', {}, c.channel || '—'),
-          h('td', {}, c.agent_id ? h('code', {}, c.agent_id) : '—'),
-          h('td', {}, timeEl(c.scheduled_at)),
-          h('td', {}, timeEl(c.created_at)),
-          h('td', {}, c.session_id
+          h('td', { 'data-label': 'Name' }, c.name || '—'),
+          h('td', { 'data-label': 'Status' }, statusChip(c.status, c.status_message, c.id)),
+          h('td', { 'data-label': 'Channel' }, c.channel || '—'),
+          h('td', { 'data-label': 'Agent ID' }, c.agent_id ? h('code', {}, c.agent_id) : '—'),
+          h('td', { 'data-label': 'Scheduled at' }, timeEl(c.scheduled_at)),
+          h('td', { 'data-label': 'Created at' }, timeEl(c.created_at)),
+          h('td', { 'data-label': 'Session' }, c.session_id
             ? h('a', { class: 'button small go-session', href: `session.html?id=${enc(c.session_id)}`, target: '_blank', rel: 'opener' }, 'Go to session', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'))
             : h('span', { class: 'muted small', title: 'The session starts when the communication does' }, 'No session yet'))))))));
     } catch (e) {

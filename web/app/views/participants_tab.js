@@ -206,13 +206,13 @@ export function renderParticipantsTab(panel, { api, campaignId, query, navigate 
     return h('tr', { class: `participant-row ${open ? 'expanded' : ''}`, dataset: { participantId: p.id } },
       h('td', { class: 'expand-col' }, h('button', { type: 'button', class: 'icon-button expand', 'aria-expanded': open ? 'true' : 'false', 'aria-controls': open ? detailId : null, 'aria-label': `Details of ${who}`,
         onclick: () => { if (open) expanded.delete(p.id); else expanded.add(p.id); draw(); tableBox.querySelector(`tr[data-participant-id="${CSS.escape(p.id)}"] .expand`)?.focus(); } }, icon('chevron'))),
-      h('td', { class: 'cell-name' }, p.name || h('span', { class: 'muted' }, '—')),
-      h('td', { class: 'cell-email' }, p.email || '—'),
-      h('td', { class: 'cell-phone' }, p.phone || '—'),
-      h('td', { class: 'cell-external-id' }, p.external_id || '—'),
-      h('td', { class: 'num' }, h('button', { type: 'button', class: 'link-button comms-count', 'aria-label': `${p.communications} communications of ${who}`, onclick: () => openCommunications({ api, participant: p }) }, formatCount(p.communications))),
-      h('td', { class: 'cell-created' }, timeEl(p.created_at)),
-      h('td', { class: 'cell-updated' }, timeEl(p.updated_at)),
+      h('td', { class: 'cell-name', 'data-label': 'Name' }, p.name || h('span', { class: 'muted' }, '—')),
+      h('td', { class: 'cell-email', 'data-label': 'Email' }, p.email || '—'),
+      h('td', { class: 'cell-phone', 'data-label': 'Phone' }, p.phone || '—'),
+      h('td', { class: 'cell-external-id', 'data-label': 'External ID' }, p.external_id || '—'),
+      h('td', { class: 'num', 'data-label': 'Communications' }, h('button', { type: 'button', class: 'link-button comms-count', 'aria-label': `${p.communications} communications of ${who}`, onclick: () => openCommunications({ api, participant: p }) }, formatCount(p.communications))),
+      h('td', { class: 'cell-created', 'data-label': 'Created at' }, timeEl(p.created_at)),
+      h('td', { class: 'cell-updated', 'data-label': 'Updated at' }, timeEl(p.updated_at)),
       h('td', { class: 'delete-col' }, h('button', { type: 'button', class: 'icon-button danger-icon delete', 'aria-label': `Delete ${who}`, onclick: () => remove(p, who) }, icon('trash'))));
   }
 
