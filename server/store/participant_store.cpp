@@ -409,8 +409,16 @@ std::optional<ParticipantDetail> Store::get_participant(int64_t id) {
 bool Store::delete_participant(int64_t id) {
   return db_->write([&](Connection& c) {
     Transaction tx(c, Transaction::Kind::write);
+    int64_t campaign_id = 0;
+    {
+      auto s = c.prepare("SELECT campaign_id FROM participants WHERE id = ?1");
+      s.bind(1, id);
+      if (s.step()) campaign_id = s.int64(0);
+    }
     c.prepare("DELETE FROM participants WHERE id = ?1").bind(1, id).run();
     bool deleted = c.changes() > 0;
+    // The deletion left stale sort-run entries (trigger); many of them make counts slower.
+    if (deleted) detail::tidy_sort_runs(c, campaign_id);
     tx.commit();
     return deleted;
   });

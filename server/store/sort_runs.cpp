@@ -342,6 +342,10 @@ void add_sort_runs(Connection& c, int64_t campaign_id, RunEntries& entries) {
   }
 }
 
+void tidy_sort_runs(Connection& c, int64_t campaign_id) {
+  for (const RunColumn& col : run_columns(c, campaign_id)) tidy(c, campaign_id, col.key);
+}
+
 void drop_sort_runs(Connection& c, int64_t campaign_id, const std::string& key) {
   for (const char* table : {"sort_blocks", "sort_runs", "sort_stale", "sort_pending"}) {
     c.prepare(std::string("DELETE FROM ") + table + " WHERE campaign_id = ?1 AND col = ?2")

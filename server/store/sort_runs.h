@@ -65,6 +65,10 @@ using RunEntries = std::vector<std::pair<std::string, std::vector<SortEntry>>>; 
 // in sort_pending, and merges runs whose tier is full. Runs in the caller's write transaction.
 void add_sort_runs(Connection& c, int64_t campaign_id, RunEntries& entries);
 
+// Merges runs whose tier is full and rebuilds columns with too many stale records, for every
+// column of the campaign (after deletions, which add stale records outside of batches).
+void tidy_sort_runs(Connection& c, int64_t campaign_id);
+
 // Replaces every run of the column by one run built from the participants table and clears
 // its stale records.
 void rebuild_sort_runs(Connection& c, int64_t campaign_id, const RunColumn& col);
