@@ -2,6 +2,7 @@
 // Escape closes it, focus returns to whatever opened it. confirmDialog() asks a yes/no question.
 
 import { h, icon } from '../dom.js';
+import { dialogToasts, moveToastsOut } from './toasts.js';
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"]), summary';
 
@@ -23,7 +24,8 @@ export function openDialog({ title, body = [], actions = [], wide = false, class
       h('h2', { id: titleId }, title),
       h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Close', onclick: () => close() }, icon('close'))),
     content,
-    actions.length ? h('footer', { class: 'dialog-actions' }, actions) : null);
+    actions.length ? h('footer', { class: 'dialog-actions' }, actions) : null,
+    dialogToasts());
 
   const close = (value) => {
     result = value;
@@ -40,6 +42,7 @@ export function openDialog({ title, body = [], actions = [], wide = false, class
     else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
   });
   el.addEventListener('close', () => {
+    moveToastsOut(el);
     el.remove();
     onClose?.(result);
     resolveClosed(result);

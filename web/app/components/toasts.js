@@ -8,8 +8,30 @@ import { h, icon } from '../dom.js';
 
 const MAX_PER_REGION = 3;
 
-// The fixed stack that holds both regions; index.html has it, other pages get it at load.
+// While a modal dialog is open everything outside it is inert (unreachable, and not read out):
+// its toasts go to regions of its own, made with the dialog (dialogToasts) so they exist before
+// the first message; those still shown when it closes move to the page's.
+export function dialogToasts() {
+  return h('div', { class: 'toasts dialog-toasts' },
+    h('div', { class: 'toast-region', 'data-kind': 'polite', 'aria-live': 'polite', 'aria-relevant': 'additions' }),
+    h('div', { class: 'toast-region', 'data-kind': 'assertive', 'aria-live': 'assertive', 'aria-relevant': 'additions' }));
+}
+
+export function moveToastsOut(dialog) {
+  const page = pageRegions();
+  for (const kind of ['polite', 'assertive'])
+    for (const item of dialog.querySelectorAll(`.dialog-toasts [data-kind="${kind}"] > .toast`)) page[kind].append(item);
+}
+
 function regions() {
+  const modal = [...document.querySelectorAll('dialog[open]')].filter((d) => d.matches(':modal')).pop();
+  const own = modal?.querySelector(':scope > .dialog-toasts');
+  if (own) return { polite: own.querySelector('[data-kind="polite"]'), assertive: own.querySelector('[data-kind="assertive"]') };
+  return pageRegions();
+}
+
+// The fixed stack that holds both regions; index.html has it, other pages get it at load.
+function pageRegions() {
   let stack = document.getElementById('toasts');
   if (!stack) {
     stack = h('div', { id: 'toasts', class: 'toasts' },
@@ -20,8 +42,8 @@ function regions() {
   return { polite: document.getElementById('toasts-polite'), assertive: document.getElementById('toasts-assertive') };
 }
 
-if (document.body) regions();
-else document.addEventListener('DOMContentLoaded', () => regions(), { once: true });
+if (document.body) pageRegions();
+else document.addEventListener('DOMContentLoaded', () => pageRegions(), { once: true });
 
 export function toast(message, { kind = 'info', timeout = kind === 'error' ? 0 : 5000 } = {}) {
   const item = h('div', { class: `toast toast-${kind}` },
