@@ -69,6 +69,15 @@ val copy_bytes_out(std::string_view bytes) {
   return view.call<val>("slice");
 }
 
+val copy_bytes_out(std::string_view bytes, const val& lend) {
+  val out = lend(double(bytes.size()));
+  if (!out.instanceof(val::global("Uint8Array")) || out["length"].as<double>() != double(bytes.size()))
+    return copy_bytes_out(bytes);
+  // The view is made after the call: JS code may not grow the heap, but nothing here relies on it.
+  out.call<void>("set", val(emscripten::typed_memory_view(bytes.size(), reinterpret_cast<const unsigned char*>(bytes.data()))));
+  return out;
+}
+
 val utf8_to_js(std::string_view bytes) {
   static val decoder = val::global("TextDecoder").new_(val("utf-8"));
   val view(emscripten::typed_memory_view(bytes.size(), reinterpret_cast<const unsigned char*>(bytes.data())));
@@ -118,13 +127,13 @@ val to_js(const ValidationCounts& c) {
   return o;
 }
 
-val to_js(const Batch& b) {
+val to_js(const Batch& b, val body) {
   val o = val::object();
   o.set("seq", number(b.seq));
   o.set("first_row", number(b.first_row));
   o.set("last_row", number(b.last_row));
   o.set("rows", number(b.rows));
-  o.set("body", copy_bytes_out(b.body));
+  o.set("body", body);
   return o;
 }
 

@@ -27,6 +27,11 @@ void copy_bytes_in(const val& bytes, std::string& out);
 // A new Uint8Array holding a copy of `bytes`.
 val copy_bytes_out(std::string_view bytes);
 
+// A copy of `bytes` in a Uint8Array the caller lends: `lend(n)` must return a Uint8Array of
+// length n, which is filled and returned (its memory is the caller's, not the heap's). When it
+// returns anything else, a new Uint8Array is made instead (copy_bytes_out).
+val copy_bytes_out(std::string_view bytes, const val& lend);
+
 // A JS string from UTF-8 bytes (invalid sequences become U+FFFD, as TextDecoder does).
 val utf8_to_js(std::string_view bytes);
 
@@ -37,7 +42,7 @@ val parse_json(std::string_view json);
 val to_js(const FileError& e);         // {code, message}
 val to_js(const Dialect& d);           // {delimiter, delimiter_name, encoding, bom, utf16}
 val to_js(const ValidationCounts& c);  // {rows, valid, failed, ..., by_field_code: [...]}
-val to_js(const Batch& b);             // {seq, first_row, last_row, rows, body: Uint8Array}
+val to_js(const Batch& b, val body);  // {seq, first_row, last_row, rows, body}
 val field_refs(const std::vector<size_t>& indexes, const std::vector<Field>& fields);  // [{key, label}]
 val to_js(const HeaderInfo& h, const std::vector<Field>& fields);  // see intake.d.ts HeaderInfo
 val to_js(const std::vector<FieldProblem>& problems);                // [{index, path, message}]

@@ -19,6 +19,9 @@ constexpr size_t kCopyBytes = size_t(1) << 20;
 StreamingValidator::StreamingValidator(std::string fields_json, std::string mapping_json, val options)
     : setup_(read_setup(fields_json, mapping_json, options)) {
   if (setup_.error) return;
+  if (options.typeOf().as<std::string>() == "object" && !options.isNull() &&
+      options["batch_body_buffer"].typeOf().as<std::string>() == "function")
+    body_buffer_ = options["batch_body_buffer"];
   validator_ = std::make_unique<FileValidator>(setup_.fields, setup_.options);
 }
 
@@ -32,7 +35,10 @@ void StreamingValidator::on_header(const HeaderInfo& header) {
   builder_.emplace(std::move(keys), setup_.limits);
 }
 
-void StreamingValidator::push_batch(const Batch& b) { batches_.call<void>("push", to_js(b)); }
+void StreamingValidator::push_batch(const Batch& b) {
+  val body = body_buffer_.isUndefined() ? copy_bytes_out(b.body) : copy_bytes_out(b.body, body_buffer_);
+  batches_.call<void>("push", to_js(b, body));
+}
 
 void StreamingValidator::on_clean_row(const CleanRow& row) {
   if (builder_) builder_->add(row, [this](Batch&& b) { push_batch(b); });

@@ -19,7 +19,10 @@ namespace intake::wasm {
 class StreamingValidator final : public ValidationSink {
  public:
   // See read_setup() in js_values.h for the arguments. An invalid setup is not thrown: every
-  // result then carries `file_error` and no rows are read.
+  // result then carries `file_error` and no rows are read. One more option is the module's own:
+  // `batch_body_buffer`, a function (n) => Uint8Array of length n that each batch body is copied
+  // into (a caller that recycles its buffers spares a fresh allocation per batch); without it,
+  // each body is a new Uint8Array.
   StreamingValidator(std::string fields_json, std::string mapping_json, val options);
   ~StreamingValidator() override;
 
@@ -56,6 +59,7 @@ class StreamingValidator final : public ValidationSink {
   val batches_ = val::array();
   val errors_ = val::array();
   val errors_json_texts_ = val::array();
+  val body_buffer_ = val::undefined();  // options.batch_body_buffer, if a function
   val header_ = val::null();
   bool finished_ = false;
 };

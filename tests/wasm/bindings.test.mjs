@@ -109,6 +109,29 @@ test('errors_as_json gives the same records as JSON text, whatever the slicing',
   }
 });
 
+test('batch_body_buffer: bodies are copied into the lent arrays; a wrong one gets a new array', () => {
+  const bytes = enc(participantsCsv(900, { badEvery: 9 }));
+  const plain = validate(bytes, { options: { batch_rows: 100 } });
+  const asked = [];
+  const lent = validate(bytes, {
+    options: {
+      batch_rows: 100,
+      batch_body_buffer: (n) => { asked.push(n); return new Uint8Array(new ArrayBuffer(n + 64), 32, n); },
+    },
+  });
+  assert.ok(plain.batches.length >= 8);
+  assert.deepEqual(asked, plain.batches.map((b) => b.body.length));
+  assert.deepEqual(lent.batches.map((b) => [b.body.byteOffset, b.body.buffer.byteLength]),
+                   plain.batches.map((b) => [32, b.body.length + 64]));
+  assert.deepEqual(lent.batches.map((b) => dec(b.body)), plain.batches.map((b) => dec(b.body)));
+  // Not a Uint8Array of the size asked for: the body is a new array as without the option.
+  for (const wrong of [() => null, (n) => new Uint8Array(n + 1), (n) => new Uint16Array(n)]) {
+    const r = validate(bytes, { options: { batch_rows: 100, batch_body_buffer: wrong } });
+    assert.deepEqual(r.batches.map((b) => dec(b.body)), plain.batches.map((b) => dec(b.body)));
+    assert.ok(r.batches.every((b) => b.body.byteOffset === 0 && b.body.buffer.byteLength === b.body.length));
+  }
+});
+
 test('batches are the core batch format, numbered from 0, bounded in rows, covering every clean row', () => {
   const bytes = enc(participantsCsv(250, { badEvery: 10 }));
   const r = validate(bytes, { options: { batch_rows: 40 } });

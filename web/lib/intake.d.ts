@@ -277,8 +277,12 @@ export declare class UploadInProgressError extends IntakeHttpError {}
 /** The wasm module itself (createIntakeModule() in wasm/intake_module.js), for tests and tools. */
 export interface IntakeModule {
   /** options.batches: false builds no batch bodies; options.errors_as_json: true puts the
-   *  error records in SliceResult.errors_json (JSON text) instead of errors. */
-  Validator: new (fieldsJson: string, mappingJson: string, options: ValidatorOptions & { batches?: boolean; errors_as_json?: boolean }) => ModuleValidator;
+   *  error records in SliceResult.errors_json (JSON text) instead of errors;
+   *  options.batch_body_buffer(n) lends the Uint8Array (length n) each batch body is copied into
+   *  (else each body is a new array). */
+  Validator: new (fieldsJson: string, mappingJson: string, options: ValidatorOptions & {
+    batches?: boolean; errors_as_json?: boolean; batch_body_buffer?: (n: number) => Uint8Array;
+  }) => ModuleValidator;
   inspect(head: Uint8Array | ArrayBuffer, fieldsJson: string, mappingJson: string, options: ValidatorOptions, previewRows: number, complete: boolean): Omit<InspectResult, 'file'>;
   sniffDialect(head: Uint8Array | ArrayBuffer): Dialect;
   checkFields(fieldsJson: string): { fields: Field[]; problems: { index: number; path: string; message: string }[] };

@@ -168,7 +168,11 @@ export class Intake {
               if (errors.length > room) summary.errors_truncated = true;
               if (onErrors) then(() => onErrors(errors));
             }
-            for (const batch of msg.batches) {
+            for (const lent of msg.batches) {
+              // The body arrives in a buffer the Worker lends (worker.js, bodyPool): the copy
+              // made here is the caller's to keep, and the buffer goes back at once.
+              const batch = { ...lent, body: new Uint8Array(lent.body) };
+              this.#worker.postMessage({ type: 'give', buffer: lent.body.buffer }, [lent.body.buffer]);
               then(async () => {
                 if (onBatch) await onBatch(batch);
                 this.#worker.postMessage({ type: 'ack', id });
