@@ -110,10 +110,6 @@ Connection::Connection(const std::string& path, int cache_kib) {
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");
   exec("PRAGMA temp_store=MEMORY");
-  // Pages of the database file are read through a shared mapping instead of being copied into
-  // each connection's page cache (a list page or a contains count over packed sort runs reads
-  // tens of MiB; the pages stay in the OS cache, shared by every connection).
-  exec("PRAGMA mmap_size=1073741824");
   std::string cache = "PRAGMA cache_size=-" + std::to_string(cache_kib);  // KiB
   exec(cache.c_str());
 }
@@ -236,6 +232,10 @@ Database::Lease::Lease(Database& d) : db(d) {
   lock.unlock();
   try {
     conn = std::make_unique<Connection>(db.path_, pooled ? kReaderCacheKib : kOverflowCacheKib);
+    // Readers see the file through a shared mapping instead of copying pages into their own
+    // caches (a list page or a contains count over packed sort runs reads tens of MiB; mapped
+    // pages are the OS page cache, shared by every reader). The writer keeps its page cache.
+    conn->exec(("PRAGMA mmap_size=" + std::to_string(kReaderMmapBytes)).c_str());
   } catch (...) {
     if (pooled) {
       lock.lock();

@@ -125,6 +125,7 @@ class Database {
   static constexpr size_t kMaxReaders = 8;
   static constexpr int kReaderCacheKib = 32 * 1024;
   static constexpr int kOverflowCacheKib = 2 * 1024;
+  static constexpr int64_t kReaderMmapBytes = int64_t(1) << 30;
   static constexpr std::chrono::milliseconds kReaderWait{1000};
 
   explicit Database(std::string path);
