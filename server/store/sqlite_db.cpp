@@ -47,6 +47,13 @@ Statement& Statement::bind(int index, std::string_view text) {
         "bind");
   return *this;
 }
+Statement& Statement::bind_static(int index, std::string_view text) {
+  check(sqlite3_db_handle(stmt_),
+        sqlite3_bind_text64(stmt_, index, text.data() ? text.data() : "", text.size(), SQLITE_STATIC,
+                            SQLITE_UTF8),
+        "bind");
+  return *this;
+}
 Statement& Statement::bind_null(int index) {
   check(sqlite3_db_handle(stmt_), sqlite3_bind_null(stmt_, index), "bind");
   return *this;

@@ -51,6 +51,8 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
   Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+  // Binds text without copying it: `text` must outlive the statement's next reset.
+  Statement& bind_static(int index, std::string_view text);
   Statement& bind_null(int index);
   Statement& bind_blob(int index, const void* data, size_t size);
 

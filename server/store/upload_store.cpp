@@ -420,9 +420,10 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
           for (size_t j = 0; j < n; ++j) {
             const StagedRow& r = batch.rows[from + j];
             int p = int(3 + 6 * j);
-            if (r.identity.empty()) w.bind_null(p); else w.bind(p, r.identity);
-            w.bind(p + 1, r.name).bind(p + 2, r.email).bind(p + 3, r.phone)
-                .bind(p + 4, r.external_id).bind(p + 5, r.data_json);
+            // The batch's rows outlive the statement's execution: bound without copies.
+            if (r.identity.empty()) w.bind_null(p); else w.bind_static(p, r.identity);
+            w.bind_static(p + 1, r.name).bind_static(p + 2, r.email).bind_static(p + 3, r.phone)
+                .bind_static(p + 4, r.external_id).bind_static(p + 5, r.data_json);
           }
           // Which staged row created an id: the first of the chunk with its identity; rows
           // without one each create a row, with ids increasing in file order.
