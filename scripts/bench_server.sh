@@ -39,6 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 # --- sqlite3 .import (file-backed, same primary key) ---------------------------------------
+cut -d' ' -f1-3 /proc/loadavg >"$out/load_before.txt"  # the machine may be shared: say how busy it was
 say "sqlite3 .import of $ref into a file-backed table with PRIMARY KEY(external_id)"
 t0=$(date +%s.%N)
 sqlite3 "$out/import.db" \
@@ -66,6 +67,7 @@ say "running server_bench (ingest, list, report)"
 build/release/tests/bench/server_bench --url "http://127.0.0.1:$port" --token "$token" \
   --pid "$server_pid" --fields "$fields" --file "$ref" --requests "$requests" | tee "$out/bench.jsonl" >&2
 db_mib=$(du -m "$out/intake.db" | cut -f1)
+cut -d' ' -f1-3 /proc/loadavg >"$out/load_after.txt"
 
 # --- table -------------------------------------------------------------------------------
 python3 - "$out" "$ref" "$db_mib" <<'EOF'
@@ -82,6 +84,8 @@ sq_rate = ingest["rows"] / sq_secs  # rows of the file per second, as for the se
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
 print(f"intake-server benchmark: {os.path.basename(ref)} ({os.path.getsize(ref) / 1e6:.0f} MB, "
       f"{ingest['rows']:,} rows, 1% bad), loopback HTTP, release build, {cpu}, {os.cpu_count()} cores")
+print(f"load average (1, 5, 15 min) before: {open(f'{out}/load_before.txt').read().strip()}, "
+      f"after: {open(f'{out}/load_after.txt').read().strip()}")
 print()
 verdict = lambda ok: "PASS" if ok else "MISS"
 head = f"{'measurement':<52}{'value':>16}  {'target':<14}{'result'}"
