@@ -60,6 +60,7 @@ struct RowSlot {
   std::string identity;    // "" when the row has none
   int identity_which = 0;  // 0 external_id, 1 email, 2 phone
   uint64_t identity_hash = 0;
+  uint64_t first_seen = 0;  // the duplicate table's answer for the identity, once probed
 };
 
 class FileValidator::Impl final : public CsvRecordSink {
@@ -330,15 +331,16 @@ class FileValidator::Impl final : public CsvRecordSink {
 
   // Rows wait in a ring before they are passed to the sink, in file order: a duplicate-table
   // probe is a cache (and TLB) miss in an index of several MiB. Every kProbeBurst rows, the
-  // buckets of the newest kProbeBurst rows are requested together (misses issued together
-  // overlap, even in wasm where the request is a plain load) and the kProbeBurst rows before
-  // them, requested one burst earlier, are probed and emitted. Identities are hashed then too,
-  // well after their strings were written.
+  // buckets of the newest kProbeBurst rows are requested (a prefetch, natively), and the
+  // kProbeBurst rows before them, requested one burst earlier, are probed in a loop of their own
+  // (where nothing was prefetched, as in wasm, their misses at least overlap), then emitted.
+  // Identities are hashed when requested, well after their strings were written.
   void row_read() {
     ++pending_;
     if (slots_.size() == 1) return emit_pending();
     if (pending_ < slots_.size()) return;
     request_buckets(requested_, pending_);
+    probe(0, kProbeBurst);
     for (size_t k = 0; k < kProbeBurst; ++k) emit(pending_slot(k));
     first_pending_ = (first_pending_ + kProbeBurst) % slots_.size();
     pending_ -= kProbeBurst;
@@ -358,9 +360,21 @@ class FileValidator::Impl final : public CsvRecordSink {
     }
   }
 
+  // Probes the duplicate table for pending rows [from, to), in file order, in a loop of their
+  // own: their misses (if the request did not hide them) overlap.
+  void probe(size_t from, size_t to) {
+    if (!duplicates_) return;
+    for (size_t k = from; k < to; ++k) {
+      RowSlot& s = pending_slot(k);
+      s.first_seen = 0;
+      if (s.errors.empty() && !s.identity.empty()) s.first_seen = duplicates_->first_seen_hash(s.identity_hash, s.row);
+    }
+  }
+
   // Passes every pending row to the sink.
   void emit_pending() {
     request_buckets(requested_, pending_);
+    probe(0, pending_);
     for (size_t k = 0; k < pending_; ++k) emit(pending_slot(k));
     first_pending_ = pending_ = requested_ = 0;
   }
@@ -389,7 +403,7 @@ class FileValidator::Impl final : public CsvRecordSink {
   // The earlier row with this clean row's identity, or 0 (then it is remembered); under
   // reject, a duplicate becomes an error on the row.
   uint64_t check_duplicate(RowSlot& s) {
-    const uint64_t first = duplicates_->first_seen_hash(s.identity_hash, s.row);
+    const uint64_t first = s.first_seen;
     if (first == 0) return 0;
     ++counts_.duplicates;
     if (opts_.duplicate_policy == DuplicatePolicy::skip) ++counts_.skipped;
