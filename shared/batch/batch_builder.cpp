@@ -56,27 +56,34 @@ void BatchBuilder::start() {
   current_ = Batch{};
   current_.body = std::move(body);
   current_.seq = seq_;
-  // About the size of the last batch, so the body rarely grows by copying.
-  current_.body.reserve(std::min(limits_.max_bytes, last_body_size_ + last_body_size_ / 8) + 64);
-  current_.body.append(kRowColumn);
-  for (const std::string& k : keys_) {
-    current_.body.push_back(',');
-    current_.body.append(k);
-  }
-  current_.body.append("\r\n");
+  used_ = 0;
+  std::string header(kRowColumn);
+  for (const std::string& k : keys_) header.append(",").append(k);
+  header.append("\r\n");
+  // Sized once for about the last batch (see room()), then the header.
+  const size_t expect = std::min(limits_.max_bytes, last_body_size_ + last_body_size_ / 8) + 64;
+  char* w = room(std::max(expect, header.size()));
+  std::memcpy(w, header.data(), header.size());
+  used_ = header.size();
+}
+
+// Room for `bytes` more at used_: the body grows ahead of what is written (doubling), so that a
+// row costs no string call (out-of-line in wasm) and no zero-filling of its own; it is cut to
+// used_ before it is handed on.
+char* BatchBuilder::room(size_t bytes) {
+  std::string& body = current_.body;
+  if (used_ + bytes > body.size()) body.resize(std::max(used_ + bytes, 2 * body.size()));
+  return body.data() + used_;
 }
 
 bool BatchBuilder::append(const CleanRow& row) {
-  std::string& body = current_.body;
-  const size_t mark = body.size();
+  const size_t mark = used_;
   char num[24];
   auto [end, ec] = std::to_chars(num, num + sizeof num, row.row);
   const size_t num_len = size_t(end - num);
   if (row.joined_plain) {  // FileValidator's rows: the values already form the rest of the line
-    // Sized once and filled: each string call is an out-of-line call in wasm.
     const size_t rest = row.values.empty() ? 0 : 1 + row.joined.size();
-    body.resize(mark + num_len + rest + 2);
-    char* w = body.data() + mark;
+    char* w = room(num_len + rest + 2);
     platform::copy_bytes(w, num, num_len);
     w += num_len;
     if (rest) {
@@ -86,6 +93,7 @@ bool BatchBuilder::append(const CleanRow& row) {
     }
     w[0] = '\r';
     w[1] = '\n';
+    used_ = size_t(w + 2 - current_.body.data());
     return close_if_full(row.row, mark);
   }
   if (row.joined.data() != nullptr && !row.values.empty() && row.quote_mask) {
@@ -93,10 +101,9 @@ bool BatchBuilder::append(const CleanRow& row) {
     // runs between those are copied whole. Sized for the worst case (every quote doubled)
     // first, then written in place and cut.
     const char* base = row.joined.data();
-    size_t room = num_len + 1 + row.joined.size() + 2;
-    for (uint64_t m = *row.quote_mask; m; m &= m - 1) room += 2 + row.values[size_t(std::countr_zero(m))].size();
-    body.resize(mark + room);
-    char* w = body.data() + mark;
+    size_t most = num_len + 1 + row.joined.size() + 2;
+    for (uint64_t m = *row.quote_mask; m; m &= m - 1) most += 2 + row.values[size_t(std::countr_zero(m))].size();
+    char* w = room(most);
     platform::copy_bytes(w, num, num_len);
     w += num_len;
     *w++ = ',';
@@ -123,10 +130,20 @@ bool BatchBuilder::append(const CleanRow& row) {
     w += row.joined.size() - run;
     *w++ = '\r';
     *w++ = '\n';
-    body.resize(size_t(w - body.data()));
+    used_ = size_t(w - current_.body.data());
     return close_if_full(row.row, mark);
   }
-  body.append(num, num_len);
+  // The other rows are written with string calls: the body is its written part meanwhile.
+  std::string& body = current_.body;
+  body.resize(used_);
+  append_slow(row, std::string_view(num, num_len));
+  used_ = body.size();
+  return close_if_full(row.row, mark);
+}
+
+void BatchBuilder::append_slow(const CleanRow& row, std::string_view num) {
+  std::string& body = current_.body;
+  body.append(num);
   if (row.joined.data() != nullptr && !row.values.empty()) {
     // Values lie in `joined` separated by commas: copy the runs of plain values (with their
     // separators) whole and quote only the values that hold a comma, quote, CR or LF, or start
@@ -148,7 +165,7 @@ bool BatchBuilder::append(const CleanRow& row) {
     }
     body.append(base + run, row.joined.size() - run);
     body.append("\r\n", 2);
-    return close_if_full(row.row, mark);
+    return;
   }
   // Values that lie back to back in memory (as FileValidator hands them over) are checked for
   // characters that need quoting in one pass; those before the first such character are plain.
@@ -188,16 +205,16 @@ bool BatchBuilder::append(const CleanRow& row) {
     }
     body.append("\r\n");
   }
-  return close_if_full(row.row, mark);
 }
 
 // The line of `row` was appended at `mark`. When the batch was already full, the line moves to
 // line_ and true is returned.
 bool BatchBuilder::close_if_full(uint64_t row, size_t mark) {
   std::string& body = current_.body;
-  if (current_.rows > 0 && (current_.rows >= limits_.max_rows || body.size() > limits_.max_bytes)) {
-    line_.assign(body, mark, std::string::npos);
+  if (current_.rows > 0 && (current_.rows >= limits_.max_rows || used_ > limits_.max_bytes)) {
+    line_.assign(body, mark, used_ - mark);
     body.resize(mark);
+    used_ = mark;
     last_body_size_ = body.size();
     return true;
   }
@@ -210,12 +227,14 @@ bool BatchBuilder::close_if_full(uint64_t row, size_t mark) {
 void BatchBuilder::carry_line(uint64_t row) {
   current_.first_row = current_.last_row = row;
   current_.rows = 1;
-  current_.body.append(line_);
+  std::memcpy(room(line_.size()), line_.data(), line_.size());
+  used_ += line_.size();
 }
 
 void BatchBuilder::flush(const std::function<void(Batch&&)>& on_batch) {
   if (current_.rows == 0) return;
   ++seq_;
+  current_.body.resize(used_);
   last_body_size_ = current_.body.size();
   on_batch(std::move(current_));
   start();

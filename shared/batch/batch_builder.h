@@ -61,11 +61,14 @@ class BatchBuilder {
   // Appends the row's line to the current batch. Returns true when the batch was already full:
   // the line is then held in line_, and the caller passes the batch on and calls carry_line.
   bool append(const CleanRow& row);
+  void append_slow(const CleanRow& row, std::string_view row_number);
+  char* room(size_t bytes);
   bool close_if_full(uint64_t row, size_t mark);
   void carry_line(uint64_t row);
   std::vector<std::string> keys_;
   BatchLimits limits_;
   Batch current_;
+  size_t used_ = 0;  // bytes of current_.body written; its size() may run ahead (see room())
   std::string line_;
   size_t last_body_size_ = 0;
   uint64_t seq_ = 0;
