@@ -300,9 +300,7 @@ DigitPattern::DigitPattern(std::string_view pattern) {
   }
 }
 
-bool DigitPattern::match_prefix(std::string_view digits, size_t* match_end, int* captures) const {
-  if (!ok_) return false;
-  if (!(first_digits_ & 0x400) && (digits.empty() || !((first_digits_ >> (digits[0] - '0')) & 1))) return false;
+bool DigitPattern::run_prefix(std::string_view digits, size_t* match_end, int* captures) const {
   if (captures) std::fill(captures, captures + 2 * groups_, -1);
   Backtracker bt{code_, digits, captures};
   size_t end = 0;
@@ -385,7 +383,7 @@ DigitDfa::DigitDfa(const std::vector<const DigitPattern*>& patterns) {
     accept_.resize(2, 0);
     next_.resize(20, 0);
   }
-  for (uint32_t& to : next_) to *= 10;  // row offsets: run() adds the digit, no multiply
+  for (uint32_t& to : next_) to = to * 10 - '0';  // biased row offsets: run() adds the digit's byte
 }
 
 }  // namespace intake::phone

@@ -27,7 +27,14 @@ class DigitPattern {
   // Anchored prefix match of `digits` (ASCII '0'..'9'). On success returns true, sets
   // `*match_end` to the length matched and fills `captures` (2 per group: begin, end; -1 when
   // the group did not take part) when it is not null and has room for 2 * group_count().
-  bool match_prefix(std::string_view digits, size_t* match_end, int* captures = nullptr) const;
+  // Inline so that the common refusal (the first digit cannot start a match) costs no call.
+  bool match_prefix(std::string_view digits, size_t* match_end, int* captures = nullptr) const {
+    if (!ok_) return false;
+    if (!(first_digits_ & 0x400) &&
+        (digits.empty() || !((first_digits_ >> static_cast<unsigned>(digits[0] - '0')) & 1)))
+      return false;
+    return run_prefix(digits, match_end, captures);
+  }
 
   struct Inst {
     enum Op : uint8_t { kChar, kSplit, kJmp, kSave, kEnd, kMatch } op;
@@ -38,6 +45,8 @@ class DigitPattern {
   const std::vector<Inst>& code() const { return code_; }
 
  private:
+  bool run_prefix(std::string_view digits, size_t* match_end, int* captures) const;
+
   std::vector<Inst> code_;
   uint16_t first_digits_ = 0;  // digits a match can start with; 0x400 when it can match empty
   int groups_ = 0;
@@ -51,18 +60,18 @@ class DigitDfa {
   DigitDfa() = default;
   explicit DigitDfa(const std::vector<const DigitPattern*>& patterns);
 
+  // `digits` holds only '0'..'9'. The dead state's row leads back to itself, so the walk needs
+  // no exit test.
   uint32_t run(std::string_view digits) const {
-    uint32_t row = 10;  // state 1's row; 0 is the dead state's
-    for (char c : digits) {
-      row = next_[row + static_cast<unsigned>(c - '0')];
-      if (row == 0) return 0;
-    }
-    return accept_[row / 10];
+    const uint32_t* next = next_.data();
+    uint32_t row = 10 - '0';  // state 1's row, biased (mod 2^32) so the digit's byte indexes it
+    for (char c : digits) row = next[row + static_cast<unsigned char>(c)];
+    return accept_[(row + '0') / 10];
   }
   size_t state_count() const { return accept_.size(); }
 
  private:
-  std::vector<uint32_t> next_;    // state * 10 + digit -> next state * 10 (its row)
+  std::vector<uint32_t> next_;    // state * 10 + digit -> next state * 10 - '0' (its biased row)
   std::vector<uint32_t> accept_;  // state -> mask of patterns that accept here
 };
 

@@ -29,10 +29,6 @@ struct Digits {
   std::array<char, kMaxInputChars + 32> buf;
   size_t n = 0;
   std::string_view view() const { return {buf.data(), n}; }
-  void assign(std::string_view s) {
-    n = std::min(s.size(), buf.size());
-    std::copy_n(s.data(), n, buf.data());
-  }
 };
 
 // Reads one UTF-8 code point; returns 0xFFFD for malformed input.
@@ -71,6 +67,17 @@ bool is_punctuation(char32_t cp) {
   }
 }
 
+// The extraction loop's short way for ASCII: digits are kept, the usual punctuation is skipped,
+// everything else (+, letters, non-ASCII) goes through the full code-point path.
+enum AsciiClass : uint8_t { kDigit = 0, kSkip = 1, kOther = 2 };
+constexpr std::array<uint8_t, 256> kAsciiClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (auto& k : t) k = kOther;
+  for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = kDigit;
+  for (char c : {' ', '-', '(', ')', '.', '/'}) t[static_cast<unsigned char>(c)] = kSkip;
+  return t;
+}();
+
 enum class Length { possible, too_short, too_long, invalid };
 
 Length check_length(size_t n, uint32_t lengths) {
@@ -90,42 +97,47 @@ const md::CallingCode* calling_code(unsigned code) {
 // The numbering plan libphonenumber selects for a calling code: its main territory.
 int main_territory(const md::CallingCode& cc) { return cc.first; }
 
-// getCountryByCallingCode: the region among those sharing `cc` that `nsn` belongs to, or -1.
+// getCountryByCallingCode: the region among those sharing `cc` that `nsn` belongs to, or null.
 // Sets `*typed` when the region was chosen because `nsn` has one of its number types.
-int territory_for_number(const md::CallingCode& cc, std::string_view nsn, bool* typed = nullptr) {
-  if (cc.non_geographic) return -1;
-  if (cc.count == 1) return cc.first;
+// `at_hand` is any compiled territory the caller holds; it is used instead of looking it up.
+const CompiledTerritory* territory_for_number(const md::CallingCode& cc, std::string_view nsn,
+                                              const CompiledTerritory& at_hand, bool* typed = nullptr) {
+  auto compiled = [&](int t) -> const CompiledTerritory& {
+    return t == at_hand.index ? at_hand : compiled_territory(t);
+  };
+  if (cc.non_geographic) return nullptr;
+  if (cc.count == 1) return &compiled(cc.first);
   for (int t = cc.first; t < cc.first + cc.count; ++t) {
-    const CompiledTerritory& ct = compiled_territory(t);
+    const CompiledTerritory& ct = compiled(t);
     if (!ct.leading_digits.empty()) {
-      if (!nsn.empty() && ct.leading_digits.match_prefix(nsn, nullptr)) return t;
+      if (!nsn.empty() && ct.leading_digits.match_prefix(nsn, nullptr)) return &ct;
     } else if (ct.has_number_type(nsn)) {
       if (typed) *typed = true;
-      return t;
+      return &ct;
     }
   }
-  return -1;
+  return nullptr;
 }
 
 // extractNationalNumberFromPossiblyIncompleteNumber: strips the national prefix (and carrier
-// code) or applies the transform rule. Writes the result to `out`; false when nothing changed.
-bool strip_national_prefix(std::string_view number, int t, Digits& out) {
-  out.assign(number);
-  const CompiledTerritory& ct = compiled_territory(t);
-  if (number.empty() || ct.national_prefix.empty()) return false;
+// code) or applies the transform rule. Returns the result — `number` itself when nothing was
+// stripped, a suffix of it, or a view of `scratch` when the transform rule rewrote it.
+std::string_view strip_national_prefix(std::string_view number, const CompiledTerritory& ct, Digits& scratch) {
+  if (number.empty() || ct.national_prefix.empty()) return number;
   std::array<int, 20> caps;
   const int groups = ct.national_prefix.group_count();
-  if (2 * groups > int(caps.size())) return false;
+  if (2 * groups > int(caps.size())) return number;
   size_t end = 0;
-  if (!ct.national_prefix.match_prefix(number, &end, caps.data())) return false;
+  if (!ct.national_prefix.match_prefix(number, &end, caps.data())) return number;
   auto group = [&](int g) {
     if (g < 1 || g > groups || caps[2 * (g - 1)] < 0 || caps[2 * (g - 1) + 1] < 0) return std::string_view();
     return number.substr(size_t(caps[2 * (g - 1)]), size_t(caps[2 * (g - 1) + 1] - caps[2 * (g - 1)]));
   };
   const bool has_captured = groups > 0 && !group(groups).empty();
-  std::string_view transform = md::kTerritories[t].national_prefix_transform;
+  std::string_view transform = ct.territory->national_prefix_transform;
   if (!transform.empty() && has_captured) {
-    Digits r;
+    Digits& r = scratch;
+    r.n = 0;
     for (size_t i = 0; i < transform.size() && r.n < r.buf.size(); ++i) {
       if (transform[i] == '$' && i + 1 < transform.size() && transform[i + 1] >= '0' && transform[i + 1] <= '9') {
         for (char c : group(transform[++i] - '0')) {
@@ -138,27 +150,23 @@ bool strip_national_prefix(std::string_view number, int t, Digits& out) {
     for (char c : number.substr(end)) {
       if (r.n < r.buf.size()) r.buf[r.n++] = c;
     }
-    out = r;
-  } else {
-    out.assign(number.substr(end));
+    return r.view();
   }
-  return out.view() != number;
+  return number.substr(end);
 }
 
 // extractNationalNumber: the national prefix is kept when stripping it would turn a number that
-// matches the national pattern into one that does not, or leave an impossible length.
-void national_number(std::string_view number, int t, Digits& out) {
-  if (!strip_national_prefix(number, t, out)) return;
-  const CompiledTerritory& ct = compiled_territory(t);
-  if (ct.matches_general(number) && !ct.matches_general(out.view())) {
-    out.assign(number);
-    return;
-  }
-  const md::CallingCode* cc = calling_code(md::kTerritories[t].calling_code);
-  int region = cc ? territory_for_number(*cc, out.view()) : -1;
-  uint32_t lengths = md::kTerritories[region >= 0 ? region : t].possible_lengths;
-  Length l = check_length(out.n, lengths);
-  if (l == Length::too_short || l == Length::invalid) out.assign(number);
+// matches the national pattern into one that does not, or leave an impossible length. Returns
+// `number`, a suffix of it, or a view of `scratch` (which must outlive the result's use).
+std::string_view national_number(std::string_view number, const CompiledTerritory& ct, Digits& scratch) {
+  const std::string_view out = strip_national_prefix(number, ct, scratch);
+  if (out == number) return number;
+  if (ct.matches_general(number) && !ct.matches_general(out)) return number;
+  const CompiledTerritory* region = territory_for_number(*ct.calling_code, out, ct);
+  uint32_t lengths = (region ? region : &ct)->territory->possible_lengths;
+  Length l = check_length(out.size(), lengths);
+  if (l == Length::too_short || l == Length::invalid) return number;
+  return out;
 }
 
 int region_index(std::string_view region) {
@@ -198,6 +206,9 @@ const CompiledTerritory& compiled_territory(int t) {
 
 CompiledTerritory::CompiledTerritory(const md::Territory& t)
     : territory(&t),
+      index(int(&t - md::kTerritories)),
+      region(t.region),
+      calling_code(phone::calling_code(t.calling_code)),
       national_prefix(t.national_prefix_for_parsing),
       idd_prefix(t.idd_prefix),
       leading_digits(t.leading_digits) {
@@ -209,19 +220,22 @@ CompiledTerritory::CompiledTerritory(const md::Territory& t)
   for (const auto& p : patterns) ptrs.push_back(&p);
   dfa = DigitDfa(ptrs);
   for (int i = 0; i < md::kTypeCount; ++i) {
-    if (t.type_patterns[i][0] != '\0') type_bits |= 1u << (i + 1);
+    if (t.type_patterns[i][0] == '\0') continue;
+    type_bits |= 1u << (i + 1);
+    for (int n = 0; n < 32; ++n) {
+      if ((t.type_lengths[i] >> n) & 1) types_of_length[n] |= 1u << (i + 1);
+    }
   }
+  char buf[8];
+  const std::string_view code = own_code_text(t.calling_code, buf);
+  code_text_length = uint8_t(std::min(code.size(), sizeof code_text));
+  std::copy_n(code.data(), code_text_length, code_text);
 }
 
 bool CompiledTerritory::has_number_type(std::string_view nsn) const {
-  uint32_t m = dfa.run(nsn);
-  if (!(m & 1)) return false;
-  m &= type_bits;
-  for (int i = 0; m; ++i) {
-    if (((m >> (i + 1)) & 1) && nsn.size() < 32 && ((territory->type_lengths[i] >> nsn.size()) & 1)) return true;
-    m &= ~(1u << (i + 1));
-  }
-  return false;
+  if (nsn.size() >= 32) return false;  // no type has such a length
+  const uint32_t m = dfa.run(nsn);
+  return (m & 1) && (m & types_of_length[nsn.size()]);
 }
 
 bool CompiledTerritory::is_valid(std::string_view nsn) const {
@@ -238,21 +252,24 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
   bool plus = false;
   size_t chars = 0;
   // Input of at most kMaxInputChars bytes cannot have more characters than that: the count is
-  // only kept for longer input, and ASCII digits and punctuation take the short way.
+  // only kept for longer input, and ASCII digits and punctuation take the short way (the byte
+  // is stored either way; only a digit advances the count, and the buffer has room for all).
   const bool counted = input.size() > kMaxInputChars;
   for (size_t i = 0; i < input.size();) {
-    unsigned char byte = static_cast<unsigned char>(input[i]);
     if (!counted) {
-      if (byte >= '0' && byte <= '9') {
-        number.buf[number.n++] = char(byte);
-        ++i;
-        continue;
+      size_t n = number.n;
+      for (; i < input.size(); ++i) {
+        const unsigned char b = static_cast<unsigned char>(input[i]);
+        const uint8_t k = kAsciiClass[b];
+        if (k == kOther) break;
+        number.buf[n] = char(b);
+        n += size_t(k == kDigit);
       }
-      if (byte == ' ' || byte == '-' || byte == '(' || byte == ')' || byte == '.' || byte == '/') {
-        ++i;
-        continue;
-      }
-    } else if (++chars > kMaxInputChars) {
+      number.n = n;
+      if (i == input.size()) break;
+    }
+    unsigned char byte = static_cast<unsigned char>(input[i]);
+    if (counted && ++chars > kMaxInputChars) {
       result.status = PhoneStatus::too_long;
       return result.status;
     }
@@ -278,13 +295,14 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
     return result.status;
   }
 
-  int def = -1;
+  const CompiledTerritory* def = nullptr;  // the default region's plan, when one is given
   if (!default_region.empty()) {
-    def = region_index(default_region);
-    if (def < 0) {
+    const int index = region_index(default_region);
+    if (index < 0) {
       result.status = PhoneStatus::invalid_country;
       return result.status;
     }
+    def = &compiled_territory(index);
   }
 
   // 2. The calling code: after '+', after the default region's IDD prefix, or the default
@@ -292,28 +310,22 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
   std::string_view rest = number.view();
   const md::CallingCode* cc = nullptr;
   bool code_from_number = false;
-  char code_buf[8];
-  if (!plus && def >= 0) {
-    const CompiledTerritory& dt = compiled_territory(def);
+  if (!plus && def) {
     size_t idd_end = 0;
-    if (!dt.idd_prefix.empty() && dt.idd_prefix.match_prefix(rest, &idd_end) && idd_end > 0 &&
+    if (!def->idd_prefix.empty() && def->idd_prefix.match_prefix(rest, &idd_end) && idd_end > 0 &&
         idd_end < rest.size() && rest[idd_end] != '0') {
       plus = true;
       rest = rest.substr(idd_end);
-    } else {
-      const md::CallingCode* own = calling_code(md::kTerritories[def].calling_code);
-      std::string_view code_text = own_code_text(md::kTerritories[def].calling_code, code_buf);
-      if (own && rest.substr(0, code_text.size()) == code_text) {
-        std::string_view shorter = rest.substr(code_text.size());
-        Digits nsn_short, nsn_full;
-        national_number(shorter, def, nsn_short);
-        national_number(rest, def, nsn_full);
-        if ((!dt.matches_general(nsn_full.view()) && dt.matches_general(nsn_short.view())) ||
-            check_length(nsn_full.n, md::kTerritories[def].possible_lengths) == Length::too_long) {
-          cc = own;
-          code_from_number = true;
-          rest = shorter;
-        }
+    } else if (rest.starts_with(def->code())) {
+      std::string_view shorter = rest.substr(def->code().size());
+      Digits short_scratch, full_scratch;
+      const std::string_view nsn_short = national_number(shorter, *def, short_scratch);
+      const std::string_view nsn_full = national_number(rest, *def, full_scratch);
+      if ((!def->matches_general(nsn_full) && def->matches_general(nsn_short)) ||
+          check_length(nsn_full.size(), def->territory->possible_lengths) == Length::too_long) {
+        cc = def->calling_code;
+        code_from_number = true;
+        rest = shorter;
       }
     }
   }
@@ -338,15 +350,15 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
     code_from_number = true;
   }
 
-  int plan;     // the numbering plan the national prefix is stripped with
-  int region;   // the region the number is checked against, -1 until known
+  const CompiledTerritory* plan;    // the numbering plan the national prefix is stripped with
+  const CompiledTerritory* region;  // the region the number is checked against, null until known
   if (code_from_number) {
-    plan = main_territory(*cc);
-    region = -1;
-  } else if (def >= 0) {
+    plan = def && def->index == main_territory(*cc) ? def : &compiled_territory(main_territory(*cc));
+    region = nullptr;
+  } else if (def) {
     plan = def;
     region = def;
-    cc = calling_code(md::kTerritories[def].calling_code);
+    cc = def->calling_code;
   } else {
     result.status = PhoneStatus::invalid_country;
     return result.status;
@@ -357,22 +369,23 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
   }
 
   // 3. National significant number, its region, and the checks.
-  Digits nsn;
-  national_number(rest, plan, nsn);
+  Digits scratch;
+  const std::string_view nsn = national_number(rest, *plan, scratch);
   bool typed = false;  // the region was chosen by a number type match: valid already
-  if (int exact = territory_for_number(*cc, nsn.view(), &typed); exact >= 0) region = exact;
-  if (nsn.n < kMinNsn) {
+  if (const CompiledTerritory* exact = territory_for_number(*cc, nsn, *plan, &typed)) region = exact;
+  if (nsn.size() < kMinNsn) {
     result.status = PhoneStatus::too_short;
     return result.status;
   }
-  if (nsn.n > kMaxNsn) {
+  if (nsn.size() > kMaxNsn) {
     result.status = PhoneStatus::too_long;
     return result.status;
   }
-  const int check = region >= 0 ? region : main_territory(*cc);
-  const CompiledTerritory& ct = compiled_territory(check);
-  if (!typed && !ct.is_valid(nsn.view())) {
-    switch (check_length(nsn.n, md::kTerritories[check].possible_lengths)) {
+  // Every territory of `cc` carries cc's code: the default region when cc is its code, one of
+  // cc's own otherwise.
+  const CompiledTerritory& ct = region ? *region : compiled_territory(main_territory(*cc));
+  if (!typed && !ct.is_valid(nsn)) {
+    switch (check_length(nsn.size(), ct.territory->possible_lengths)) {
       case Length::too_short: result.status = PhoneStatus::too_short; break;
       case Length::too_long: result.status = PhoneStatus::too_long; break;
       default: result.status = PhoneStatus::invalid_number; break;
@@ -380,14 +393,13 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
     return result.status;
   }
   result.status = PhoneStatus::ok;
-  static_assert(sizeof result.e164 >= 1 + 3 + kMaxNsn);
-  char code_text[8];
-  const std::string_view code = own_code_text(cc->code, code_text);
+  static_assert(sizeof result.e164 >= 1 + sizeof ct.code_text + kMaxNsn);
+  const std::string_view code = ct.code();
   result.e164[0] = '+';
   std::copy(code.begin(), code.end(), result.e164 + 1);
-  std::copy_n(nsn.buf.data(), nsn.n, result.e164 + 1 + code.size());
-  result.e164_length = uint8_t(1 + code.size() + nsn.n);
-  result.region = cc->non_geographic ? "001" : md::kTerritories[check].region;
+  std::copy(nsn.begin(), nsn.end(), result.e164 + 1 + code.size());
+  result.e164_length = uint8_t(1 + code.size() + nsn.size());
+  result.region = cc->non_geographic ? "001" : ct.region;
   return result.status;
 }
 

@@ -15,11 +15,17 @@ struct CompiledTerritory {
   explicit CompiledTerritory(const metadata::Territory& t);
 
   const metadata::Territory* territory;
+  int index;                                 // territory - metadata::kTerritories
+  std::string_view region;                   // territory->region
+  const metadata::CallingCode* calling_code;  // the calling code's entry; never null
+  char code_text[4] = {};                    // the calling code in decimal ("1", "44", "888")
+  uint8_t code_text_length = 0;
   DigitPattern national_prefix;  // national prefix for parsing
   DigitPattern idd_prefix;
   DigitPattern leading_digits;
   DigitDfa dfa;                  // bit 0: national pattern; bit i + 1: type i
   uint32_t type_bits = 0;        // DFA bits of the types that have a pattern
+  uint32_t types_of_length[32] = {};  // n -> DFA bits of the types with a pattern and length n
 
   bool matches_general(std::string_view nsn) const { return dfa.run(nsn) & 1; }
   // libphonenumber's getNumberType() != undefined: the national pattern and one type (pattern
@@ -27,6 +33,7 @@ struct CompiledTerritory {
   bool has_number_type(std::string_view nsn) const;
   // libphonenumber's isValid() for a national significant number of this territory.
   bool is_valid(std::string_view nsn) const;
+  std::string_view code() const { return {code_text, code_text_length}; }
 };
 
 // The compiled form of metadata::kTerritories[index], built on first use. Thread-safe.

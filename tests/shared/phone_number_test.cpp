@@ -34,6 +34,8 @@ TEST_CASE("digit patterns: full match through the DFA, prefix match with JavaScr
   CHECK(dfa.run("2002") == 0u);
   CHECK(dfa.run("3123456") == 2u);
   CHECK(dfa.run("") == 0u);
+  CHECK(dfa.run("2002999") == 0u);  // the walk goes on through the dead state
+  CHECK(dfa.run("9999999999999999999999") == 0u);
 
   phone::DigitPattern npp("0?(?:(11|2(?:2|3))15)?");
   int caps[2];
@@ -64,7 +66,13 @@ TEST_CASE("every metadata pattern compiles") {
     for (const char* p : m.type_patterns) {
       if (*p) CHECK(phone::DigitPattern(p).ok());
     }
-    CHECK(phone::compiled_territory(int(t)).dfa.state_count() > 1);
+    const phone::CompiledTerritory& ct = phone::compiled_territory(int(t));
+    CHECK(ct.dfa.state_count() > 1);
+    CHECK(ct.index == int(t));
+    CHECK(ct.region == m.region);
+    REQUIRE(ct.calling_code != nullptr);  // parse_phone_into relies on it
+    CHECK(ct.calling_code->code == m.calling_code);
+    CHECK(ct.code() == std::to_string(m.calling_code));
   }
 }
 
