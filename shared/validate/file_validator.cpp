@@ -68,6 +68,10 @@ class FileValidator::Impl final : public CsvRecordSink {
   Impl(std::vector<Field> fields, ValidatorOptions options)
       : fields_(std::move(fields)), opts_(std::move(options)) {
     check_opts_.default_region = opts_.default_region;
+    if (opts_.first_row == 1)  // row 1 is the header: data starts at row 2
+      file_error_ = FileError{"invalid_options",
+                              "first_row must be the spreadsheet row of the batch's first line: 2 or more "
+                              "(row 1 is the header)"};
     if (!opts_.row_column.empty()) {
       opts_.mapping[opts_.row_column] = "";  // never a field
       // Batch values are already normalized (shared/batch/FORMAT.md): dates are ISO whatever

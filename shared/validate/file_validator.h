@@ -37,6 +37,7 @@ struct ValidatorOptions {
   std::string row_column;                 // batch mode: the column carrying row numbers; values
                                           // are read as normalized (dates ISO, whatever `format`)
   uint64_t first_row = 0;                 // batch mode without row_column: row of the first line
+                                          // (2 or more; 1 is a file error: row 1 is the header)
   size_t sniff_bytes = size_t(64) << 10;  // how much of the head decides dialect and encoding
 };
 

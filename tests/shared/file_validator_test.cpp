@@ -196,6 +196,11 @@ TEST_CASE("batch mode reads row numbers from the _row column") {
   o.first_row = 100;
   out = run("external_id\r\nP1\r\nP2\r\n", small_fields(), o);
   CHECK(out.find("ok 101 ") != std::string::npos);
+  // Found by fuzzing: first_row 1 would number a data row 1, the header's row.
+  o.first_row = 1;
+  out = run("external_id\r\nP1\r\n", small_fields(), o);
+  CHECK(out.find("file_error invalid_options: first_row must be") != std::string::npos);
+  CHECK(out.find("ok ") == std::string::npos);
 }
 
 TEST_CASE("the whole pipeline is slice invariant on the reference fields") {
