@@ -7,23 +7,15 @@
 
 namespace intake {
 
-uint64_t hash_bytes(std::string_view s) {
-  // 64-bit FNV-1a over 8-byte words, finished with a murmur-style mix. Its values are part of
-  // file fingerprints (wasm's hashHex): they must not change.
-  uint64_t h = 0xcbf29ce484222325ull ^ s.size();
-  const char* p = s.data();
-  size_t n = s.size();
-  while (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (h ^ w) * 0x100000001b3ull;
-    h ^= h >> 29;
-    p += 8;
-    n -= 8;
-  }
-  uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
-  h = (h ^ tail) * 0x100000001b3ull;
+namespace {
+uint64_t load8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// The murmur3 finalizer, kept off 0 (0 would read as "no hash").
+uint64_t finish(uint64_t h) {
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
   h ^= h >> 33;
@@ -32,24 +24,32 @@ uint64_t hash_bytes(std::string_view s) {
   return h ? h : 1;
 }
 
-namespace {
-uint64_t load8(const char* p) {
-  uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
-uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-
 // xxHash64's round: the input multiplied (spreading its bits upward), rotated (bringing the
 // high bits down), multiplied again, so a change in any input bit reaches every bit.
 constexpr uint64_t kP1 = 0x9E3779B185EBCA87ull, kP2 = 0xC2B2AE3D27D4EB4Full;
-uint64_t round(uint64_t acc, uint64_t input) { return rotl(acc + input * kP2, 31) * kP1; }
+uint64_t round(uint64_t acc, uint64_t input) { return std::rotl(acc + input * kP2, 31) * kP1; }
 }  // namespace
+
+uint64_t hash_bytes(std::string_view s) {
+  // 64-bit FNV-1a over 8-byte words, finished with a murmur-style mix. Its values are part of
+  // file fingerprints (wasm's hashHex): they must not change.
+  uint64_t h = 0xcbf29ce484222325ull ^ s.size();
+  const char* p = s.data();
+  size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    h = (h ^ load8(p)) * 0x100000001b3ull;
+    h ^= h >> 29;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, p, n);
+  return finish((h ^ tail) * 0x100000001b3ull);
+}
 
 uint64_t DuplicateTracker::hash(std::string_view s) {
   // Two independent lanes over 16-byte steps (the last step reads the final 16 bytes,
   // overlapping what came before), so the latency is about two multiplies per 16 bytes rather
-  // than one per byte; finished with a murmur-style mix. Identities are short: one or two steps.
+  // than one per byte; finished with the same mix as hash_bytes. Identities are short: one or
+  // two steps.
   const char* p = s.data();
   const size_t n = s.size();
   uint64_t a = 0x27D4EB2F165667C5ull + uint64_t(n) * kP1, b = 0x165667B19E3779F9ull;
@@ -68,13 +68,7 @@ uint64_t DuplicateTracker::hash(std::string_view s) {
     std::memcpy(&w, p, n);
     a = round(a, w);
   }
-  uint64_t h = a ^ rotl(b, 27) * kP1;
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h ? h : 1;
+  return finish(a ^ std::rotl(b, 27) * kP1);
 }
 
 DuplicateTracker::DuplicateTracker(size_t capacity) : capacity_(std::min(capacity, kMaxCapacity)) {

@@ -246,9 +246,7 @@ CellWriter cell_writer(FieldType type) {
 bool fail_required(CellError& err) { return fail(err, codes::kRequiredMissing, "a value is required"); }
 
 bool write_cell(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err) {
-  const std::string_view v = trim_cell(in);
-  if (v.empty()) return !field.required || fail_required(err);
-  return cell_writer(field.type)(field, v, opts, w, err);
+  return write_cell_with(cell_writer(field.type), field, in, opts, w, err);
 }
 
 bool check_cell(const Field& field, std::string_view in, const CheckOptions& opts, std::string& out, CellError& err) {

@@ -69,6 +69,13 @@ inline std::string_view trim_cell(std::string_view v) {
 }
 // The error write_cell gives an empty cell of a required field.
 bool fail_required(CellError& err);
+// write_cell with the field's writer already looked up (`write` is cell_writer(field.type)).
+inline bool write_cell_with(CellWriter write, const Field& field, std::string_view in, const CheckOptions& opts,
+                            char*& w, CellError& err) {
+  const std::string_view v = trim_cell(in);
+  if (v.empty()) return !field.required || fail_required(err);
+  return write(field, v, opts, w, err);
+}
 
 // True when `format` is a date format check_date understands (tokens YYYY, MM, DD, M, D with
 // one separator among / - . and space). Empty is ISO.

@@ -281,11 +281,8 @@ class FileValidator::Impl final : public CsvRecordSink {
       const std::string_view raw = fields[cell.column];
       if (k) *w++ = ',';
       char* const start = w;
-      // As write_cell: trimmed; a value empty after trimming passes, or fails as required_missing.
-      const std::string_view v = trim_cell(raw);
-      const bool ok = v.empty() ? !cell.field->required || fail_required(cell_error_)
-                                : cell.write(*cell.field, v, check_opts_, w, cell_error_);
-      if (!ok) [[unlikely]] {
+      // Trimmed; a value empty after trimming passes, or fails as required_missing.
+      if (!write_cell_with(cell.write, *cell.field, raw, check_opts_, w, cell_error_)) [[unlikely]] {
         cell_failed(out.row, *cell.field, raw);
         failed = true;
       }
