@@ -147,6 +147,46 @@ inline size_t count_byte(const char* p, const char* end, char c) {
   return count;
 }
 
+// Classifies the first 16 * blocks bytes at p (all readable; blocks <= 4): bit i of `alnum` is
+// set when p[i] is an ASCII letter or digit, bit i of eq[j] when p[i] == cs[j].
+template <size_t K>
+inline void classify_ascii(const char* p, size_t blocks, const char (&cs)[K], uint64_t& alnum, uint64_t (&eq)[K]) {
+  uint64_t a = 0, e[K] = {};
+#if defined(INTAKE_SIMD_WASM)
+  for (size_t b = 0; b < blocks; ++b) {
+    const v128_t x = wasm_v128_load(p + 16 * b);
+    // Letters: x | 0x20 in 'a'..'z' (which only A-Z and a-z reach); digits: x in '0'..'9'.
+    const v128_t letter = wasm_u8x16_le(wasm_i8x16_sub(wasm_v128_or(x, wasm_i8x16_splat(0x20)), wasm_i8x16_splat('a')),
+                                        wasm_i8x16_splat(25));
+    const v128_t digit = wasm_u8x16_le(wasm_i8x16_sub(x, wasm_i8x16_splat('0')), wasm_i8x16_splat(9));
+    a |= uint64_t(wasm_i8x16_bitmask(wasm_v128_or(letter, digit))) << (16 * b);
+    for (size_t j = 0; j < K; ++j)
+      e[j] |= uint64_t(wasm_i8x16_bitmask(wasm_i8x16_eq(x, wasm_i8x16_splat(cs[j])))) << (16 * b);
+  }
+#elif defined(INTAKE_SIMD_SSE2)
+  for (size_t b = 0; b < blocks; ++b) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * b));
+    // Letters: x | 0x20 in 'a'..'z' (which only A-Z and a-z reach); digits: x in '0'..'9'.
+    // Unsigned t <= k is min(t, k) == t.
+    const __m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+    const __m128i letter = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l);
+    const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+    a |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_or_si128(letter, digit)))) << (16 * b);
+    for (size_t j = 0; j < K; ++j)
+      e[j] |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(cs[j]))))) << (16 * b);
+  }
+#else
+  for (size_t i = 0; i < 16 * blocks; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    a |= uint64_t(((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9')) << i;
+    for (size_t j = 0; j < K; ++j) e[j] |= uint64_t(p[i] == cs[j]) << i;
+  }
+#endif
+  alnum = a;
+  for (size_t j = 0; j < K; ++j) eq[j] = e[j];
+}
+
 // The eight bytes of `w` with ASCII upper-case letters turned lower case, other bytes as they
 // were (SWAR: no byte can carry into the next).
 inline uint64_t lower_ascii8(uint64_t w) {

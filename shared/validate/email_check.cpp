@@ -49,12 +49,69 @@ std::string shown(char c) {
   return std::string("'") + c + "'";
 }
 
+// Writes `in` (at most 64 bytes) with its domain lower-cased and returns true when `in` is
+// valid by the rule above, decided on bit masks of its bytes when they are all letters, digits
+// or . - _ + @ (as nearly all addresses are). Returns false, writing nothing, when it is invalid
+// or has other bytes: the byte loop of write_email then decides, and names the fault.
+bool write_plain(std::string_view in, char*& w) {
+  const size_t n = in.size();
+  char buf[64 + 8] = {};  // zero bytes fall in no class
+  platform::copy_bytes(buf, in.data(), n);
+  static constexpr char kMarks[] = {'@', '.', '-', '_', '+'};
+  uint64_t alnum, eq[5];
+  platform::classify_ascii(buf, (n + 15) / 16, kMarks, alnum, eq);
+  const uint64_t at_mask = eq[0], dot = eq[1], hyphen = eq[2], local_only = eq[3] | eq[4];
+  const uint64_t all = n == 64 ? ~uint64_t(0) : (uint64_t(1) << n) - 1;
+  if ((all & ~(alnum | at_mask | dot | hyphen | local_only)) != 0) return false;
+  // One '@', not first, not last; the local part's bytes are all allowed there.
+  if (at_mask == 0 || (at_mask & (at_mask - 1)) != 0) return false;
+  const size_t at = size_t(std::countr_zero(at_mask));
+  if (at == 0 || at + 1 == n) return false;
+  // Domain: bytes after the '@' (at most 62, so no label is over 63): letters, digits, '-'
+  // and '.', no empty label (no '.' first, last or twice in a row), no label starting or
+  // ending with '-'.
+  const uint64_t domain = all & ~((uint64_t(2) << at) - 1);
+  if (local_only & domain) return false;
+  const uint64_t dots = dot & domain, first = uint64_t(1) << (at + 1), last = uint64_t(1) << (n - 1);
+  if ((dots & (first | last | (dots >> 1))) != 0) return false;
+  const uint64_t starts = (dots << 1) | first, ends = (dots >> 1) | last;
+  if ((hyphen & domain & (starts | ends)) != 0) return false;
+  // Lower-casing the domain: its bytes are letters, digits, '-' and '.', all of which but A-Z
+  // have bit 0x20 set already. Eight at a time (the padding takes what passes n).
+  for (size_t k = at + 1; k < n; k += 8) {
+    uint64_t word;
+    std::memcpy(&word, buf + k, 8);
+    word |= 0x2020202020202020ull;
+    std::memcpy(buf + k, &word, 8);
+  }
+  platform::copy_bytes(w, buf, n);
+  w += n;
+  return true;
+}
+
+// Writes `in` with its domain (after byte `at`) lower-cased.
+void put_lowered_domain(std::string_view in, size_t at, char*& w) {
+  const size_t n = in.size();
+  platform::copy_bytes(w, in.data(), n);
+  size_t k = at + 1;
+  for (; k + 8 <= n; k += 8) {
+    uint64_t word;
+    std::memcpy(&word, w + k, 8);
+    word = platform::lower_ascii8(word);
+    std::memcpy(w + k, &word, 8);
+  }
+  for (; k < n; ++k)
+    if (w[k] >= 'A' && w[k] <= 'Z') w[k] = static_cast<char>(w[k] + ('a' - 'A'));
+  w += n;
+}
+
 }  // namespace
 
 namespace detail {
 
 bool write_email(std::string_view in, char*& w, CellError& err) {
   const size_t n = in.size();
+  if (n <= 64 && write_plain(in, w)) return true;
   size_t at = 0;
   while (at < n && kLocalChars[static_cast<unsigned char>(in[at])]) ++at;
   if (at == n) return fail(err, "no @");
@@ -80,18 +137,7 @@ bool write_email(std::string_view in, char*& w, CellError& err) {
     if (i == n) return fail(err, "the domain ends with '.'");
   }
 
-  // Copied, then the domain lower-cased in place, eight bytes at a time.
-  platform::copy_bytes(w, in.data(), n);
-  size_t k = at + 1;
-  for (; k + 8 <= n; k += 8) {
-    uint64_t word;
-    std::memcpy(&word, w + k, 8);
-    word = platform::lower_ascii8(word);
-    std::memcpy(w + k, &word, 8);
-  }
-  for (; k < n; ++k)
-    if (w[k] >= 'A' && w[k] <= 'Z') w[k] = static_cast<char>(w[k] + ('a' - 'A'));
-  w += n;
+  put_lowered_domain(in, at, w);
   return true;
 }
 
