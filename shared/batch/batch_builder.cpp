@@ -76,11 +76,29 @@ char* BatchBuilder::room(size_t bytes) {
   return body.data() + used_;
 }
 
+std::string_view BatchBuilder::row_number(uint64_t row) {
+  if (row == number_ + 1 && number_ != 0) {
+    size_t k = number_len_;
+    while (k > 0 && number_text_[k - 1] == '9') number_text_[--k] = '0';
+    if (k > 0) {
+      ++number_text_[k - 1];
+    } else {  // 99 -> 100
+      number_text_[0] = '1';
+      number_text_[number_len_++] = '0';
+    }
+  } else {
+    auto [end, ec] = std::to_chars(number_text_, number_text_ + sizeof number_text_, row);
+    number_len_ = size_t(end - number_text_);
+  }
+  number_ = row;
+  return std::string_view(number_text_, number_len_);
+}
+
 bool BatchBuilder::append(const CleanRow& row) {
   const size_t mark = used_;
-  char num[24];
-  auto [end, ec] = std::to_chars(num, num + sizeof num, row.row);
-  const size_t num_len = size_t(end - num);
+  const std::string_view number = row_number(row.row);
+  const char* const num = number.data();
+  const size_t num_len = number.size();
   if (row.joined_plain) {  // FileValidator's rows: the values already form the rest of the line
     const size_t rest = row.values.empty() ? 0 : 1 + row.joined.size();
     char* w = room(num_len + rest + 2);

@@ -72,6 +72,12 @@ class BatchBuilder {
   std::string line_;
   size_t last_body_size_ = 0;
   uint64_t seq_ = 0;
+  // The last row number written, in decimal: the next row is nearly always one more, which is
+  // an increment of these digits rather than a conversion.
+  uint64_t number_ = 0;
+  char number_text_[24] = {'0'};
+  size_t number_len_ = 1;
+  std::string_view row_number(uint64_t row);
 };
 
 }  // namespace intake

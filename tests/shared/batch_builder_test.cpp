@@ -109,3 +109,21 @@ TEST_CASE("dates with a declared format come back from a batch as the ISO dates 
   CHECK(back.rows == original.rows);
   CHECK(reader.counts().failed == 0);
 }
+
+TEST_CASE("every line starts with its row number, consecutive or not, across every digit count") {
+  // The builder writes the next row's number by incrementing the previous one's digits.
+  std::vector<uint64_t> rows;
+  for (uint64_t r = 2; r <= 1002; ++r) rows.push_back(r);
+  for (uint64_t r : {7ull, 8ull, 9999ull, 10000ull, 10001ull, 99999999ull, 100000000ull, 3ull,
+                     18446744073709551614ull, 18446744073709551615ull, 2ull, 3ull})
+    rows.push_back(r);
+  BatchBuilder builder({"k"}, BatchLimits{.max_rows = 100, .max_bytes = 1 << 20});
+  std::string all;
+  std::vector<std::string_view> values = {"v"};
+  auto keep = [&](Batch&& b) { all += b.body.substr(b.body.find("\r\n") + 2); };
+  for (uint64_t row : rows) builder.add(CleanRow{.row = row, .values = values}, keep);
+  builder.flush(keep);
+  std::string expected;
+  for (uint64_t row : rows) expected += std::to_string(row) + ",v\r\n";
+  CHECK(all == expected);
+}
