@@ -188,6 +188,7 @@ inline void CsvTokenizer::end_field(size_t begin, size_t end, bool escaped) {
   if (row_too_large_) return;
   if (end - begin > limits_.max_field_bytes) [[unlikely]] field_too_large();
   if (escaped) [[unlikely]] escaped_fields_.push_back(uint32_t(views_.size()));
+  value_bytes_ += end - begin;
   views_.emplace_back(win_ + begin, end - begin);
 }
 
@@ -214,6 +215,7 @@ void CsvTokenizer::reset_record() {
   if (!err_msg_.empty()) err_msg_.clear();
   row_too_large_ = false;
   fields_seen_ = 0;
+  value_bytes_ = 0;
 }
 
 // Sets invalid_encoding on the record [rec_start_, end) when it is not valid UTF-8. Validation
@@ -280,6 +282,7 @@ void CsvTokenizer::end_record(size_t end, CsvRecordSink& sink) {
     }
     r.fields = views_;
     r.quoted_fields = quoted_fields_;
+    r.value_bytes = value_bytes_;
   }
   r.error_code = err_code_;
   r.error_message = err_msg_;

@@ -30,6 +30,9 @@ struct CsvRecord {
   // Bit i set when value i was quoted in the file (bit 63: any value from the 64th on). An
   // unquoted value holds no delimiter, quote, CR or LF.
   uint64_t quoted_fields = 0;
+  // At least the sum of fields[i].size(): the values' sizes as they stood in the file (a value
+  // only shrinks when its doubled quotes are undone), for sizing buffers without a pass.
+  size_t value_bytes = 0;
 };
 
 class CsvRecordSink {
@@ -102,6 +105,7 @@ class CsvTokenizer {
   std::vector<std::string_view> views_;      // values of the current record, into the window
   std::vector<uint32_t> escaped_fields_;     // which of them have "" to collapse
   uint64_t quoted_fields_ = 0;               // CsvRecord::quoted_fields of the current record
+  size_t value_bytes_ = 0;                   // CsvRecord::value_bytes of the current record
   std::vector<size_t> view_offsets_;         // views_ as offsets while the window moves
   const char* err_code_ = nullptr;
   std::string err_msg_;

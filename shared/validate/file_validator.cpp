@@ -174,9 +174,15 @@ class FileValidator::Impl final : public CsvRecordSink {
         }
       }
     }
+    std::vector<size_t> uses(headers.size());
     for (size_t k = 0; k < info.output_fields.size(); ++k) {
       const Field& f = fields_[info.output_fields[k]];
-      plan_.push_back(CellPlan{&f, cell_writer(f.type), column_of_output_[k], cell_output_slack(f), quote_check(f)});
+      const CellPlan cell{&f, cell_writer(f.type), column_of_output_[k], cell_output_slack(f), quote_check(f)};
+      plan_.push_back(cell);
+      plan_slack_ += cell.slack + 1;  // and a comma
+      plan_column_uses_ = std::max(plan_column_uses_, ++uses[cell.column]);
+      if (cell.quote == QuoteCheck::always) quote_always_ = true;
+      if (cell.quote == QuoteCheck::when_quoted) quote_when_quoted_ |= uint64_t(1) << std::min<size_t>(cell.column, 63);
     }
     header_columns_ = headers.size();
     if (info.mapping.error) file_error_ = info.mapping.error;
@@ -267,40 +273,48 @@ class FileValidator::Impl final : public CsvRecordSink {
     const CellPlan* const cells = plan_.data();
     const size_t count = plan_.size();
     const std::string_view* const fields = r.fields.data();
-    const uint64_t quoted = r.quoted_fields;
-    size_t room = count;
-    for (size_t k = 0; k < count; ++k) room += fields[cells[k].column].size() + cells[k].slack;
+    const size_t room = r.value_bytes * plan_column_uses_ + plan_slack_;
     if (out.norm.size() < room) out.norm.resize(std::max(room, 2 * out.norm.size()));
     char* const base = out.norm.data();
     std::string_view* const values = out.values.data();
     char* w = base;
-    uint64_t quote_mask = 0;
-    bool quote_beyond_mask = false, failed = false;
+    bool failed = false;
     for (size_t k = 0; k < count; ++k) {
       const CellPlan& cell = cells[k];
       const std::string_view raw = fields[cell.column];
-      if (k) *w++ = ',';
       char* const start = w;
       // Trimmed; a value empty after trimming passes, or fails as required_missing.
       if (!write_cell_with(cell.write, *cell.field, raw, check_opts_, w, cell_error_)) [[unlikely]] {
         cell_failed(out.row, *cell.field, raw);
         failed = true;
       }
-      char* const end = w;
-      values[k] = std::string_view(start, size_t(end - start));
-      if (cell.quote != QuoteCheck::never && end > start &&
-          (cell.quote == QuoteCheck::always || (quoted >> std::min<size_t>(cell.column, 63)) & 1)) {
-        if (start[0] == ' ' || end[-1] == ' ' ||
-            platform::find_any4(start, end, ',', '"', '\n', '\r') != size_t(end - start)) {
-          if (k < 64) quote_mask |= uint64_t(1) << k;
-          else quote_beyond_mask = true;
-        }
-      }
+      values[k] = std::string_view(start, size_t(w - start));
+      *w++ = ',';  // the last one is not counted in norm_len
     }
-    out.norm_len = size_t(w - base);
+    out.norm_len = count ? size_t(w - base) - 1 : 0;
     if (failed) return;
+    uint64_t quote_mask = 0;
+    bool quote_beyond_mask = false;
+    if (quote_always_ || (r.quoted_fields & quote_when_quoted_)) [[unlikely]]
+      find_quoting(r.quoted_fields, values, quote_mask, quote_beyond_mask);
     out.quote_mask = quote_beyond_mask ? std::nullopt : std::optional<uint64_t>(quote_mask);
     out.joined_plain = quote_mask == 0 && !quote_beyond_mask;
+  }
+
+  // Which of a row's output values need CSV quoting in a batch (see QuoteCheck): bit k of
+  // `mask` for value k, `beyond` for any after the 64th.
+  void find_quoting(uint64_t quoted, const std::string_view* values, uint64_t& mask, bool& beyond) const {
+    for (size_t k = 0; k < plan_.size(); ++k) {
+      const CellPlan& cell = plan_[k];
+      const std::string_view v = values[k];
+      if (cell.quote == QuoteCheck::never || v.empty()) continue;
+      if (cell.quote == QuoteCheck::when_quoted && !((quoted >> std::min<size_t>(cell.column, 63)) & 1)) continue;
+      if (v.front() == ' ' || v.back() == ' ' ||
+          platform::find_any4(v.data(), v.data() + v.size(), ',', '"', '\n', '\r') != v.size()) {
+        if (k < 64) mask |= uint64_t(1) << k;
+        else beyond = true;
+      }
+    }
   }
 
   [[gnu::noinline, gnu::cold]] void cell_failed(uint64_t row, const Field& f, std::string_view raw) {
@@ -451,6 +465,12 @@ class FileValidator::Impl final : public CsvRecordSink {
     QuoteCheck quote;
   };
   std::vector<CellPlan> plan_;  // per output cell, in HeaderInfo::output_fields order
+  // A row's values take at most CsvRecord::value_bytes * plan_column_uses_ + plan_slack_ bytes
+  // in the slot's buffer (a column may feed more than one output cell).
+  size_t plan_column_uses_ = 1;
+  size_t plan_slack_ = 0;
+  bool quote_always_ = false;       // some cell is QuoteCheck::always
+  uint64_t quote_when_quoted_ = 0;  // file columns (bit 63: any from the 64th) of when_quoted cells
 
   QuoteCheck quote_check(const Field& f) const {
     auto special = [](std::string_view v) {

@@ -19,11 +19,14 @@ struct Collect : CsvRecordSink {
   std::string out;
   void on_record(const CsvRecord& r) override {
     out += std::to_string(r.row) + "|" + (r.error_code ? r.error_code : "") + "|";
+    size_t bytes = 0;
     for (size_t i = 0; i < r.fields.size(); ++i) {
       if (i) out += "\x1f";
       out += r.fields[i];
+      bytes += r.fields[i].size();
     }
     out += "\n";
+    CHECK(bytes <= r.value_bytes);  // the bound FileValidator sizes a row's buffer by
   }
 };
 
