@@ -189,6 +189,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     if (opts_.track_duplicates && !file_error_)
       duplicates_ = std::make_unique<DuplicateTracker>(opts_.duplicate_capacity);
     slots_.resize(duplicates_ ? kPendingRows : 1);
+    slot_mask_ = slots_.size() - 1;
     for (RowSlot& slot : slots_) {  // sized once: every row has the same cells
       slot.values.resize(info.output_fields.size());
     }
@@ -357,12 +358,12 @@ class FileValidator::Impl final : public CsvRecordSink {
     request_buckets(requested_, pending_);
     probe(0, kProbeBurst);
     for (size_t k = 0; k < kProbeBurst; ++k) emit(pending_slot(k));
-    first_pending_ = (first_pending_ + kProbeBurst) % slots_.size();
+    first_pending_ = (first_pending_ + kProbeBurst) & slot_mask_;
     pending_ -= kProbeBurst;
     requested_ = pending_;
   }
 
-  RowSlot& pending_slot(size_t k) { return slots_[(first_pending_ + k) % slots_.size()]; }
+  RowSlot& pending_slot(size_t k) { return slots_[(first_pending_ + k) & slot_mask_]; }
 
   // Requests the duplicate-table buckets of pending rows [from, to).
   void request_buckets(size_t from, size_t to) {
@@ -486,7 +487,9 @@ class FileValidator::Impl final : public CsvRecordSink {
   // reused from row to row so a clean row allocates nothing. One at a time without a
   // duplicate table.
   static constexpr size_t kProbeBurst = 8, kPendingRows = 2 * kProbeBurst;
+  static_assert(std::has_single_bit(kPendingRows));
   std::vector<RowSlot> slots_ = std::vector<RowSlot>(1);
+  size_t slot_mask_ = 0;  // slots_.size() - 1: a power of two (a ring index is a mask, not a division)
   size_t first_pending_ = 0;  // slot of the oldest pending row
   size_t pending_ = 0;
   size_t requested_ = 0;  // the oldest this many pending rows have their buckets requested
