@@ -363,12 +363,13 @@ DigitDfa::DigitDfa(const std::vector<const DigitPattern*>& patterns) {
   sets.emplace_back();  // dead state 0
   intern(closure(starts));
   std::vector<int32_t> moved;
+  std::vector<uint32_t> next, accept;  // state * 10 + digit -> next state; state -> accept mask
   for (size_t s = 0; s < sets.size(); ++s) {
-    uint32_t accept = 0;
+    uint32_t mask = 0;
     for (int32_t pc : sets[s]) {
-      if (code[size_t(pc)].op == Inst::kMatch) accept |= 1u << code[size_t(pc)].x;
+      if (code[size_t(pc)].op == Inst::kMatch) mask |= 1u << code[size_t(pc)].x;
     }
-    accept_.push_back(accept);
+    accept.push_back(mask);
     for (int d = 0; d < 10; ++d) {
       moved.clear();
       for (int32_t pc : sets[s]) {
@@ -376,14 +377,18 @@ DigitDfa::DigitDfa(const std::vector<const DigitPattern*>& patterns) {
         if (i.op == Inst::kChar && ((i.mask >> d) & 1)) moved.push_back(pc + 1);
       }
       uint32_t to = moved.empty() ? 0 : intern(closure(moved));
-      next_.push_back(to);
+      next.push_back(to);
     }
   }
-  if (accept_.size() < 2) {  // nothing can match: keep state 1 valid as a dead copy
-    accept_.resize(2, 0);
-    next_.resize(20, 0);
+  if (accept.size() < 2) {  // nothing can match: keep state 1 valid as a dead copy
+    accept.resize(2, 0);
+    next.resize(20, 0);
   }
-  for (uint32_t& to : next_) to = to * 10 - '0';  // biased row offsets: run() adds the digit's byte
+  table_.reserve(accept.size() * kStride);
+  for (size_t s = 0; s < accept.size(); ++s) {
+    for (int d = 0; d < 10; ++d) table_.push_back(next[s * 10 + size_t(d)] * kStride - '0');
+    table_.push_back(accept[s]);
+  }
 }
 
 }  // namespace intake::phone

@@ -29,11 +29,14 @@ class DigitPattern {
   // the group did not take part) when it is not null and has room for 2 * group_count().
   // Inline so that the common refusal (the first digit cannot start a match) costs no call.
   bool match_prefix(std::string_view digits, size_t* match_end, int* captures = nullptr) const {
+    return may_match_prefix(digits) && run_prefix(digits, match_end, captures);
+  }
+  // False when match_prefix(digits, ...) is certain to fail: the pattern is absent or broken, or
+  // `digits` cannot start a match.
+  bool may_match_prefix(std::string_view digits) const {
     if (!ok_) return false;
-    if (!(first_digits_ & 0x400) &&
-        (digits.empty() || !((first_digits_ >> static_cast<unsigned>(digits[0] - '0')) & 1)))
-      return false;
-    return run_prefix(digits, match_end, captures);
+    return (first_digits_ & 0x400) ||
+           (!digits.empty() && ((first_digits_ >> static_cast<unsigned>(digits[0] - '0')) & 1));
   }
 
   struct Inst {
@@ -61,18 +64,28 @@ class DigitDfa {
   explicit DigitDfa(const std::vector<const DigitPattern*>& patterns);
 
   // `digits` holds only '0'..'9'. The dead state's row leads back to itself, so the walk needs
-  // no exit test.
+  // no exit test; four steps per loop test.
   uint32_t run(std::string_view digits) const {
-    const uint32_t* next = next_.data();
-    uint32_t row = 10 - '0';  // state 1's row, biased (mod 2^32) so the digit's byte indexes it
-    for (char c : digits) row = next[row + static_cast<unsigned char>(c)];
-    return accept_[(row + '0') / 10];
+    const uint32_t* table = table_.data();
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(digits.data());
+    const unsigned char* const end = p + digits.size();
+    uint32_t row = kStride - '0';  // state 1's row, biased (mod 2^32) so the digit's byte indexes it
+    for (; end - p >= 4; p += 4) {
+      row = table[row + p[0]];
+      row = table[row + p[1]];
+      row = table[row + p[2]];
+      row = table[row + p[3]];
+    }
+    for (; p < end; ++p) row = table[row + *p];
+    return table[row + '0' + 10];
   }
-  size_t state_count() const { return accept_.size(); }
+  size_t state_count() const { return table_.size() / kStride; }
 
  private:
-  std::vector<uint32_t> next_;    // state * 10 + digit -> next state * 10 - '0' (its biased row)
-  std::vector<uint32_t> accept_;  // state -> mask of patterns that accept here
+  // Row of a state: its ten transitions (digit d -> the next state's row, biased by -'0' so
+  // that adding the digit's byte indexes it), then the mask of patterns that accept there.
+  static constexpr uint32_t kStride = 11;
+  std::vector<uint32_t> table_;
 };
 
 }  // namespace intake::phone

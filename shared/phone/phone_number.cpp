@@ -9,9 +9,11 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
+#include "core/platform.h"
 #include "phone/digit_pattern.h"
 #include "phone/phone_metadata.h"
 #include "phone/phone_territory.h"
@@ -67,16 +69,58 @@ bool is_punctuation(char32_t cp) {
   }
 }
 
-// The extraction loop's short way for ASCII: digits are kept, the usual punctuation is skipped,
-// everything else (+, letters, non-ASCII) goes through the full code-point path.
-enum AsciiClass : uint8_t { kDigit = 0, kSkip = 1, kOther = 2 };
+// The extraction loop's short way for ASCII: digits are kept (1: the digit count grows by one),
+// the usual punctuation is skipped (0), everything else (+, letters, non-ASCII) has kOther set
+// and goes through the full code-point path.
+constexpr uint8_t kOther = 0x80;
 constexpr std::array<uint8_t, 256> kAsciiClass = [] {
   std::array<uint8_t, 256> t{};
   for (auto& k : t) k = kOther;
-  for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = kDigit;
-  for (char c : {' ', '-', '(', ')', '.', '/'}) t[static_cast<unsigned char>(c)] = kSkip;
+  for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = 1;
+  for (char c : {' ', '-', '(', ')', '.', '/'}) t[static_cast<unsigned char>(c)] = 0;
   return t;
 }();
+
+// Keeps the digits of [p, end) at out + n, skipping the usual punctuation, up to the first byte
+// of any other kind. Returns that byte's position (end when none); `n` grows by the digits kept.
+// `out` has room for end - p more bytes past n (punctuation is written there too, then overwritten).
+const unsigned char* keep_ascii_digits(const unsigned char* p, const unsigned char* end, char* out, size_t& n) {
+  size_t k = n;
+  for (; end - p >= 4; p += 4) {
+    const uint8_t c0 = kAsciiClass[p[0]], c1 = kAsciiClass[p[1]], c2 = kAsciiClass[p[2]], c3 = kAsciiClass[p[3]];
+    if ((c0 | c1 | c2 | c3) & kOther) break;
+    out[k] = char(p[0]);
+    k += c0;
+    out[k] = char(p[1]);
+    k += c1;
+    out[k] = char(p[2]);
+    k += c2;
+    out[k] = char(p[3]);
+    k += c3;
+  }
+  for (; p < end; ++p) {
+    const uint8_t c = kAsciiClass[*p];
+    if (c & kOther) break;
+    out[k] = char(*p);
+    k += c;
+  }
+  n = k;
+  return p;
+}
+
+// a == b, inline (short digit strings: a library call costs more than the compare).
+bool same_digits(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.data() == b.data()) return true;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+bool starts_with_digits(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && same_digits(s.substr(0, prefix.size()), prefix);
+}
 
 enum class Length { possible, too_short, too_long, invalid };
 
@@ -100,15 +144,11 @@ int main_territory(const md::CallingCode& cc) { return cc.first; }
 // getCountryByCallingCode: the region among those sharing `cc` that `nsn` belongs to, or null.
 // Sets `*typed` when the region was chosen because `nsn` has one of its number types.
 // `at_hand` is any compiled territory the caller holds; it is used instead of looking it up.
-const CompiledTerritory* territory_for_number(const md::CallingCode& cc, std::string_view nsn,
-                                              const CompiledTerritory& at_hand, bool* typed = nullptr) {
-  auto compiled = [&](int t) -> const CompiledTerritory& {
-    return t == at_hand.index ? at_hand : compiled_territory(t);
-  };
-  if (cc.non_geographic) return nullptr;
-  if (cc.count == 1) return &compiled(cc.first);
-  for (int t = cc.first; t < cc.first + cc.count; ++t) {
-    const CompiledTerritory& ct = compiled(t);
+// Territories before `from` (an index into kTerritories, at least cc.first) are not tried.
+const CompiledTerritory* territory_among(const md::CallingCode& cc, std::string_view nsn, const CompiledTerritory& at_hand,
+                                         bool* typed, int from) {
+  for (int t = from; t < cc.first + cc.count; ++t) {
+    const CompiledTerritory& ct = t == at_hand.index ? at_hand : compiled_territory(t);
     if (!ct.leading_digits.empty()) {
       if (!nsn.empty() && ct.leading_digits.match_prefix(nsn, nullptr)) return &ct;
     } else if (ct.has_number_type(nsn)) {
@@ -119,11 +159,28 @@ const CompiledTerritory* territory_for_number(const md::CallingCode& cc, std::st
   return nullptr;
 }
 
+// territory_among from the first territory of `cc`. The common case — `at_hand` is that first
+// (main) territory, has no leading digits and `nsn` has one of its types — is decided here.
+inline const CompiledTerritory* territory_for_number(const md::CallingCode& cc, std::string_view nsn,
+                                                     const CompiledTerritory& at_hand, bool* typed = nullptr) {
+  if (cc.non_geographic) return nullptr;
+  if (cc.count == 1) return cc.first == at_hand.index ? &at_hand : &compiled_territory(cc.first);
+  int from = cc.first;
+  if (from == at_hand.index && at_hand.leading_digits.empty()) {
+    if (at_hand.has_number_type(nsn)) {
+      if (typed) *typed = true;
+      return &at_hand;
+    }
+    ++from;  // tried: no type of the main territory matches
+  }
+  return territory_among(cc, nsn, at_hand, typed, from);
+}
+
 // extractNationalNumberFromPossiblyIncompleteNumber: strips the national prefix (and carrier
 // code) or applies the transform rule. Returns the result — `number` itself when nothing was
 // stripped, a suffix of it, or a view of `scratch` when the transform rule rewrote it.
 std::string_view strip_national_prefix(std::string_view number, const CompiledTerritory& ct, Digits& scratch) {
-  if (number.empty() || ct.national_prefix.empty()) return number;
+  if (number.empty() || !ct.national_prefix.may_match_prefix(number)) return number;
   std::array<int, 20> caps;
   const int groups = ct.national_prefix.group_count();
   if (2 * groups > int(caps.size())) return number;
@@ -158,9 +215,9 @@ std::string_view strip_national_prefix(std::string_view number, const CompiledTe
 // extractNationalNumber: the national prefix is kept when stripping it would turn a number that
 // matches the national pattern into one that does not, or leave an impossible length. Returns
 // `number`, a suffix of it, or a view of `scratch` (which must outlive the result's use).
-std::string_view national_number(std::string_view number, const CompiledTerritory& ct, Digits& scratch) {
+std::string_view national_number_stripped(std::string_view number, const CompiledTerritory& ct, Digits& scratch) {
   const std::string_view out = strip_national_prefix(number, ct, scratch);
-  if (out == number) return number;
+  if (same_digits(out, number)) return number;
   if (ct.matches_general(number) && !ct.matches_general(out)) return number;
   const CompiledTerritory* region = territory_for_number(*ct.calling_code, out, ct);
   uint32_t lengths = (region ? region : &ct)->territory->possible_lengths;
@@ -169,12 +226,19 @@ std::string_view national_number(std::string_view number, const CompiledTerritor
   return out;
 }
 
+// The above; inline for the common case where no national prefix can start `number`.
+inline std::string_view national_number(std::string_view number, const CompiledTerritory& ct, Digits& scratch) {
+  if (number.empty() || !ct.national_prefix.may_match_prefix(number)) return number;
+  return national_number_stripped(number, ct, scratch);
+}
+
 int region_index(std::string_view region) {
   if (region.size() != 2) return -1;
-  auto up = [](char c) { return c >= 'a' && c <= 'z' ? char(c - 32) : c; };
-  char a = up(region[0]), b = up(region[1]);
-  if (a < 'A' || a > 'Z' || b < 'A' || b > 'Z') return -1;
-  return md::kRegionIndex[(a - 'A') * 26 + (b - 'A')];
+  // c | 0x20 is in 'a'..'z' exactly when c is an ASCII letter of either case.
+  const unsigned a = unsigned((static_cast<unsigned char>(region[0]) | 0x20) - 'a');
+  const unsigned b = unsigned((static_cast<unsigned char>(region[1]) | 0x20) - 'a');
+  if (a >= 26 || b >= 26) return -1;
+  return md::kRegionIndex[a * 26 + b];
 }
 
 // Decimal text of a calling code, written into `buf`.
@@ -188,18 +252,18 @@ std::string_view own_code_text(unsigned code, char (&buf)[8]) {
 
 }  // namespace
 
-const CompiledTerritory& compiled_territory(int t) {
+std::atomic<const CompiledTerritory*> detail::compiled[detail::kCompiledSlots];
+
+const CompiledTerritory& detail::compile_territory(int t) {
   struct Slot {
     std::once_flag once;
     std::unique_ptr<CompiledTerritory> value;
-    std::atomic<const CompiledTerritory*> ready{nullptr};  // set once value is built
   };
   static const std::unique_ptr<Slot[]> slots(new Slot[md::kTerritoryCount]);
   Slot& slot = slots[size_t(t)];
-  if (const CompiledTerritory* built = slot.ready.load(std::memory_order_acquire)) return *built;
   std::call_once(slot.once, [&] {
     slot.value = std::make_unique<CompiledTerritory>(md::kTerritories[t]);
-    slot.ready.store(slot.value.get(), std::memory_order_release);
+    if (t < kCompiledSlots) compiled[t].store(slot.value.get(), std::memory_order_release);
   });
   return *slot.value;
 }
@@ -250,43 +314,55 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
   // 1. Keep digits and one leading '+'; anything but libphonenumber's punctuation is refused.
   Digits number;
   bool plus = false;
-  size_t chars = 0;
-  // Input of at most kMaxInputChars bytes cannot have more characters than that: the count is
-  // only kept for longer input, and ASCII digits and punctuation take the short way (the byte
-  // is stored either way; only a digit advances the count, and the buffer has room for all).
-  const bool counted = input.size() > kMaxInputChars;
-  for (size_t i = 0; i < input.size();) {
-    if (!counted) {
-      size_t n = number.n;
-      for (; i < input.size(); ++i) {
-        const unsigned char b = static_cast<unsigned char>(input[i]);
-        const uint8_t k = kAsciiClass[b];
-        if (k == kOther) break;
-        number.buf[n] = char(b);
-        n += size_t(k == kDigit);
-      }
-      number.n = n;
-      if (i == input.size()) break;
-    }
-    unsigned char byte = static_cast<unsigned char>(input[i]);
-    if (counted && ++chars > kMaxInputChars) {
-      result.status = PhoneStatus::too_long;
-      return result.status;
-    }
-    if (byte >= '0' && byte <= '9') {
-      number.buf[number.n++] = char(byte);
-      ++i;
-      continue;
-    }
-    char32_t cp = next_code_point(input, i);
-    int d = digit_value(cp);
-    if (d >= 0) {
-      number.buf[number.n++] = char('0' + d);
-    } else if (cp == '+' || cp == 0xFF0B) {
-      if (plus || number.n > 0) return result.status;  // not_a_number
+  if (input.size() <= kMaxInputChars) {
+    // Input of at most kMaxInputChars bytes cannot have more characters than that: no count.
+    // ASCII digits and punctuation take the short way; the rest goes code point by code point.
+    const unsigned char* const begin = reinterpret_cast<const unsigned char*>(input.data());
+    const unsigned char* const end = begin + input.size();
+    const unsigned char* p = begin;
+    if (p != end && *p == '+') {
       plus = true;
-    } else if (!is_punctuation(cp)) {
-      return result.status;  // not_a_number
+      ++p;
+    }
+    size_t n = 0;
+    while ((p = keep_ascii_digits(p, end, number.buf.data(), n)) != end) {
+      size_t i = size_t(p - begin);
+      const char32_t cp = next_code_point(input, i);
+      const int d = digit_value(cp);
+      if (d >= 0) {
+        number.buf[n++] = char('0' + d);
+      } else if (cp == '+' || cp == 0xFF0B) {
+        if (plus || n > 0) return result.status;  // not_a_number
+        plus = true;
+      } else if (!is_punctuation(cp)) {
+        return result.status;  // not_a_number
+      }
+      p = begin + i;
+    }
+    number.n = n;
+  } else {
+    size_t chars = 0;
+    for (size_t i = 0; i < input.size();) {
+      if (++chars > kMaxInputChars) {
+        result.status = PhoneStatus::too_long;
+        return result.status;
+      }
+      const unsigned char byte = static_cast<unsigned char>(input[i]);
+      if (byte >= '0' && byte <= '9') {
+        number.buf[number.n++] = char(byte);
+        ++i;
+        continue;
+      }
+      const char32_t cp = next_code_point(input, i);
+      const int d = digit_value(cp);
+      if (d >= 0) {
+        number.buf[number.n++] = char('0' + d);
+      } else if (cp == '+' || cp == 0xFF0B) {
+        if (plus || number.n > 0) return result.status;  // not_a_number
+        plus = true;
+      } else if (!is_punctuation(cp)) {
+        return result.status;  // not_a_number
+      }
     }
   }
   if (number.n == 0) return result.status;
@@ -316,7 +392,7 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
         idd_end < rest.size() && rest[idd_end] != '0') {
       plus = true;
       rest = rest.substr(idd_end);
-    } else if (rest.starts_with(def->code())) {
+    } else if (starts_with_digits(rest, def->code())) {
       std::string_view shorter = rest.substr(def->code().size());
       Digits short_scratch, full_scratch;
       const std::string_view nsn_short = national_number(shorter, *def, short_scratch);
@@ -394,11 +470,11 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
   }
   result.status = PhoneStatus::ok;
   static_assert(sizeof result.e164 >= 1 + sizeof ct.code_text + kMaxNsn);
-  const std::string_view code = ct.code();
+  const size_t code_length = ct.code_text_length;
   result.e164[0] = '+';
-  std::copy(code.begin(), code.end(), result.e164 + 1);
-  std::copy(nsn.begin(), nsn.end(), result.e164 + 1 + code.size());
-  result.e164_length = uint8_t(1 + code.size() + nsn.size());
+  std::memcpy(result.e164 + 1, ct.code_text, sizeof ct.code_text);  // the code, then nsn over the rest
+  platform::copy_bytes(result.e164 + 1 + code_length, nsn.data(), nsn.size());
+  result.e164_length = uint8_t(1 + code_length + nsn.size());
   result.region = cc->non_geographic ? "001" : ct.region;
   return result.status;
 }

@@ -3,6 +3,7 @@
 // kept as backtracking programs (they need JavaScript match priority and captures).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 
@@ -36,7 +37,20 @@ struct CompiledTerritory {
   std::string_view code() const { return {code_text, code_text_length}; }
 };
 
+namespace detail {
+// Territories built so far, by index (null until built); constant-initialized, so the lookup
+// below needs no guard. Indexes past the array (none in today's metadata) take the slow path.
+inline constexpr int kCompiledSlots = 512;
+extern std::atomic<const CompiledTerritory*> compiled[kCompiledSlots];
+const CompiledTerritory& compile_territory(int index);  // builds once; thread-safe
+}  // namespace detail
+
 // The compiled form of metadata::kTerritories[index], built on first use. Thread-safe.
-const CompiledTerritory& compiled_territory(int index);
+inline const CompiledTerritory& compiled_territory(int index) {
+  if (unsigned(index) < unsigned(detail::kCompiledSlots)) {
+    if (const CompiledTerritory* built = detail::compiled[index].load(std::memory_order_acquire)) return *built;
+  }
+  return detail::compile_territory(index);
+}
 
 }  // namespace intake::phone
