@@ -298,6 +298,7 @@ DigitPattern::DigitPattern(std::string_view pattern) {
       case Inst::kMatch: first_digits_ |= 0x400; break;
     }
   }
+  if (first_digits_ & 0x400) first_digits_ = 0x7FF;
 }
 
 bool DigitPattern::run_prefix(std::string_view digits, size_t* match_end, int* captures) const {

@@ -34,9 +34,7 @@ class DigitPattern {
   // False when match_prefix(digits, ...) is certain to fail: the pattern is absent or broken, or
   // `digits` cannot start a match.
   bool may_match_prefix(std::string_view digits) const {
-    if (!ok_) return false;
-    return (first_digits_ & 0x400) ||
-           (!digits.empty() && ((first_digits_ >> static_cast<unsigned>(digits[0] - '0')) & 1));
+    return (first_digits_ >> (digits.empty() ? 10u : static_cast<unsigned>(digits[0] - '0'))) & 1;
   }
 
   struct Inst {
@@ -51,7 +49,9 @@ class DigitPattern {
   bool run_prefix(std::string_view digits, size_t* match_end, int* captures) const;
 
   std::vector<Inst> code_;
-  uint16_t first_digits_ = 0;  // digits a match can start with; 0x400 when it can match empty
+  // Bit d (0-9) set when a match can start with digit d, bit 10 when the empty input can match
+  // (then every bit is set: a match can start with anything); 0 when !ok().
+  uint16_t first_digits_ = 0;
   int groups_ = 0;
   bool ok_ = false;
 };
@@ -64,19 +64,27 @@ class DigitDfa {
   explicit DigitDfa(const std::vector<const DigitPattern*>& patterns);
 
   // `digits` holds only '0'..'9'. The dead state's row leads back to itself, so the walk needs
-  // no exit test; four steps per loop test.
+  // no exit test: eight steps per loop test, then the last 0-8 digits without one.
   uint32_t run(std::string_view digits) const {
     const uint32_t* table = table_.data();
     const unsigned char* p = reinterpret_cast<const unsigned char*>(digits.data());
-    const unsigned char* const end = p + digits.size();
+    size_t n = digits.size();
     uint32_t row = kStride - '0';  // state 1's row, biased (mod 2^32) so the digit's byte indexes it
-    for (; end - p >= 4; p += 4) {
-      row = table[row + p[0]];
-      row = table[row + p[1]];
-      row = table[row + p[2]];
-      row = table[row + p[3]];
+    for (; n > 8; n -= 8, p += 8) {
+      for (int i = 0; i < 8; ++i) row = table[row + p[i]];
     }
-    for (; p < end; ++p) row = table[row + *p];
+    const unsigned char* const end = p + n;
+    switch (n) {
+      case 8: row = table[row + end[-8]]; [[fallthrough]];
+      case 7: row = table[row + end[-7]]; [[fallthrough]];
+      case 6: row = table[row + end[-6]]; [[fallthrough]];
+      case 5: row = table[row + end[-5]]; [[fallthrough]];
+      case 4: row = table[row + end[-4]]; [[fallthrough]];
+      case 3: row = table[row + end[-3]]; [[fallthrough]];
+      case 2: row = table[row + end[-2]]; [[fallthrough]];
+      case 1: row = table[row + end[-1]]; [[fallthrough]];
+      default: break;
+    }
     return table[row + '0' + 10];
   }
   size_t state_count() const { return table_.size() / kStride; }

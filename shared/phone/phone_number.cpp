@@ -296,12 +296,6 @@ CompiledTerritory::CompiledTerritory(const md::Territory& t)
   std::copy_n(code.data(), code_text_length, code_text);
 }
 
-bool CompiledTerritory::has_number_type(std::string_view nsn) const {
-  if (nsn.size() >= 32) return false;  // no type has such a length
-  const uint32_t m = dfa.run(nsn);
-  return (m & 1) && (m & types_of_length[nsn.size()]);
-}
-
 bool CompiledTerritory::is_valid(std::string_view nsn) const {
   if (!territory->has_types) return matches_general(nsn);
   return has_number_type(nsn);

@@ -27,14 +27,9 @@ const char* reason(phone::PhoneStatus s) {
   return "";
 }
 
-}  // namespace
-
-bool detail::write_phone(std::string_view in, std::string_view default_region, char*& w, CellError& err) {
-  phone::ParsedPhone r;
-  if (phone::parse_phone_into(in, default_region, r) == phone::PhoneStatus::ok) {
-    put(w, r.e164_view());
-    return true;
-  }
+// The refusal of a number `parse_phone_into` answered `status` for; out of line, so the
+// accepting path of write_phone stays small.
+[[gnu::noinline, gnu::cold]] bool refuse(phone::PhoneStatus status, std::string_view default_region, CellError& err) {
   err.code = codes::kInvalidPhone;
   std::string_view intl = phone::example_international(default_region);
   std::string_view national = phone::example_national(default_region);
@@ -57,8 +52,18 @@ bool detail::write_phone(std::string_view in, std::string_view default_region, c
     }
     err.message += ", or any number with + and its country code; ";
   }
-  err.message += reason(r.status);
+  err.message += reason(status);
   return false;
+}
+
+}  // namespace
+
+bool detail::write_phone(std::string_view in, std::string_view default_region, char*& w, CellError& err) {
+  phone::ParsedPhone r;
+  const phone::PhoneStatus status = phone::parse_phone_into(in, default_region, r);
+  if (status != phone::PhoneStatus::ok) return refuse(status, default_region, err);
+  put(w, r.e164_view());
+  return true;
 }
 
 bool check_phone(std::string_view in, std::string_view default_region, std::string& out, CellError& err) {
