@@ -147,44 +147,85 @@ inline size_t count_byte(const char* p, const char* end, char c) {
   return count;
 }
 
-// Classifies the first 16 * blocks bytes at p (all readable; blocks <= 4): bit i of `alnum` is
-// set when p[i] is an ASCII letter or digit, bit i of eq[j] when p[i] == cs[j].
-template <size_t K>
-inline void classify_ascii(const char* p, size_t blocks, const char (&cs)[K], uint64_t& alnum, uint64_t (&eq)[K]) {
-  uint64_t a = 0, e[K] = {};
+// The bytes of an e-mail address by class, bit i for byte i: `other` when not a letter, digit
+// or one of @ . - _ +, and the positions of '@', '.', '-', and of '_' or '+'.
+struct EmailBytes {
+  uint64_t other = 0, at = 0, dot = 0, hyphen = 0, underscore_plus = 0;
+};
+
+// Classifies the n bytes at p (8 <= n <= 64; only those bytes are read). The bytes are loaded
+// straight from p in blocks of 16, the last block overlapping the one before it (or, under 16
+// bytes, two overlapping halves of 8): no copy into a buffer, whose narrower stores a vector
+// load could not take its bytes from without stalling.
+inline EmailBytes classify_email_bytes(const char* p, size_t n) {
+  EmailBytes r;
+  // Adds a block's 16-bit masks: its bytes 0-7 stand at `lo` in p, bytes 8-15 at `hi`.
+  auto spread = [](uint32_t m, size_t lo, size_t hi) { return (uint64_t(m & 0xFF) << lo) | (uint64_t(m >> 8) << hi); };
 #if defined(INTAKE_SIMD_WASM)
-  for (size_t b = 0; b < blocks; ++b) {
-    const v128_t x = wasm_v128_load(p + 16 * b);
+  auto block = [&](v128_t x, size_t lo, size_t hi) {
     // Letters: x | 0x20 in 'a'..'z' (which only A-Z and a-z reach); digits: x in '0'..'9'.
     const v128_t letter = wasm_u8x16_le(wasm_i8x16_sub(wasm_v128_or(x, wasm_i8x16_splat(0x20)), wasm_i8x16_splat('a')),
                                         wasm_i8x16_splat(25));
     const v128_t digit = wasm_u8x16_le(wasm_i8x16_sub(x, wasm_i8x16_splat('0')), wasm_i8x16_splat(9));
-    a |= uint64_t(wasm_i8x16_bitmask(wasm_v128_or(letter, digit))) << (16 * b);
-    for (size_t j = 0; j < K; ++j)
-      e[j] |= uint64_t(wasm_i8x16_bitmask(wasm_i8x16_eq(x, wasm_i8x16_splat(cs[j])))) << (16 * b);
+    const v128_t at = wasm_i8x16_eq(x, wasm_i8x16_splat('@')), dot = wasm_i8x16_eq(x, wasm_i8x16_splat('.'));
+    const v128_t hyphen = wasm_i8x16_eq(x, wasm_i8x16_splat('-'));
+    const v128_t up = wasm_v128_or(wasm_i8x16_eq(x, wasm_i8x16_splat('_')), wasm_i8x16_eq(x, wasm_i8x16_splat('+')));
+    const v128_t known = wasm_v128_or(wasm_v128_or(wasm_v128_or(letter, digit), wasm_v128_or(at, dot)), wasm_v128_or(hyphen, up));
+    r.other |= spread(~wasm_i8x16_bitmask(known) & 0xFFFF, lo, hi);
+    r.at |= spread(wasm_i8x16_bitmask(at), lo, hi);
+    r.dot |= spread(wasm_i8x16_bitmask(dot), lo, hi);
+    r.hyphen |= spread(wasm_i8x16_bitmask(hyphen), lo, hi);
+    r.underscore_plus |= spread(wasm_i8x16_bitmask(up), lo, hi);
+  };
+  if (n < 16) {
+    uint64_t low, high;
+    std::memcpy(&low, p, 8);
+    std::memcpy(&high, p + n - 8, 8);
+    block(wasm_i64x2_make(int64_t(low), int64_t(high)), 0, n - 8);
+  } else {
+    for (size_t at = 0; at + 16 <= n; at += 16) block(wasm_v128_load(p + at), at, at + 8);
+    if (n % 16) block(wasm_v128_load(p + n - 16), n - 16, n - 8);
   }
 #elif defined(INTAKE_SIMD_SSE2)
-  for (size_t b = 0; b < blocks; ++b) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * b));
+  auto block = [&](__m128i x, size_t lo, size_t hi) {
     // Letters: x | 0x20 in 'a'..'z' (which only A-Z and a-z reach); digits: x in '0'..'9'.
     // Unsigned t <= k is min(t, k) == t.
     const __m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
     const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
     const __m128i letter = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l);
     const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
-    a |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_or_si128(letter, digit)))) << (16 * b);
-    for (size_t j = 0; j < K; ++j)
-      e[j] |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(cs[j]))))) << (16 * b);
+    const __m128i at = _mm_cmpeq_epi8(x, _mm_set1_epi8('@')), dot = _mm_cmpeq_epi8(x, _mm_set1_epi8('.'));
+    const __m128i hyphen = _mm_cmpeq_epi8(x, _mm_set1_epi8('-'));
+    const __m128i up = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')), _mm_cmpeq_epi8(x, _mm_set1_epi8('+')));
+    const __m128i known = _mm_or_si128(_mm_or_si128(_mm_or_si128(letter, digit), _mm_or_si128(at, dot)), _mm_or_si128(hyphen, up));
+    r.other |= spread(~uint32_t(_mm_movemask_epi8(known)) & 0xFFFF, lo, hi);
+    r.at |= spread(uint32_t(_mm_movemask_epi8(at)), lo, hi);
+    r.dot |= spread(uint32_t(_mm_movemask_epi8(dot)), lo, hi);
+    r.hyphen |= spread(uint32_t(_mm_movemask_epi8(hyphen)), lo, hi);
+    r.underscore_plus |= spread(uint32_t(_mm_movemask_epi8(up)), lo, hi);
+  };
+  if (n < 16) {
+    const __m128i low = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    const __m128i high = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + n - 8));
+    block(_mm_unpacklo_epi64(low, high), 0, n - 8);
+  } else {
+    for (size_t at = 0; at + 16 <= n; at += 16) block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at)), at, at + 8);
+    if (n % 16) block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16)), n - 16, n - 8);
   }
 #else
-  for (size_t i = 0; i < 16 * blocks; ++i) {
-    const unsigned char c = static_cast<unsigned char>(p[i]);
-    a |= uint64_t(((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9')) << i;
-    for (size_t j = 0; j < K; ++j) e[j] |= uint64_t(p[i] == cs[j]) << i;
+  for (size_t i = 0; i < n; ++i) {
+    const char c = p[i];
+    const unsigned char f = static_cast<unsigned char>(c) | 0x20;
+    const uint64_t bit = uint64_t(1) << i;
+    if (c == '@') r.at |= bit;
+    else if (c == '.') r.dot |= bit;
+    else if (c == '-') r.hyphen |= bit;
+    else if (c == '_' || c == '+') r.underscore_plus |= bit;
+    else if (!((f >= 'a' && f <= 'z') || (c >= '0' && c <= '9'))) r.other |= bit;
   }
+  (void)spread;
 #endif
-  alnum = a;
-  for (size_t j = 0; j < K; ++j) eq[j] = e[j];
+  return r;
 }
 
 // The eight bytes of `w` with ASCII upper-case letters turned lower case, other bytes as they

@@ -2,6 +2,7 @@
 // <input type=email>), matched by hand rather than by regex:
 //   ^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$
 // ASCII only (no IDN). The domain is lower-cased in the output; the local part is kept as is.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -49,20 +50,17 @@ std::string shown(char c) {
   return std::string("'") + c + "'";
 }
 
-// Writes `in` (at most 64 bytes) with its domain lower-cased and returns true when `in` is
-// valid by the rule above, decided on bit masks of its bytes when they are all letters, digits
-// or . - _ + @ (as nearly all addresses are). Returns false, writing nothing, when it is invalid
-// or has other bytes: the byte loop of write_email then decides, and names the fault.
+// Writes `in` (8 to 64 bytes) with its domain lower-cased and returns true when `in` is valid by
+// the rule above, decided on bit masks of its bytes when they are all letters, digits or
+// . - _ + @ (as nearly all addresses are). Returns false, writing nothing, when it is invalid or
+// has other bytes: the byte loop of write_email then decides, and names the fault.
 bool write_plain(std::string_view in, char*& w) {
+  static_assert(std::endian::native == std::endian::little);
   const size_t n = in.size();
-  char buf[64 + 8] = {};  // zero bytes fall in no class
-  platform::copy_bytes(buf, in.data(), n);
-  static constexpr char kMarks[] = {'@', '.', '-', '_', '+'};
-  uint64_t alnum, eq[5];
-  platform::classify_ascii(buf, (n + 15) / 16, kMarks, alnum, eq);
-  const uint64_t at_mask = eq[0], dot = eq[1], hyphen = eq[2], local_only = eq[3] | eq[4];
+  const platform::EmailBytes bytes = platform::classify_email_bytes(in.data(), n);
+  const uint64_t at_mask = bytes.at, dot = bytes.dot, hyphen = bytes.hyphen, local_only = bytes.underscore_plus;
   const uint64_t all = n == 64 ? ~uint64_t(0) : (uint64_t(1) << n) - 1;
-  if ((all & ~(alnum | at_mask | dot | hyphen | local_only)) != 0) return false;
+  if (bytes.other != 0) return false;
   // One '@', not first, not last; the local part's bytes are all allowed there.
   if (at_mask == 0 || (at_mask & (at_mask - 1)) != 0) return false;
   const size_t at = size_t(std::countr_zero(at_mask));
@@ -76,15 +74,16 @@ bool write_plain(std::string_view in, char*& w) {
   if ((dots & (first | last | (dots >> 1))) != 0) return false;
   const uint64_t starts = (dots << 1) | first, ends = (dots >> 1) | last;
   if ((hyphen & domain & (starts | ends)) != 0) return false;
-  // Lower-casing the domain: its bytes are letters, digits, '-' and '.', all of which but A-Z
-  // have bit 0x20 set already. Eight at a time (the padding takes what passes n).
-  for (size_t k = at + 1; k < n; k += 8) {
+  // Written eight bytes at a time (the last eight overlapping), the domain lower-cased: its
+  // bytes are letters, digits, '-' and '.', all of which but A-Z have bit 0x20 set already.
+  for (size_t k = 0; k < n; k += 8) {
+    const size_t off = std::min(k, n - 8);
     uint64_t word;
-    std::memcpy(&word, buf + k, 8);
-    word |= 0x2020202020202020ull;
-    std::memcpy(buf + k, &word, 8);
+    std::memcpy(&word, in.data() + off, 8);
+    const size_t local = at + 1 > off ? std::min<size_t>(at + 1 - off, 8) : 0;  // bytes before the domain
+    if (local < 8) word |= 0x2020202020202020ull << (8 * local);
+    std::memcpy(w + off, &word, 8);
   }
-  platform::copy_bytes(w, buf, n);
   w += n;
   return true;
 }
@@ -111,7 +110,7 @@ namespace detail {
 
 bool write_email(std::string_view in, char*& w, CellError& err) {
   const size_t n = in.size();
-  if (n <= 64 && write_plain(in, w)) return true;
+  if (n >= 8 && n <= 64 && write_plain(in, w)) return true;
   size_t at = 0;
   while (at < n && kLocalChars[static_cast<unsigned char>(in[at])]) ++at;
   if (at == n) return fail(err, "no @");
