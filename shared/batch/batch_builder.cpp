@@ -50,9 +50,9 @@ BatchBuilder::BatchBuilder(std::vector<std::string> keys, BatchLimits limits)
 
 void BatchBuilder::start() {
   // The body keeps its buffer when on_batch did not take it: fresh pages for every batch cost
-  // the kernel more (zeroing them) than the rows cost to write.
+  // the kernel more (zeroing them) than the rows cost to write. Its bytes stay too (they are
+  // written over, from used_ = 0): clearing it would have the next resize zero them all again.
   std::string body = std::move(current_.body);
-  body.clear();
   current_ = Batch{};
   current_.body = std::move(body);
   current_.seq = seq_;
@@ -60,9 +60,9 @@ void BatchBuilder::start() {
   std::string header(kRowColumn);
   for (const std::string& k : keys_) header.append(",").append(k);
   header.append("\r\n");
-  // Sized once for about the last batch (see room()), then the header.
+  // A new buffer is sized once for about the last batch (see room()); then the header.
   const size_t expect = std::min(limits_.max_bytes, last_body_size_ + last_body_size_ / 8) + 64;
-  char* w = room(std::max(expect, header.size()));
+  char* w = room(current_.body.empty() ? std::max(expect, header.size()) : header.size());
   std::memcpy(w, header.data(), header.size());
   used_ = header.size();
 }
