@@ -294,6 +294,11 @@ CompiledTerritory::CompiledTerritory(const md::Territory& t)
   const std::string_view code = own_code_text(t.calling_code, buf);
   code_text_length = uint8_t(std::min(code.size(), sizeof code_text));
   std::copy_n(code.data(), code_text_length, code_text);
+  for (char d = '0'; d <= '9'; ++d) {
+    const std::string_view first(&d, 1);  // the prefix checks look at the first digit only
+    if (!idd_prefix.may_match_prefix(first) && !national_prefix.may_match_prefix(first) && code_text[0] != d)
+      plain_first_digits |= uint16_t(1u << (d - '0'));
+  }
 }
 
 bool CompiledTerritory::is_valid(std::string_view nsn) const {
@@ -376,71 +381,77 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
   }
 
   // 2. The calling code: after '+', after the default region's IDD prefix, or the default
-  //    region's own code typed without '+' when the rest only makes sense that way.
+  //    region's own code typed without '+' when the rest only makes sense that way. Then the
+  //    national significant number, without the national prefix. When none of the default
+  //    region's IDD prefix, own code and national prefix can start the digits, every step of
+  //    this leaves them as they are: they are the national number of the default region.
   std::string_view rest = number.view();
   const md::CallingCode* cc = nullptr;
-  bool code_from_number = false;
-  if (!plus && def) {
-    size_t idd_end = 0;
-    if (!def->idd_prefix.empty() && def->idd_prefix.match_prefix(rest, &idd_end) && idd_end > 0 &&
-        idd_end < rest.size() && rest[idd_end] != '0') {
-      plus = true;
-      rest = rest.substr(idd_end);
-    } else if (starts_with_digits(rest, def->code())) {
-      std::string_view shorter = rest.substr(def->code().size());
-      Digits short_scratch, full_scratch;
-      const std::string_view nsn_short = national_number(shorter, *def, short_scratch);
-      const std::string_view nsn_full = national_number(rest, *def, full_scratch);
-      if ((!def->matches_general(nsn_full) && def->matches_general(nsn_short)) ||
-          check_length(nsn_full.size(), def->territory->possible_lengths) == Length::too_long) {
-        cc = def->calling_code;
-        code_from_number = true;
-        rest = shorter;
-      }
-    }
-  }
-  if (plus) {
-    if (rest.empty() || rest[0] == '0') {
-      result.status = PhoneStatus::invalid_country;
-      return result.status;
-    }
-    unsigned code = 0;
-    for (size_t len = 1; len <= 3 && len <= rest.size(); ++len) {
-      code = code * 10 + unsigned(rest[len - 1] - '0');
-      if (const md::CallingCode* c = calling_code(code)) {
-        cc = c;
-        rest = rest.substr(len);
-        break;
-      }
-    }
-    if (!cc) {
-      result.status = PhoneStatus::invalid_country;
-      return result.status;
-    }
-    code_from_number = true;
-  }
-
-  const CompiledTerritory* plan;    // the numbering plan the national prefix is stripped with
-  const CompiledTerritory* region;  // the region the number is checked against, null until known
-  if (code_from_number) {
-    plan = def && def->index == main_territory(*cc) ? def : &compiled_territory(main_territory(*cc));
-    region = nullptr;
-  } else if (def) {
-    plan = def;
-    region = def;
+  const CompiledTerritory* plan = def;    // the numbering plan the national prefix is stripped with
+  const CompiledTerritory* region = def;  // the region the number is checked against, null until known
+  Digits scratch;
+  std::string_view nsn = rest;
+  if (!plus && def && def->starts_plain(rest)) {
     cc = def->calling_code;
   } else {
-    result.status = PhoneStatus::invalid_country;
-    return result.status;
-  }
-  if (rest.empty()) {
-    result.status = PhoneStatus::too_short;
-    return result.status;
+    bool code_from_number = false;
+    if (!plus && def) {
+      size_t idd_end = 0;
+      if (!def->idd_prefix.empty() && def->idd_prefix.match_prefix(rest, &idd_end) && idd_end > 0 &&
+          idd_end < rest.size() && rest[idd_end] != '0') {
+        plus = true;
+        rest = rest.substr(idd_end);
+      } else if (starts_with_digits(rest, def->code())) {
+        std::string_view shorter = rest.substr(def->code().size());
+        Digits short_scratch, full_scratch;
+        const std::string_view nsn_short = national_number(shorter, *def, short_scratch);
+        const std::string_view nsn_full = national_number(rest, *def, full_scratch);
+        if ((!def->matches_general(nsn_full) && def->matches_general(nsn_short)) ||
+            check_length(nsn_full.size(), def->territory->possible_lengths) == Length::too_long) {
+          cc = def->calling_code;
+          code_from_number = true;
+          rest = shorter;
+        }
+      }
+    }
+    if (plus) {
+      if (rest.empty() || rest[0] == '0') {
+        result.status = PhoneStatus::invalid_country;
+        return result.status;
+      }
+      unsigned code = 0;
+      for (size_t len = 1; len <= 3 && len <= rest.size(); ++len) {
+        code = code * 10 + unsigned(rest[len - 1] - '0');
+        if (const md::CallingCode* c = calling_code(code)) {
+          cc = c;
+          rest = rest.substr(len);
+          break;
+        }
+      }
+      if (!cc) {
+        result.status = PhoneStatus::invalid_country;
+        return result.status;
+      }
+      code_from_number = true;
+    }
+
+    if (code_from_number) {
+      plan = def && def->index == main_territory(*cc) ? def : &compiled_territory(main_territory(*cc));
+      region = nullptr;
+    } else if (def) {
+      cc = def->calling_code;
+    } else {
+      result.status = PhoneStatus::invalid_country;
+      return result.status;
+    }
+    if (rest.empty()) {
+      result.status = PhoneStatus::too_short;
+      return result.status;
+    }
+    nsn = national_number(rest, *plan, scratch);
   }
 
-  // 3. National significant number, its region, and the checks.
-  Digits scratch;
-  const std::string_view nsn = national_number(rest, *plan, scratch);
+  // 3. The region of the national number, and the checks.
   bool typed = false;  // the region was chosen by a number type match: valid already
   if (const CompiledTerritory* exact = territory_for_number(*cc, nsn, *plan, &typed)) region = exact;
   if (nsn.size() < kMinNsn) {

@@ -27,7 +27,14 @@ struct CompiledTerritory {
   DigitDfa dfa;                  // bit 0: national pattern; bit i + 1: type i
   uint32_t type_bits = 0;        // DFA bits of the types that have a pattern
   uint32_t types_of_length[32] = {};  // n -> DFA bits of the types with a pattern and length n
+  // Bit d set when none of the IDD prefix, the national prefix for parsing and the calling code
+  // can start with digit d (so digits typed without '+' that start with d are taken as they are).
+  uint16_t plain_first_digits = 0;
 
+  // True when `digits` (not empty) is none of this region's prefixes' business: see plain_first_digits.
+  bool starts_plain(std::string_view digits) const {
+    return (plain_first_digits >> static_cast<unsigned>(digits[0] - '0')) & 1;
+  }
   bool matches_general(std::string_view nsn) const { return dfa.run(nsn) & 1; }
   // libphonenumber's getNumberType() != undefined: the national pattern and one type (pattern
   // and that type's possible lengths) match.
