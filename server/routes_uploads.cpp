@@ -191,6 +191,7 @@ void add_upload_routes(RouteTable& t, store::Store& store, BatchOrder& order,
              throw ApiError(400, "invalid_first_row",
                             "Batch " + std::to_string(seq) + " would number rows past 2^53 from first_row " +
                                 std::to_string(first_row) + "; send a smaller first_row.");
+           store::Store::order_batch_runs(check.batch, plan.run_keys);  // sorted here, not under the write lock
            // Batches apply in seq order (a later row must win under update, the first under
            // skip/reject). Validation above runs in parallel; applying waits for seq-1.
            auto waited = order.wait(id, batch_wait, [&] { return store.batch_may_apply(id, seq); });

@@ -19,6 +19,18 @@
 namespace intake::store::detail {
 namespace {
 
+int compare(std::string_view av, int64_t ai, std::string_view bv, int64_t bi) {
+  int c = av.compare(bv);
+  if (c != 0) return c < 0 ? -1 : 1;
+  return ai < bi ? -1 : ai > bi ? 1 : 0;
+}
+
+}  // namespace
+
+bool entry_less(const EntryView& a, const EntryView& b) { return compare(a.value, a.id, b.value, b.id) < 0; }
+
+namespace {
+
 constexpr size_t kBlockBytes = 3000;
 // Runs are merged by size tier: a tier holds runs of kTierBase * kRunFanIn^t .. ^(t+1) entries;
 // when kRunFanIn runs share a tier they become one run. A walk reads one block per run, so
@@ -87,18 +99,7 @@ bool decode(std::string_view blob, Block& b) {
   return value == end;
 }
 
-int compare(std::string_view av, int64_t ai, std::string_view bv, int64_t bi) {
-  int c = av.compare(bv);
-  if (c != 0) return c < 0 ? -1 : 1;
-  return ai < bi ? -1 : ai > bi ? 1 : 0;
-}
-
-struct EntryRef {
-  std::string_view value;
-  int64_t id;
-};
-
-bool entry_less(const EntryRef& a, const EntryRef& b) { return compare(a.value, a.id, b.value, b.id) < 0; }
+using EntryRef = EntryView;
 
 // A value as runs keep it: numbers (from REAL expressions or trigger records) encoded, text as is.
 std::string run_value(const Statement& s, int column) {
@@ -319,26 +320,31 @@ std::string encode_number(double v) {
   return out;
 }
 
-void add_sort_runs(Connection& c, int64_t campaign_id, RunEntries& entries) {
+void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& runs) {
+  std::vector<SortEntry> pending;  // owns the values of the pending records
+  std::vector<std::string> pending_keys;
   {
     auto s = c.prepare("SELECT col, value, id FROM sort_pending WHERE campaign_id = ?1");
     s.bind(1, campaign_id);
     while (s.step()) {
-      std::string_view key = s.text_view(0);
-      auto it = std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return e.first == key; });
-      if (it == entries.end()) it = entries.insert(entries.end(), {std::string(key), {}});
-      it->second.push_back({run_value(s, 1), s.int64(2)});
+      pending_keys.emplace_back(s.text_view(0));
+      pending.push_back({run_value(s, 1), s.int64(2)});
     }
   }
-  c.prepare("DELETE FROM sort_pending WHERE campaign_id = ?1").bind(1, campaign_id).run();
-  for (auto& [key, list] : entries) {
-    if (list.empty()) continue;
-    std::vector<EntryRef> refs;
-    refs.reserve(list.size());
-    for (const SortEntry& e : list) refs.push_back({e.value, e.id});
-    std::sort(refs.begin(), refs.end(), entry_less);
-    write_run(c, campaign_id, key, next_run(c, campaign_id, key), refs);
-    tidy(c, campaign_id, key);
+  if (!pending.empty()) {
+    c.prepare("DELETE FROM sort_pending WHERE campaign_id = ?1").bind(1, campaign_id).run();
+    for (size_t i = 0; i < pending.size(); ++i) {
+      auto it = std::find_if(runs.begin(), runs.end(), [&](const BatchRun& r) { return r.key == pending_keys[i]; });
+      if (it == runs.end()) it = runs.insert(runs.end(), BatchRun{pending_keys[i], {}, true});
+      it->entries.push_back({pending[i].value, pending[i].id});
+      it->sorted = false;
+    }
+  }
+  for (BatchRun& run : runs) {
+    if (run.entries.empty()) continue;
+    if (!run.sorted) std::sort(run.entries.begin(), run.entries.end(), entry_less);
+    write_run(c, campaign_id, run.key, next_run(c, campaign_id, run.key), run.entries);
+    tidy(c, campaign_id, run.key);
   }
 }
 

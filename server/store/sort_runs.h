@@ -59,11 +59,24 @@ struct SortEntry {
   std::string value;
   int64_t id = 0;
 };
-using RunEntries = std::vector<std::pair<std::string, std::vector<SortEntry>>>;  // key → entries
+// An entry whose value lives elsewhere (a batch's rows, a decoded block).
+struct EntryView {
+  std::string_view value;
+  int64_t id = 0;
+};
+bool entry_less(const EntryView& a, const EntryView& b);
 
-// Writes `entries` (any order) as one new run per key, with the values the update triggers left
-// in sort_pending, and merges runs whose tier is full. Runs in the caller's write transaction.
-void add_sort_runs(Connection& c, int64_t campaign_id, RunEntries& entries);
+// A batch's entries of one column: `sorted` when already in (value, id) order.
+struct BatchRun {
+  std::string key;
+  std::vector<EntryView> entries;
+  bool sorted = false;
+};
+
+// Writes each column's `entries` as one new run, with the values the update triggers left in
+// sort_pending, and merges runs whose tier is full. Runs in the caller's write transaction;
+// the entries' values must stay valid until it returns.
+void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& runs);
 
 // Merges runs whose tier is full and rebuilds columns with too many stale records, for every
 // column of the campaign (after deletions, which add stale records outside of batches).

@@ -107,6 +107,8 @@ struct BatchPlan {
   DuplicatePolicy duplicate_policy = DuplicatePolicy::update;
   std::string default_region;
   int64_t max_acked_seq = -1;  // the highest acknowledged seq of the upload (-1: none yet)
+  // The campaign's sort-run columns with text values, for Store::order_batch_runs.
+  std::vector<std::string> run_keys;
 };
 
 // One clean row of a batch, ready to store: identity ("external_id:P1", or "" for none), the
@@ -128,6 +130,10 @@ struct ValidatedBatch {
   int64_t failed_rows = 0;
   // The smallest and largest spreadsheet row the batch carried (clean or failed); 0 when empty.
   int64_t min_row = 0, max_row = 0;
+  // Per sort-run column key: the indexes of the rows with a value in that column, ordered by
+  // (value, index) — made by Store::order_batch_runs before the write, so the writer does not
+  // sort. A column missing here is sorted by apply_batch.
+  std::vector<std::pair<std::string, std::vector<uint32_t>>> run_orders;
 };
 
 // Participants list query, already checked against the campaign's fields by the caller.
@@ -244,6 +250,9 @@ class Store {
   // is acknowledged, or when the upload is gone or no longer Processing (apply_batch then gives
   // the right refusal). Batches are applied strictly in seq order (server/batch_order.h).
   bool batch_may_apply(int64_t upload_id, int64_t seq);
+  // Orders the batch's rows for each of `run_keys` (BatchPlan::run_keys) into
+  // batch.run_orders. Needs no database: call it before apply_batch, outside the write lock.
+  static void order_batch_runs(ValidatedBatch& batch, const std::vector<std::string>& run_keys);
   // Applies a validated batch in one transaction (see upload_store.cpp for the rules); a replay
   // with the same hash returns the stored answer, a different hash is a conflict.
   Result<BatchAnswer> apply_batch(int64_t upload_id, int64_t seq, const std::string& hash,

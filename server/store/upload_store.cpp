@@ -5,10 +5,11 @@
 // the campaign's participants and earlier rows of the same batch. Under `update` a known
 // identity updates (non-empty values win, empty cells keep what is stored), under `skip` it is
 // counted skipped, under `reject` it becomes a duplicate_identity error. Rows are written in
-// file order (so a later row wins) by one prepared INSERT ... ON CONFLICT per row.
+// file order (so a later row wins): under update by multi-row upserts of 200 rows, under skip
+// and reject by one INSERT ... ON CONFLICT DO NOTHING per row.
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "store/sort_runs.h"
 #include "store/sqlite_db.h"
@@ -107,6 +108,20 @@ RowError duplicate_error(const StagedRow& r, int64_t existing_id, int64_t earlie
                      : "participant " + std::to_string(existing_id) + ", already stored";
   msg += "); the upload's duplicate policy is reject, so this row was not imported.";
   return {uint64_t(r.row), field, value, codes::kDuplicateIdentity, msg};
+}
+
+// A staged row's value in the text run column `key` (an identity column, or "f:<field key>"
+// for a field in data); nullopt when the row has none (no entry).
+std::optional<std::string_view> batch_run_value(const StagedRow& r, std::string_view key) {
+  if (key == "name") return std::string_view(r.name);
+  if (key == "email") return std::string_view(r.email);
+  if (key == "phone") return std::string_view(r.phone);
+  if (key == "external_id") return std::string_view(r.external_id);
+  if (key.substr(0, 2) != "f:") return std::nullopt;
+  key.remove_prefix(2);
+  for (const auto& [field, value] : r.values)
+    if (field == key) return std::string_view(value);
+  return std::nullopt;
 }
 
 template <class T>
@@ -271,6 +286,8 @@ Result<BatchPlan> Store::plan_batch(int64_t upload_id, int64_t seq, const std::s
       s.bind(1, u->campaign_id);
       if (s.step()) r.value.fields = detail::parse_fields(s.text_view(0));
     }
+    for (const detail::RunColumn& col : detail::run_columns(c, u->campaign_id))
+      if (!col.numeric) r.value.run_keys.push_back(col.key);
     r.value.duplicate_policy =
         duplicate_policy_from_string(u->duplicate_policy).value_or(DuplicatePolicy::update);
     r.value.default_region = u->default_region;
@@ -282,6 +299,19 @@ Result<BatchPlan> Store::plan_batch(int64_t upload_id, int64_t seq, const std::s
     tx.commit();
     return r;
   });
+}
+
+void Store::order_batch_runs(ValidatedBatch& batch, const std::vector<std::string>& run_keys) {
+  std::vector<std::pair<std::string_view, uint32_t>> keyed;
+  for (const std::string& key : run_keys) {
+    keyed.clear();
+    for (size_t i = 0; i < batch.rows.size(); ++i)
+      if (auto v = batch_run_value(batch.rows[i], key)) keyed.emplace_back(*v, uint32_t(i));
+    std::sort(keyed.begin(), keyed.end());
+    std::vector<uint32_t>& order = batch.run_orders.emplace_back(key, std::vector<uint32_t>()).second;
+    order.reserve(keyed.size());
+    for (const auto& k : keyed) order.push_back(k.second);
+  }
 }
 
 bool Store::batch_may_apply(int64_t upload_id, int64_t seq) {
@@ -332,7 +362,7 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
     answer.seq = seq;
     answer.failed = batch.failed_rows;
     std::vector<RowError> errors = batch.errors;
-    std::unordered_map<std::string_view, int64_t> seen;  // identity → first row in this batch
+    std::unordered_map<std::string_view, int64_t> seen_rows;  // identity → first row in this batch
     {
       // Rows are written one by one in file order (a later row wins) by one prepared statement.
       // Under update it is an upsert; under skip and reject a conflicting insert does nothing
@@ -370,52 +400,45 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
       // it created have the ids id_bound + 1 ... id_bound + created (max + 1 each time, no
       // deletes in between) and are linked as that range.
       std::string linked = "[";
-      // Sort-run entries of the participants this batch creates (an update's changed values
-      // come from the trigger through sort_pending; see store/sort_runs.h).
-      detail::RunEntries sorted;
-      for (const detail::RunColumn& col : run_cols) sorted.emplace_back(col.key, std::vector<detail::SortEntry>());
-      // A created row's entries: `numbers` are the returned numeric field values, in order.
-      using Numbers = std::vector<std::optional<double>>;
-      auto returned_numbers = [&](const Statement& w, int first_column) {
-        Numbers out;
-        for (int column = first_column; column < first_column + int(returning_numeric); ++column)
-          out.push_back(w.is_null(column) ? std::nullopt : std::optional<double>(w.real(column)));
-        return out;
-      };
-      auto add_entries = [&](const StagedRow& r, int64_t id, const Numbers& numbers) {
-        const std::string* identity[] = {&r.name, &r.email, &r.phone, &r.external_id};
-        size_t returned = 0;
-        for (size_t k = 0; k < run_cols.size(); ++k) {
-          auto& list = sorted[k].second;
-          if (k < 4) {
-            list.push_back({*identity[k], id});
-          } else if (run_cols[k].numeric) {
-            const auto& v = numbers[returned++];
-            if (v) list.push_back({detail::encode_number(*v), id});
-          } else {
-            std::string_view key = std::string_view(run_cols[k].key).substr(2);  // "f:<key>"
-            for (const auto& [field, value] : r.values)
-              if (field == key) list.push_back({value, id});
-          }
-        }
+      // The id each staged row created (0: it updated, was skipped or was refused). A created
+      // row's values go into the batch's sort runs (an update's changed values come from the
+      // triggers through sort_pending; see store/sort_runs.h).
+      std::vector<int64_t> created_id(batch.rows.size(), 0);
+      // Numeric run columns' entries of created rows, from the values the write returned.
+      std::vector<std::vector<detail::SortEntry>> numeric_entries(returning_numeric);
+      auto take_numbers = [&](const Statement& w, int first_column, int64_t id) {
+        for (size_t k = 0; k < returning_numeric; ++k)
+          if (!w.is_null(first_column + int(k)))
+            numeric_entries[k].push_back({detail::encode_number(w.real(first_column + int(k))), id});
       };
       if (policy == DuplicatePolicy::update) {
         // Every row is written: chunks of rows go through one multi-row upsert (SQLite opens
-        // cursors on the table and its dozen indexes once per chunk, not once per row). Rows
-        // are applied in file order, so a later row updates what an earlier one created. Each
-        // row returns its id: one above the bound, seen for the first time, was created.
+        // cursors on the table and its indexes once per chunk, not once per row). Rows are
+        // applied in file order, so a later row updates what an earlier one created. Each row
+        // returns its id; the rows a chunk creates get the ids just above those before it
+        // (max + 1 each, in VALUES order), so an id in that range, seen for the first time,
+        // was created.
         constexpr size_t kChunk = 200;
-        std::unordered_set<int64_t> created_ids;
-        for (size_t from = 0; from < batch.rows.size(); from += kChunk) {
-          size_t n = std::min(kChunk, batch.rows.size() - from);
+        auto chunk_sql = [&](size_t n) {
           std::string sql = columns;
           for (size_t j = 0; j < n; ++j) {
             sql += j ? ",(?1" : "(?1";
             for (int k = 0; k < 6; ++k) sql += ", ?" + std::to_string(3 + 6 * j + k);
             sql += ", ?2, ?2)";
           }
-          sql += upsert + std::string(", identity") + returning;
-          auto w = n == kChunk ? c.prepare(sql) : c.prepare_once(sql);
+          return sql + upsert + ", identity" + returning;
+        };
+        std::optional<Statement> full;  // the statement of a whole chunk, prepared once per batch
+        std::unordered_map<std::string_view, size_t> first_of;
+        std::vector<size_t> anonymous;
+        std::vector<int64_t> anonymous_created;
+        std::vector<char> seen;
+        for (size_t from = 0; from < batch.rows.size(); from += kChunk) {
+          size_t n = std::min(kChunk, batch.rows.size() - from);
+          std::optional<Statement> once;
+          if (n == kChunk && !full) full.emplace(c.prepare(chunk_sql(n)));
+          if (n != kChunk) once.emplace(c.prepare_once(chunk_sql(n)));
+          Statement& w = n == kChunk ? *full : *once;
           w.bind(1, u->campaign_id).bind(2, now_iso);
           for (size_t j = 0; j < n; ++j) {
             const StagedRow& r = batch.rows[from + j];
@@ -427,23 +450,27 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
           }
           // Which staged row created an id: the first of the chunk with its identity; rows
           // without one each create a row, with ids increasing in file order.
-          std::unordered_map<std::string_view, size_t> first_of;
-          std::vector<size_t> anonymous;
+          first_of.clear();
+          anonymous.clear();
+          anonymous_created.clear();
           for (size_t j = 0; j < n; ++j) {
             const StagedRow& r = batch.rows[from + j];
             if (r.identity.empty()) anonymous.push_back(from + j);
             else first_of.emplace(r.identity, from + j);
           }
-          std::vector<std::pair<int64_t, Numbers>> anonymous_created;
+          const int64_t chunk_first = id_bound + answer.created + 1;  // the first id it may create
+          seen.assign(n, 0);
           while (w.step()) {
             int64_t id = w.int64(0);
-            if (id > id_bound && created_ids.insert(id).second) {
+            if (id >= chunk_first && id < chunk_first + int64_t(n) && !seen[size_t(id - chunk_first)]) {
+              seen[size_t(id - chunk_first)] = 1;
               ++answer.created;
+              take_numbers(w, 2, id);
               if (w.is_null(1)) {
-                anonymous_created.emplace_back(id, returned_numbers(w, 2));
+                anonymous_created.push_back(id);
               } else {
                 auto it = first_of.find(w.text_view(1));
-                if (it != first_of.end()) add_entries(batch.rows[it->second], id, returned_numbers(w, 2));
+                if (it != first_of.end()) created_id[it->second] = id;
               }
             } else {
               ++answer.updated;
@@ -453,20 +480,21 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
               linked += std::to_string(id);
             }
           }
-          std::sort(anonymous_created.begin(), anonymous_created.end(),
-                    [](const auto& a, const auto& b) { return a.first < b.first; });
+          w.reset();
+          std::sort(anonymous_created.begin(), anonymous_created.end());
           for (size_t k = 0; k < anonymous_created.size() && k < anonymous.size(); ++k)
-            add_entries(batch.rows[anonymous[k]], anonymous_created[k].first, anonymous_created[k].second);
+            created_id[anonymous[k]] = anonymous_created[k];
         }
       }
-      for (const StagedRow& r : batch.rows) {
+      for (size_t i = 0; i < batch.rows.size(); ++i) {
         if (policy == DuplicatePolicy::update) break;  // written above
+        const StagedRow& r = batch.rows[i];
         int64_t earlier_row = 0;
         if (!r.identity.empty()) {
-          auto [it, inserted] = seen.emplace(r.identity, r.row);
+          auto [it, inserted] = seen_rows.emplace(r.identity, r.row);
           if (!inserted) earlier_row = it->second;
         }
-        if (earlier_row && policy != DuplicatePolicy::update) {
+        if (earlier_row) {
           if (policy == DuplicatePolicy::skip) ++answer.skipped;
           else errors.push_back(duplicate_error(r, 0, earlier_row)), ++answer.failed;
           continue;
@@ -478,7 +506,7 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
         int64_t id = 0;
         if (write.step()) {
           id = write.int64(0);
-          add_entries(r, id, returned_numbers(write, 2));  // DO NOTHING returns only rows it inserted
+          take_numbers(write, 2, id);  // DO NOTHING returns only rows it inserted
         }
         write.reset();
         if (id == 0) {  // skip or reject, and the identity is stored
@@ -493,10 +521,36 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
           }
           continue;
         }
+        created_id[i] = id;
         ++answer.created;  // DO NOTHING wrote it, so it is new
       }
+      // The batch's runs: per column, the created rows' (value, id). Ids grow with the row's
+      // place in the batch, so rows ordered by (value, place) before the write (ordered_runs)
+      // are in (value, id) order; a column without that order is sorted here.
+      std::vector<detail::BatchRun> runs;
+      size_t numeric_k = 0;
+      for (const detail::RunColumn& col : run_cols) {
+        detail::BatchRun& run = runs.emplace_back(detail::BatchRun{col.key, {}, false});
+        if (col.numeric) {
+          for (const detail::SortEntry& e : numeric_entries[numeric_k++]) run.entries.push_back({e.value, e.id});
+          continue;
+        }
+        auto add = [&](size_t i) {
+          if (!created_id[i]) return;
+          if (auto v = batch_run_value(batch.rows[i], col.key)) run.entries.push_back({*v, created_id[i]});
+        };
+        auto order = std::find_if(batch.run_orders.begin(), batch.run_orders.end(),
+                                  [&](const auto& o) { return o.first == col.key; });
+        if (order != batch.run_orders.end()) {
+          for (uint32_t i : order->second)
+            if (i < batch.rows.size()) add(i);
+          run.sorted = true;
+        } else {
+          for (size_t i = 0; i < batch.rows.size(); ++i) add(i);
+        }
+      }
       linked.push_back(']');
-      detail::add_sort_runs(c, u->campaign_id, sorted);
+      detail::add_sort_runs(c, u->campaign_id, runs);
       // One statement each for the batch's links instead of one execution per row.
       if (answer.created > 0) {
         c.prepare(
