@@ -159,10 +159,17 @@ struct EmailBytes {
 // load could not take its bytes from without stalling.
 inline EmailBytes classify_email_bytes(const char* p, size_t n) {
   EmailBytes r;
-  // Adds a block's 16-bit masks: its bytes 0-7 stand at `lo` in p, bytes 8-15 at `hi`.
-  auto spread = [](uint32_t m, size_t lo, size_t hi) { return (uint64_t(m & 0xFF) << lo) | (uint64_t(m >> 8) << hi); };
+  // A block's masks go in at byte `at` of p; under 16 bytes, the high half's bits belong at n - 8.
+  auto place = [&](const EmailBytes& m, size_t at) {
+    r.other |= m.other << at;
+    r.at |= m.at << at;
+    r.dot |= m.dot << at;
+    r.hyphen |= m.hyphen << at;
+    r.underscore_plus |= m.underscore_plus << at;
+  };
+  auto halves = [n](uint64_t m) { return (m & 0xFF) | ((m >> 8) << (n - 8)); };
 #if defined(INTAKE_SIMD_WASM)
-  auto block = [&](v128_t x, size_t lo, size_t hi) {
+  auto block = [](v128_t x) {
     // Letters: x | 0x20 in 'a'..'z' (which only A-Z and a-z reach); digits: x in '0'..'9'.
     const v128_t letter = wasm_u8x16_le(wasm_i8x16_sub(wasm_v128_or(x, wasm_i8x16_splat(0x20)), wasm_i8x16_splat('a')),
                                         wasm_i8x16_splat(25));
@@ -171,23 +178,22 @@ inline EmailBytes classify_email_bytes(const char* p, size_t n) {
     const v128_t hyphen = wasm_i8x16_eq(x, wasm_i8x16_splat('-'));
     const v128_t up = wasm_v128_or(wasm_i8x16_eq(x, wasm_i8x16_splat('_')), wasm_i8x16_eq(x, wasm_i8x16_splat('+')));
     const v128_t known = wasm_v128_or(wasm_v128_or(wasm_v128_or(letter, digit), wasm_v128_or(at, dot)), wasm_v128_or(hyphen, up));
-    r.other |= spread(~wasm_i8x16_bitmask(known) & 0xFFFF, lo, hi);
-    r.at |= spread(wasm_i8x16_bitmask(at), lo, hi);
-    r.dot |= spread(wasm_i8x16_bitmask(dot), lo, hi);
-    r.hyphen |= spread(wasm_i8x16_bitmask(hyphen), lo, hi);
-    r.underscore_plus |= spread(wasm_i8x16_bitmask(up), lo, hi);
+    return EmailBytes{~uint64_t(wasm_i8x16_bitmask(known)) & 0xFFFF, uint64_t(wasm_i8x16_bitmask(at)),
+                      uint64_t(wasm_i8x16_bitmask(dot)), uint64_t(wasm_i8x16_bitmask(hyphen)),
+                      uint64_t(wasm_i8x16_bitmask(up))};
   };
   if (n < 16) {
     uint64_t low, high;
     std::memcpy(&low, p, 8);
     std::memcpy(&high, p + n - 8, 8);
-    block(wasm_i64x2_make(int64_t(low), int64_t(high)), 0, n - 8);
+    const EmailBytes m = block(wasm_i64x2_make(int64_t(low), int64_t(high)));
+    place(EmailBytes{halves(m.other), halves(m.at), halves(m.dot), halves(m.hyphen), halves(m.underscore_plus)}, 0);
   } else {
-    for (size_t at = 0; at + 16 <= n; at += 16) block(wasm_v128_load(p + at), at, at + 8);
-    if (n % 16) block(wasm_v128_load(p + n - 16), n - 16, n - 8);
+    for (size_t at = 0; at + 16 <= n; at += 16) place(block(wasm_v128_load(p + at)), at);
+    if (n % 16) place(block(wasm_v128_load(p + n - 16)), n - 16);
   }
 #elif defined(INTAKE_SIMD_SSE2)
-  auto block = [&](__m128i x, size_t lo, size_t hi) {
+  auto block = [](__m128i x) {
     // Letters: x | 0x20 in 'a'..'z' (which only A-Z and a-z reach); digits: x in '0'..'9'.
     // Unsigned t <= k is min(t, k) == t.
     const __m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
@@ -198,32 +204,32 @@ inline EmailBytes classify_email_bytes(const char* p, size_t n) {
     const __m128i hyphen = _mm_cmpeq_epi8(x, _mm_set1_epi8('-'));
     const __m128i up = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')), _mm_cmpeq_epi8(x, _mm_set1_epi8('+')));
     const __m128i known = _mm_or_si128(_mm_or_si128(_mm_or_si128(letter, digit), _mm_or_si128(at, dot)), _mm_or_si128(hyphen, up));
-    r.other |= spread(~uint32_t(_mm_movemask_epi8(known)) & 0xFFFF, lo, hi);
-    r.at |= spread(uint32_t(_mm_movemask_epi8(at)), lo, hi);
-    r.dot |= spread(uint32_t(_mm_movemask_epi8(dot)), lo, hi);
-    r.hyphen |= spread(uint32_t(_mm_movemask_epi8(hyphen)), lo, hi);
-    r.underscore_plus |= spread(uint32_t(_mm_movemask_epi8(up)), lo, hi);
+    return EmailBytes{~uint64_t(uint32_t(_mm_movemask_epi8(known))) & 0xFFFF, uint64_t(uint32_t(_mm_movemask_epi8(at))),
+                      uint64_t(uint32_t(_mm_movemask_epi8(dot))), uint64_t(uint32_t(_mm_movemask_epi8(hyphen))),
+                      uint64_t(uint32_t(_mm_movemask_epi8(up)))};
   };
   if (n < 16) {
     const __m128i low = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
     const __m128i high = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + n - 8));
-    block(_mm_unpacklo_epi64(low, high), 0, n - 8);
+    const EmailBytes m = block(_mm_unpacklo_epi64(low, high));
+    place(EmailBytes{halves(m.other), halves(m.at), halves(m.dot), halves(m.hyphen), halves(m.underscore_plus)}, 0);
   } else {
-    for (size_t at = 0; at + 16 <= n; at += 16) block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at)), at, at + 8);
-    if (n % 16) block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16)), n - 16, n - 8);
+    for (size_t at = 0; at + 16 <= n; at += 16) place(block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at))), at);
+    if (n % 16) place(block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16))), n - 16);
   }
 #else
   for (size_t i = 0; i < n; ++i) {
     const char c = p[i];
     const unsigned char f = static_cast<unsigned char>(c) | 0x20;
-    const uint64_t bit = uint64_t(1) << i;
-    if (c == '@') r.at |= bit;
-    else if (c == '.') r.dot |= bit;
-    else if (c == '-') r.hyphen |= bit;
-    else if (c == '_' || c == '+') r.underscore_plus |= bit;
-    else if (!((f >= 'a' && f <= 'z') || (c >= '0' && c <= '9'))) r.other |= bit;
+    EmailBytes m;
+    if (c == '@') m.at = 1;
+    else if (c == '.') m.dot = 1;
+    else if (c == '-') m.hyphen = 1;
+    else if (c == '_' || c == '+') m.underscore_plus = 1;
+    else if (!((f >= 'a' && f <= 'z') || (c >= '0' && c <= '9'))) m.other = 1;
+    place(m, i);
   }
-  (void)spread;
+  (void)halves;
 #endif
   return r;
 }
