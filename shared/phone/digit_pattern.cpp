@@ -387,7 +387,7 @@ DigitDfa::DigitDfa(const std::vector<const DigitPattern*>& patterns) {
   }
   table_.reserve(accept.size() * kStride);
   for (size_t s = 0; s < accept.size(); ++s) {
-    for (int d = 0; d < 10; ++d) table_.push_back(next[s * 10 + size_t(d)] * kStride - '0');
+    for (int d = 0; d < 10; ++d) table_.push_back(next[s * 10 + size_t(d)] * kStride);
     table_.push_back(accept[s]);
   }
 }
