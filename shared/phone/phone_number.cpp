@@ -13,7 +13,6 @@
 #include <memory>
 #include <mutex>
 
-#include "core/platform.h"
 #include "phone/digit_pattern.h"
 #include "phone/phone_metadata.h"
 #include "phone/phone_territory.h"
@@ -241,6 +240,21 @@ int region_index(std::string_view region) {
   return md::kRegionIndex[a * 26 + b];
 }
 
+// region_index for the default region, which is the same text number after number: the last
+// answer is kept with the two bytes it was for (one atomic word, so threads that use different
+// regions only take turns at the full lookup).
+std::atomic<uint32_t> last_default_region{0};  // bytes 0-1: the text; bits 16-31: index + 1, 0 = none
+
+int default_region_index(std::string_view region) {
+  if (region.size() != 2) return region_index(region);
+  const uint32_t text = uint32_t(static_cast<unsigned char>(region[0])) | uint32_t(static_cast<unsigned char>(region[1])) << 8;
+  const uint32_t last = last_default_region.load(std::memory_order_relaxed);
+  if ((last & 0xFFFF) == text && (last >> 16) != 0) return int(last >> 16) - 1;
+  const int index = region_index(region);
+  if (index >= 0) last_default_region.store(text | uint32_t(index + 1) << 16, std::memory_order_relaxed);
+  return index;
+}
+
 // Decimal text of a calling code, written into `buf`.
 std::string_view own_code_text(unsigned code, char (&buf)[8]) {
   int n = 0;
@@ -372,7 +386,7 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
 
   const CompiledTerritory* def = nullptr;  // the default region's plan, when one is given
   if (!default_region.empty()) {
-    const int index = region_index(default_region);
+    const int index = default_region_index(default_region);
     if (index < 0) {
       result.status = PhoneStatus::invalid_country;
       return result.status;
@@ -477,8 +491,12 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
   static_assert(sizeof result.e164 >= 1 + sizeof ct.code_text + kMaxNsn);
   const size_t code_length = ct.code_text_length;
   result.e164[0] = '+';
-  std::memcpy(result.e164 + 1, ct.code_text, sizeof ct.code_text);  // the code, then nsn over the rest
-  platform::copy_bytes(result.e164 + 1 + code_length, nsn.data(), nsn.size());
+  // The code, then the national number over the rest, in fixed-size moves: nsn starts at most
+  // kMaxInputChars bytes into a Digits buffer (the digits' or the scratch one), which has kMaxNsn
+  // bytes beyond that.
+  static_assert(sizeof(Digits::buf) >= kMaxInputChars + kMaxNsn);
+  std::memcpy(result.e164 + 1, ct.code_text, sizeof ct.code_text);
+  std::memcpy(result.e164 + 1 + code_length, nsn.data(), kMaxNsn);
   result.e164_length = uint8_t(1 + code_length + nsn.size());
   result.region = cc->non_geographic ? "001" : ct.region;
   return result.status;
