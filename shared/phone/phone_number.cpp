@@ -107,6 +107,42 @@ const unsigned char* keep_ascii_digits(const unsigned char* p, const unsigned ch
   return p;
 }
 
+// The first pass over input of at most kMaxInputChars bytes: every byte is stored at the digit
+// count and adds its weight to it — 1 for a digit, 0 for the usual punctuation (overwritten by
+// the next byte), kNotPlain for anything else, which stops nothing but leaves a mark above the
+// low byte. No test per byte: the count's low byte indexes the buffer (fewer than 256 digits).
+constexpr uint32_t kNotPlain = 0x100;
+constexpr std::array<uint32_t, 256> kPlainWeight = [] {
+  std::array<uint32_t, 256> t{};
+  for (size_t b = 0; b < t.size(); ++b) t[b] = kAsciiClass[b] == 1 ? 1 : kAsciiClass[b] == 0 ? 0 : kNotPlain;
+  return t;
+}();
+
+// Keeps the digits of [p, end) at out from its start when every byte is an ASCII digit or the
+// usual punctuation; returns false (the buffer then holds nothing usable) when any is not.
+bool keep_plain_digits(const unsigned char* p, const unsigned char* end, char* out, size_t& n) {
+  static_assert(kMaxInputChars < 256);
+  uint32_t k = 0;
+  for (size_t groups = size_t(end - p) / 4; groups > 0; --groups, p += 4) {
+    out[k & 0xFF] = char(p[0]);
+    k += kPlainWeight[p[0]];
+    out[k & 0xFF] = char(p[1]);
+    k += kPlainWeight[p[1]];
+    out[k & 0xFF] = char(p[2]);
+    k += kPlainWeight[p[2]];
+    out[k & 0xFF] = char(p[3]);
+    k += kPlainWeight[p[3]];
+  }
+  switch (end - p) {
+    case 3: out[k & 0xFF] = char(*p); k += kPlainWeight[*p++]; [[fallthrough]];
+    case 2: out[k & 0xFF] = char(*p); k += kPlainWeight[*p++]; [[fallthrough]];
+    case 1: out[k & 0xFF] = char(*p); k += kPlainWeight[*p++]; [[fallthrough]];
+    default: break;
+  }
+  n = k;
+  return k < kNotPlain;
+}
+
 // a == b, inline (short digit strings: a library call costs more than the compare).
 bool same_digits(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -338,19 +374,24 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
       ++p;
     }
     size_t n = 0;
-    while ((p = keep_ascii_digits(p, end, number.buf.data(), n)) != end) {
-      size_t i = size_t(p - begin);
-      const char32_t cp = next_code_point(input, i);
-      const int d = digit_value(cp);
-      if (d >= 0) {
-        number.buf[n++] = char('0' + d);
-      } else if (cp == '+' || cp == 0xFF0B) {
-        if (plus || n > 0) return result.status;  // not_a_number
-        plus = true;
-      } else if (!is_punctuation(cp)) {
-        return result.status;  // not_a_number
+    // Usually every byte is a digit or the usual punctuation; otherwise the digits are read
+    // again, the rest code point by code point.
+    if (!keep_plain_digits(p, end, number.buf.data(), n)) {
+      n = 0;
+      while ((p = keep_ascii_digits(p, end, number.buf.data(), n)) != end) {
+        size_t i = size_t(p - begin);
+        const char32_t cp = next_code_point(input, i);
+        const int d = digit_value(cp);
+        if (d >= 0) {
+          number.buf[n++] = char('0' + d);
+        } else if (cp == '+' || cp == 0xFF0B) {
+          if (plus || n > 0) return result.status;  // not_a_number
+          plus = true;
+        } else if (!is_punctuation(cp)) {
+          return result.status;  // not_a_number
+        }
+        p = begin + i;
       }
-      p = begin + i;
     }
     number.n = n;
   } else {
