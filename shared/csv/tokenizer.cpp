@@ -28,7 +28,7 @@ std::string mib(size_t bytes) {
 
 CsvTokenizer::CsvTokenizer(char delimiter, CsvLimits limits, bool check_utf8)
     : delim_(delimiter), limits_(limits), check_utf8_(check_utf8) {
-  views_.reserve(64);
+  views_.resize(64);
 }
 
 void CsvTokenizer::push(std::string_view bytes, CsvRecordSink& sink) {
@@ -114,11 +114,11 @@ void CsvTokenizer::keep_tail() {
 // move the bytes, restore_views(new address of that base).
 void CsvTokenizer::save_views(const char* base) {
   view_offsets_.clear();
-  for (std::string_view v : views_) view_offsets_.push_back(size_t(v.data() - base));
+  for (size_t i = 0; i < views_n_; ++i) view_offsets_.push_back(size_t(views_[i].data() - base));
 }
 
 void CsvTokenizer::restore_views(const char* base) {
-  for (size_t i = 0; i < views_.size(); ++i) views_[i] = std::string_view(base + view_offsets_[i], views_[i].size());
+  for (size_t i = 0; i < views_n_; ++i) views_[i] = std::string_view(base + view_offsets_[i], views_[i].size());
 }
 
 // Classifies the 64-byte block at window offset `base` (a multiple of 64); a block cut by the
@@ -187,20 +187,21 @@ inline void CsvTokenizer::end_field(size_t begin, size_t end, bool escaped) {
   ++fields_seen_;
   if (row_too_large_) return;
   if (end - begin > limits_.max_field_bytes) [[unlikely]] field_too_large();
-  if (escaped) [[unlikely]] escaped_fields_.push_back(uint32_t(views_.size()));
+  if (escaped) [[unlikely]] escaped_fields_.push_back(uint32_t(views_n_));
   value_bytes_ += end - begin;
-  views_.emplace_back(win_ + begin, end - begin);
+  if (views_n_ == views_.size()) [[unlikely]] views_.resize(2 * views_.size());
+  views_[views_n_++] = std::string_view(win_ + begin, end - begin);
 }
 
 // Ends the quoted value whose closing quote is at pos_ - 1.
 inline void CsvTokenizer::end_quoted_field() {
-  quoted_fields_ |= uint64_t(1) << std::min<size_t>(views_.size(), 63);
+  quoted_fields_ |= uint64_t(1) << std::min<size_t>(views_n_, 63);
   end_field(field_start_, pos_ - 1, escaped_);
 }
 
 void CsvTokenizer::mark_too_large() {
   row_too_large_ = true;
-  views_.clear();
+  views_n_ = 0;
   escaped_fields_.clear();
   err_code_ = codes::kRowTooLarge;
   err_msg_ = "the row is longer than " + mib(limits_.max_row_bytes) +
@@ -208,7 +209,7 @@ void CsvTokenizer::mark_too_large() {
 }
 
 void CsvTokenizer::reset_record() {
-  views_.clear();
+  views_n_ = 0;
   escaped_fields_.clear();
   quoted_fields_ = 0;
   err_code_ = nullptr;
@@ -255,7 +256,7 @@ void CsvTokenizer::end_record(size_t end, CsvRecordSink& sink) {
   CsvRecord r;
   r.row = ++row_;
   if (!row_too_large_) {
-    bool blank = views_.size() == 1 && views_[0].empty() && !err_code_;
+    bool blank = views_n_ == 1 && views_[0].empty() && !err_code_;
     if (blank) {
       reset_record();
       return;
@@ -280,7 +281,7 @@ void CsvTokenizer::end_record(size_t end, CsvRecordSink& sink) {
         views_[k] = std::string_view(unescaped_.data() + start, unescaped_.size() - start);
       }
     }
-    r.fields = views_;
+    r.fields = std::span<const std::string_view>(views_.data(), views_n_);
     r.quoted_fields = quoted_fields_;
     r.value_bytes = value_bytes_;
   }
@@ -334,11 +335,75 @@ void CsvTokenizer::unclosed_quote(bool eof, CsvRecordSink& sink) {
 // The hot loop: reads unquoted values (and the records they end) with positions in registers,
 // until a quoted value, a CR, or the end of the window. Returns true when the window ran out in
 // an unquoted value; otherwise pos_ and state_ say where to go on.
+// The hot loop of scan_unquoted: reads the values ended by the delimiter, from value start `fs`
+// at `p`, while they lie in whole 64-byte blocks of the window, with the state in locals (the
+// members are written back once, at the end: stores of values through a pointer would make the
+// compiler reload them all for every value). Everything else is left to scan_unquoted's general
+// steps, which it returns to with `p` at the byte to look at: another special byte (a line end,
+// a quote), a value over the size limit or one more than views_ holds (end_field reports or
+// grows), or the window's last, partial block. Returns true when the value after a delimiter
+// starts with a quote or the window ends there (`p` just past the delimiter).
+inline bool CsvTokenizer::delimited_run(size_t& p_io, size_t& fs_io) {
+  const char* const b = win_;
+  const size_t n = win_n_;
+  const char delim = delim_;
+  const size_t max_field = limits_.max_field_bytes;
+  std::string_view* const views = views_.data();
+  const size_t room = views_.size();
+  size_t count = views_n_, bytes = value_bytes_, seen = fields_seen_;
+  size_t p = p_io, fs = fs_io;
+  size_t base = block_;
+  uint64_t special = block_special_;
+  bool after_delimiter = false;
+  for (;;) {
+    const size_t want = p & ~size_t(63);
+    if (want != base) {
+      if (want + 64 > n) break;  // the last, partial block: load_block's
+      uint64_t quote;
+      platform::classify64(b + want, delim, special, quote);
+      base = block_ = want;
+      block_special_ = special;
+      block_quote_ = quote;
+    }
+    // The block's special bytes at or after p, one by one.
+    uint64_t bits = special & (~uint64_t(0) << (p - base));
+    for (; bits; bits &= bits - 1) {
+      const size_t q = base + size_t(std::countr_zero(bits));
+      if (b[q] != delim || q - fs > max_field || count == room) {
+        p = q;
+        goto done;
+      }
+      views[count++] = std::string_view(b + fs, q - fs);
+      bytes += q - fs;
+      ++seen;
+      p = q + 1;
+      if (p >= n || b[p] == '"') {
+        after_delimiter = true;
+        goto done;
+      }
+      fs = p;
+    }
+    p = base + 64;  // none left in this block
+  }
+done:
+  views_n_ = count;
+  value_bytes_ = bytes;
+  fields_seen_ = seen;
+  p_io = p;
+  fs_io = fs;
+  return after_delimiter;
+}
+
 bool CsvTokenizer::scan_unquoted(CsvRecordSink& sink) {
   const char* b = win_;
   const size_t n = win_n_;
   size_t p = pos_, fs = field_start_;
   for (;;) {
+    if (!row_too_large_ && delimited_run(p, fs)) {
+      pos_ = p;
+      state_ = State::field_start;
+      return false;
+    }
     p = next_special(p);
     if (p >= n) {
       pos_ = p;

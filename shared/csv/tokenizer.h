@@ -59,6 +59,7 @@ class CsvTokenizer {
   enum class State : uint8_t { field_start, unquoted, quoted, quote_in_quoted, skip_line };
   void scan(bool eof, CsvRecordSink& sink);
   bool scan_unquoted(CsvRecordSink& sink);
+  bool delimited_run(size_t& p, size_t& field_start);
   size_t next_special(size_t from);
   size_t next_quote(size_t from);
   void load_block(size_t base);
@@ -102,7 +103,10 @@ class CsvTokenizer {
   bool pending_lf_ = false; // a CR ended the last record; a following LF belongs to it
   bool bom_checked_ = false;
   State state_ = State::field_start;
-  std::vector<std::string_view> views_;      // values of the current record, into the window
+  // Values of the current record, into the window: the first views_n_ of views_ (a buffer
+  // whose size is its capacity, so that values are stored through a pointer).
+  std::vector<std::string_view> views_;
+  size_t views_n_ = 0;
   std::vector<uint32_t> escaped_fields_;     // which of them have "" to collapse
   uint64_t quoted_fields_ = 0;               // CsvRecord::quoted_fields of the current record
   size_t value_bytes_ = 0;                   // CsvRecord::value_bytes of the current record
