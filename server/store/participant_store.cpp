@@ -60,6 +60,9 @@ std::string contains_pattern(std::string_view value) {
   return p;
 }
 
+// An upload filter lists up to this many of the upload's id ranges in the query itself.
+constexpr size_t kUploadRangesInline = 32;
+
 // A filter the sort runs answer: an exact value or a range of a run column (identity columns,
 // indexed fields), or a contains on an identity column. Ends are in run bytes.
 struct RunFilter {
@@ -194,9 +197,29 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
     out.contains_only_column = filter_column(q.filters[0].key);
   }
   if (q.upload_id) {
+    // The upload's participants: those it created (id ranges, upload_created) and those it
+    // updated or linked before schema v6 (participant_uploads). A few ranges are written as
+    // rowid ranges (SQLite reads each range by rowid); many are looked up per row.
     binds.emplace_back(*q.upload_id);
-    out.where += " AND id IN (SELECT participant_id FROM participant_uploads WHERE upload_id = ?" +
-                 std::to_string(binds.size()) + ")";
+    std::string upload = "?" + std::to_string(binds.size());
+    std::string cond = "id IN (SELECT participant_id FROM participant_uploads WHERE upload_id = " + upload + ")";
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+    {
+      auto s = c.prepare("SELECT first_id, last_id FROM upload_created WHERE upload_id = ?1 ORDER BY first_id");
+      s.bind(1, *q.upload_id);
+      while (s.step()) ranges.emplace_back(s.int64(0), s.int64(1));
+    }
+    if (ranges.size() <= kUploadRangesInline) {
+      for (const auto& [first, last] : ranges) {
+        binds.emplace_back(first);
+        binds.emplace_back(last);
+        cond += " OR id BETWEEN ?" + std::to_string(binds.size() - 1) + " AND ?" + std::to_string(binds.size());
+      }
+    } else {
+      cond += " OR EXISTS(SELECT 1 FROM upload_created r WHERE r.upload_id = " + upload +
+              " AND r.first_id <= participants.id AND r.last_id >= participants.id)";
+    }
+    out.where += " AND (" + cond + ")";
   }
   return out;
 }
@@ -397,8 +420,12 @@ std::optional<ParticipantDetail> Store::get_participant(int64_t id) {
       }
     }
     {
+      // Links of updates (and of everything before schema v6), and the upload whose created
+      // range holds the id (ranges do not overlap: the one starting last at or before it).
       auto s = c.prepare(
-          "SELECT upload_id FROM participant_uploads WHERE participant_id = ?1 ORDER BY upload_id");
+          "SELECT upload_id FROM participant_uploads WHERE participant_id = ?1 UNION "
+          "SELECT upload_id FROM upload_created WHERE last_id >= ?1 AND "
+          "first_id = (SELECT max(first_id) FROM upload_created WHERE first_id <= ?1) ORDER BY 1");
       s.bind(1, id);
       while (s.step()) d.upload_ids.push_back(s.int64(0));
     }

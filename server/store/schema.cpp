@@ -216,6 +216,20 @@ BEGIN
     (OLD.campaign_id, 'phone', OLD.phone, OLD.id), (OLD.campaign_id, 'external_id', OLD.external_id, OLD.id);
 END;
 )sql",
+    // 5 → 6: the participants a batch creates are linked to their upload as one id range
+    // (upload_created; a batch's range extends the upload's previous one when the ids follow
+    // on) instead of one participant_uploads row each, which stays for the participants a
+    // batch updated and for every link made before v6. Ranges never overlap: a batch trims
+    // what older ranges hold above the largest stored id (deleted participants' ids, which
+    // SQLite gives out again) before adding its own.
+    R"sql(
+CREATE TABLE upload_created(
+  upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+  first_id INTEGER NOT NULL,
+  last_id INTEGER NOT NULL,
+  PRIMARY KEY(upload_id, first_id)) WITHOUT ROWID;
+CREATE INDEX upload_created_by_id ON upload_created(first_id);
+)sql",
 };
 
 // The first version whose participants orders live in sort runs (see kMigrations).

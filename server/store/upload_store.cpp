@@ -551,13 +551,26 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
       }
       linked.push_back(']');
       detail::add_sort_runs(c, u->campaign_id, runs);
-      // One statement each for the batch's links instead of one execution per row.
+      // The created rows are linked as their id range (schema v6, upload_created): ranges that
+      // reach above id_bound hold only deleted participants' ids, which this batch may have
+      // been given again, so they are cut back first; then the upload's range that ends at
+      // id_bound grows, or a new one starts.
       if (answer.created > 0) {
+        c.prepare("DELETE FROM upload_created WHERE first_id > ?1").bind(1, id_bound).run();
         c.prepare(
-             "WITH RECURSIVE created(id) AS (SELECT ?2 UNION ALL SELECT id + 1 FROM created WHERE id < ?3) "
-             "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) SELECT ?1, id FROM created")
-            .bind(1, upload_id).bind(2, id_bound + 1).bind(3, id_bound + answer.created).run();
+             "UPDATE upload_created SET last_id = ?1 WHERE last_id > ?1 AND "
+             "first_id = (SELECT max(first_id) FROM upload_created WHERE first_id <= ?1)")
+            .bind(1, id_bound).run();
+        c.prepare(
+             "UPDATE upload_created SET last_id = ?3 WHERE upload_id = ?1 AND last_id = ?2 AND "
+             "first_id = (SELECT max(first_id) FROM upload_created WHERE upload_id = ?1)")
+            .bind(1, upload_id).bind(2, id_bound).bind(3, id_bound + answer.created).run();
+        if (c.changes() == 0) {
+          c.prepare("INSERT INTO upload_created(upload_id, first_id, last_id) VALUES(?1, ?2, ?3)")
+              .bind(1, upload_id).bind(2, id_bound + 1).bind(3, id_bound + answer.created).run();
+        }
       }
+      // Stored participants the batch updated: one link row each.
       if (linked.size() > 1) {
         c.prepare(
              "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) "

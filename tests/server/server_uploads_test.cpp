@@ -6,6 +6,9 @@
 #include <map>
 #include <thread>
 
+#include <sqlite3.h>
+
+#include "store/store.h"
 #include "test_server.h"
 
 using namespace intake::test;
@@ -20,6 +23,29 @@ std::string report(httplib::Client& c, const std::string& upload) {
   REQUIRE(r->status == 200);
   CHECK(r->get_header_value("Content-Type").rfind("text/csv", 0) == 0);
   return r->body;
+}
+
+// Runs `sql` on the database file with a connection of its own; returns the first column of
+// the first row of the last statement that returned one (0 if none).
+int64_t run_sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  int64_t value = 0;
+  char* err = nullptr;
+  int rc = sqlite3_exec(
+      db, sql.c_str(),
+      [](void* out, int n, char** values, char**) {
+        if (n > 0 && values[0]) *static_cast<int64_t*>(out) = std::stoll(values[0]);
+        return 0;
+      },
+      &value, &err);
+  std::string message = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  INFO(sql << ": " << message);
+  REQUIRE(rc == SQLITE_OK);
+  return value;
 }
 
 }  // namespace
@@ -667,4 +693,82 @@ TEST_CASE("cancel answers the acked batches and needs no body") {
   auto canceled = post(*c, "/api/v1/uploads/" + upload + "/cancel");
   CHECK(canceled.status == 200);
   CHECK(canceled.body["acked_batches"] == json::array({0}));
+}
+
+TEST_CASE("created participants are linked to their upload as id ranges; a v5 database is migrated") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string db = ts.dir() + "/intake.db";
+  auto id_of = [&](const std::string& external_id) {
+    auto r = get(*c, "/api/v1/campaigns/" + campaign + "/participants?filter%5Bexternal_id%5D=" + external_id);
+    REQUIRE(r.body["items"].size() == 1);
+    return r.body["items"][0]["id"].get<std::string>();
+  };
+  auto uploads_of = [&](const std::string& external_id) {
+    return get(*c, "/api/v1/participants/" + id_of(external_id)).body["upload_ids"];
+  };
+  auto total = [&](const std::string& upload) {
+    return get(*c, "/api/v1/campaigns/" + campaign + "/participants?upload_id=" + upload).body["total"].get<int64_t>();
+  };
+  auto row = [](int n) {
+    std::string e = std::to_string(n);
+    return std::to_string(n + 1) + ",P" + e + ",p" + e + "@example.com,,E" + e + "\r\n";
+  };
+
+  // Upload A: two batches whose ids follow on make one range.
+  std::string a = make_upload(*c, campaign);
+  REQUIRE(put_batch(*c, a, 0, kHeader + row(1) + row(2) + row(3)).body["created"] == 3);
+  REQUIRE(put_batch(*c, a, 1, kHeader + row(4) + row(5)).body["created"] == 2);
+  REQUIRE(post(*c, "/api/v1/uploads/" + a + "/complete", {{"total_rows", 5}}).status == 200);
+  CHECK(run_sql(db, "SELECT count(*) FROM upload_created") == 1);
+  CHECK(run_sql(db, "SELECT count(*) FROM participant_uploads") == 0);
+  CHECK(total(a) == 5);
+
+  // The largest id is deleted; SQLite gives it out again to upload B's first new row. A's
+  // range must not claim it. B also updates E1 (a per-row link).
+  std::string e5 = id_of("E5");
+  REQUIRE(del(*c, "/api/v1/participants/" + e5).status == 204);
+  std::string b = make_upload(*c, campaign);
+  auto answer = put_batch(*c, b, 0, kHeader + row(6) + row(7) + "9,P1 again,,,E1\r\n").body;
+  CHECK(answer["created"] == 2);
+  CHECK(answer["updated"] == 1);
+  REQUIRE(post(*c, "/api/v1/uploads/" + b + "/complete", {{"total_rows", 3}}).status == 200);
+  CHECK(id_of("E6") == e5);
+  auto check_links = [&] {
+    CHECK(uploads_of("E6") == json::array({b}));
+    CHECK(uploads_of("E7") == json::array({b}));
+    CHECK(uploads_of("E1") == json::array({a, b}));
+    CHECK(uploads_of("E4") == json::array({a}));
+    CHECK(total(a) == 4);
+    CHECK(total(b) == 3);
+    auto page = get(*c, "/api/v1/campaigns/" + campaign + "/participants?upload_id=" + a + "&sort=external_id&limit=2");
+    REQUIRE(page.body["items"].size() == 2);
+    CHECK(page.body["items"][0]["external_id"] == "E1");
+    CHECK(page.body["items"][1]["external_id"] == "E2");
+  };
+  check_links();
+
+  // The same data as schema v5 kept it: one participant_uploads row per link, no ranges.
+  ts.stop();
+  run_sql(db,
+          "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) "
+          "SELECT r.upload_id, p.id FROM upload_created r JOIN participants p ON p.id BETWEEN r.first_id AND r.last_id; "
+          "DROP TABLE upload_created; PRAGMA user_version = 5;");
+  REQUIRE(run_sql(db, "SELECT count(*) FROM participant_uploads") == 7);
+  ts.start();
+  c = ts.client();
+  CHECK(run_sql(db, "PRAGMA user_version") == intake::store::Store::schema_version());
+  CHECK(intake::store::Store::schema_version() == 6);
+  CHECK(run_sql(db, "SELECT count(*) FROM upload_created") == 0);
+  check_links();
+
+  // New uploads after the migration link by ranges beside the old rows.
+  std::string c3 = make_upload(*c, campaign);
+  REQUIRE(put_batch(*c, c3, 0, kHeader + row(8) + "10,P2 again,,,E2\r\n").body["created"] == 1);
+  CHECK(uploads_of("E8") == json::array({c3}));
+  CHECK(uploads_of("E2") == json::array({a, c3}));
+  CHECK(total(c3) == 2);
+  CHECK(total(a) == 4);
+  CHECK(run_sql(db, "SELECT count(*) FROM upload_created") == 1);
 }

@@ -51,6 +51,8 @@ class TestServer {
     server_.reset();
     start();
   }
+  // Stops the server (the database file stays); start() runs it again on the same file.
+  void stop() { server_.reset(); }
   server::Server& server() { return *server_; }
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
