@@ -66,7 +66,7 @@ class DigitDfa {
   // `digits` holds only '0'..'9'. The dead state's row leads back to itself, so the walk needs
   // no exit test: 16 steps per loop test, then the last 0-16 digits without one (national
   // numbers have at most 17 digits, so the loop rarely runs).
-  uint32_t run(std::string_view digits) const {
+  [[gnu::always_inline]] uint32_t run(std::string_view digits) const {
     const uint32_t* table = table_.data();
     const unsigned char* p = reinterpret_cast<const unsigned char*>(digits.data());
     size_t n = digits.size();

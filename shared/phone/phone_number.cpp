@@ -120,7 +120,7 @@ constexpr std::array<uint32_t, 256> kPlainWeight = [] {
 
 // Keeps the digits of [p, end) at out from its start when every byte is an ASCII digit or the
 // usual punctuation; returns false (the buffer then holds nothing usable) when any is not.
-bool keep_plain_digits(const unsigned char* p, const unsigned char* end, char* out, size_t& n) {
+[[gnu::always_inline]] inline bool keep_plain_digits(const unsigned char* p, const unsigned char* end, char* out, size_t& n) {
   static_assert(kMaxInputChars < 256);
   uint32_t k = 0;
   for (size_t groups = size_t(end - p) / 4; groups > 0; --groups, p += 4) {
@@ -281,7 +281,7 @@ int region_index(std::string_view region) {
 // regions only take turns at the full lookup).
 std::atomic<uint32_t> last_default_region{0};  // bytes 0-1: the text; bits 16-31: index + 1, 0 = none
 
-int default_region_index(std::string_view region) {
+[[gnu::always_inline]] inline int default_region_index(std::string_view region) {
   if (region.size() != 2) return region_index(region);
   const uint32_t text = uint32_t(static_cast<unsigned char>(region[0])) | uint32_t(static_cast<unsigned char>(region[1])) << 8;
   const uint32_t last = last_default_region.load(std::memory_order_relaxed);
@@ -358,7 +358,11 @@ bool CompiledTerritory::is_valid(std::string_view nsn) const {
 
 bool is_known_region(std::string_view region) { return region_index(region) >= 0; }
 
-PhoneStatus parse_phone_into(std::string_view input, std::string_view default_region, ParsedPhone& result) {
+namespace {
+
+// libphonenumber-js's parse and isValid, every case: the steps as the file comment lists them.
+[[gnu::noinline]] PhoneStatus parse_general(std::string_view input, std::string_view default_region,
+                                            ParsedPhone& result) {
   result.status = PhoneStatus::not_a_number;
   // 1. Keep digits and one leading '+'; anything but libphonenumber's punctuation is refused.
   Digits number;
@@ -541,6 +545,69 @@ PhoneStatus parse_phone_into(std::string_view input, std::string_view default_re
   result.e164_length = uint8_t(1 + code_length + nsn.size());
   result.region = cc->non_geographic ? "001" : ct.region;
   return result.status;
+}
+
+// The common case, decided in one pass: ASCII digits and the usual punctuation with an optional
+// leading '+', a default region, no prefix to strip, and a national number of the calling code's
+// main territory that one of its number types matches. Returns false whenever any of that does
+// not hold, and then leaves the answer to parse_general. When it returns true, `result` is what
+// parse_general writes: each test is parse_general's own for the branch it takes on such input.
+[[gnu::always_inline]] inline bool parse_common(std::string_view input, std::string_view default_region,
+                                                 ParsedPhone& result) {
+  if (input.empty() || input.size() > kMaxInputChars) return false;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(input.data());
+  const unsigned char* const end = p + input.size();
+  const bool plus = *p == '+';
+  p += plus;
+  Digits number;
+  size_t n = 0;
+  if (!keep_plain_digits(p, end, number.buf.data(), n) || n < 3) return false;
+  const int index = default_region_index(default_region);
+  if (index < 0) return false;
+  const CompiledTerritory* const def = &compiled_territory(index);
+  const std::string_view digits(number.buf.data(), n);
+
+  const md::CallingCode* cc;
+  const CompiledTerritory* plan;  // the calling code's main territory: the number's region
+  std::string_view nsn;
+  if (!plus) {
+    // The default region's own number, nothing to strip (parse_general's starts_plain branch).
+    if (!def->starts_plain(digits)) return false;
+    cc = def->calling_code;
+    plan = def;
+    nsn = digits;
+  } else {
+    if (digits[0] == '0') return false;
+    cc = nullptr;
+    size_t len = 1;
+    for (unsigned code = 0; len <= 3; ++len) {  // n >= 3: every digit looked at is there
+      code = code * 10 + unsigned(digits[len - 1] - '0');
+      if ((cc = calling_code(code))) break;
+    }
+    if (!cc) return false;
+    nsn = digits.substr(len);
+    plan = def->index == main_territory(*cc) ? def : &compiled_territory(main_territory(*cc));
+    if (nsn.empty() || plan->national_prefix.may_match_prefix(nsn)) return false;
+  }
+  // territory_for_number's first step (or its single territory), with the number already valid.
+  if (cc->non_geographic || main_territory(*cc) != plan->index || !plan->leading_digits.empty()) return false;
+  if (nsn.size() < kMinNsn || nsn.size() > kMaxNsn || !plan->has_number_type(nsn)) return false;
+
+  result.status = PhoneStatus::ok;
+  const size_t code_length = plan->code_text_length;
+  result.e164[0] = '+';
+  std::memcpy(result.e164 + 1, plan->code_text, sizeof plan->code_text);
+  std::memcpy(result.e164 + 1 + code_length, nsn.data(), kMaxNsn);  // see parse_general
+  result.e164_length = uint8_t(1 + code_length + nsn.size());
+  result.region = plan->region;
+  return true;
+}
+
+}  // namespace
+
+PhoneStatus parse_phone_into(std::string_view input, std::string_view default_region, ParsedPhone& result) {
+  if (parse_common(input, default_region, result)) return PhoneStatus::ok;
+  return parse_general(input, default_region, result);
 }
 
 PhoneResult parse_phone(std::string_view input, std::string_view default_region) {

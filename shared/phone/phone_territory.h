@@ -38,7 +38,7 @@ struct CompiledTerritory {
   bool matches_general(std::string_view nsn) const { return dfa.run(nsn) & 1; }
   // libphonenumber's getNumberType() != undefined: the national pattern and one type (pattern
   // and that type's possible lengths) match.
-  bool has_number_type(std::string_view nsn) const {
+  [[gnu::always_inline]] bool has_number_type(std::string_view nsn) const {
     if (nsn.size() >= 32) return false;  // no type has such a length
     const uint32_t m = dfa.run(nsn);
     return (m & 1) && (m & types_of_length[nsn.size()]);
