@@ -3,6 +3,8 @@
 // the calling code (+, the default region's IDD prefix, or the region's own code typed without
 // +), strip the national prefix, pick the region among those sharing the code, then check the
 // national number against that region's patterns. Patterns compile lazily, once per territory.
+// Most numbers take parse_common, which decides the plain cases in one pass and leaves every
+// other input to parse_general, the full sequence of steps.
 #include "phone/phone_number.h"
 
 #include <algorithm>
@@ -31,6 +33,7 @@ struct Digits {
   size_t n = 0;
   std::string_view view() const { return {buf.data(), n}; }
 };
+static_assert(sizeof(Digits::buf) >= 256);  // keep_plain_digits indexes it with a byte
 
 // Reads one UTF-8 code point; returns 0xFFFD for malformed input.
 char32_t next_code_point(std::string_view s, size_t& i) {

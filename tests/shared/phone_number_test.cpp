@@ -157,3 +157,29 @@ TEST_CASE("check_phone appends E.164 or explains with an example of the region")
   CHECK_FALSE(check_phone("201 555 0123", "ZZ", out, err));
   CHECK(err.message.find("\"ZZ\" is not a known ISO country code") != std::string::npos);
 }
+
+TEST_CASE("the one-pass common case answers as the general path does") {
+  // A trailing no-break space (libphonenumber punctuation) changes no answer but sends the input
+  // past the one-pass common case to the general path: both must agree field by field.
+  const char* regions[] = {"US", "us", "CA", "GB", "DE", "RU", "AR", "BR", "IN", "GG", "JP", ""};
+  const char* inputs[] = {
+      "+16468671791", "+1 415 846 2013", "(713) 321-6054", "206.555.0100", "1 201 555 0123",
+      "(268) 464-1234", "+1 506 234 5678", "506 234 5678", "+1 101 555 0123", "201555012",
+      "20155501234567", "011 44 20 7946 0018", "+44 20 7946 0018", "020 7946 0018",
+      "07400 123456", "+44 7781 123456", "+49 (0)30 1234567", "030 1234567", "+7 771 000 9998",
+      "8 (912) 345-67-89", "+7 912 345 67 89", "011 15-2345-6789", "+54 9 11 2345-6789",
+      "(21) 98765-4321", "+55 21 98765 4321", "098765 43210", "+91 98765 43210", "090-1234-5678",
+      "+800 1234 5678", "+882 1 234 5678", "+0 201 555 0123", "+999 1234 5678", "+1", "+12",
+      "12", "123", "00 1 201 555 0123", "1-800-555-0199", "+1 800 555 0199", "+33 6 12 34 56 78"};
+  for (const char* region : regions) {
+    for (const char* input : inputs) {
+      CAPTURE(region);
+      CAPTURE(input);
+      const phone::PhoneResult common = parse_phone(input, region);
+      const phone::PhoneResult general = parse_phone(std::string(input) + "\xC2\xA0", region);
+      CHECK(int(common.status) == int(general.status));
+      CHECK(common.e164 == general.e164);
+      CHECK(common.region == general.region);
+    }
+  }
+}
