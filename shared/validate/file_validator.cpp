@@ -57,7 +57,11 @@ struct RowSlot {
   std::vector<std::string_view> values;  // into norm, one per output cell
   bool joined_plain = false;
   std::optional<uint64_t> quote_mask;
-  std::string identity;    // "" when the row has none
+  // The identity ("" when the row has none): the first identity_len bytes of identity_buf, a
+  // buffer that only grows (a resize per row is a call into the library in wasm).
+  std::string identity_buf;
+  size_t identity_len = 0;
+  std::string_view identity() const { return std::string_view(identity_buf.data(), identity_len); }
   int identity_which = 0;  // 0 external_id, 1 email, 2 phone
   uint64_t identity_hash = 0;
   uint64_t first_seen = 0;  // the duplicate table's answer for the identity, once probed
@@ -245,7 +249,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     ++counts_.rows;
     RowSlot& out = slot();
     out.errors.clear();
-    out.identity.clear();
+    out.identity_len = 0;
     uint64_t row = r.row;
     if (opts_.first_row) row = opts_.first_row + (r.row - 2);
     if (row_column_ >= 0 && !read_row_number(r, row)) return;
@@ -334,12 +338,15 @@ class FileValidator::Impl final : public CsvRecordSink {
       const int o = identity_outputs_[which];
       if (o < 0 || out.values[size_t(o)].empty()) continue;
       const std::string_view value = out.values[size_t(o)];
-      out.identity.resize(kPrefix[which].size() + value.size());  // one call: string calls cost in wasm
-      platform::copy_bytes(out.identity.data(), kPrefix[which].data(), kPrefix[which].size());
-      platform::copy_bytes(out.identity.data() + kPrefix[which].size(), value.data(), value.size());
+      const size_t n = kPrefix[which].size() + value.size();
+      if (out.identity_buf.size() < n) out.identity_buf.resize(std::max(n, 2 * out.identity_buf.size()));
+      char* const id = out.identity_buf.data();
+      platform::copy_bytes(id, kPrefix[which].data(), kPrefix[which].size());
+      platform::copy_bytes(id + kPrefix[which].size(), value.data(), value.size());
       if (which == 1)  // the same mailbox whatever the case: Ana@X.io is ana@x.io
-        for (size_t i = kPrefix[1].size(); i < out.identity.size(); ++i)
-          if (out.identity[i] >= 'A' && out.identity[i] <= 'Z') out.identity[i] = char(out.identity[i] + 32);
+        for (size_t i = kPrefix[1].size(); i < n; ++i)
+          if (id[i] >= 'A' && id[i] <= 'Z') id[i] = char(id[i] + 32);
+      out.identity_len = n;
       out.identity_which = which;
       return;
     }
@@ -370,8 +377,8 @@ class FileValidator::Impl final : public CsvRecordSink {
     if (!duplicates_) return;
     for (size_t k = from; k < to; ++k) {
       RowSlot& s = pending_slot(k);
-      if (!s.errors.empty() || s.identity.empty()) continue;
-      s.identity_hash = DuplicateTracker::hash(s.identity);
+      if (!s.errors.empty() || s.identity_len == 0) continue;
+      s.identity_hash = DuplicateTracker::hash(s.identity());
       duplicates_->prefetch(s.identity_hash);
     }
   }
@@ -383,7 +390,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     for (size_t k = from; k < to; ++k) {
       RowSlot& s = pending_slot(k);
       s.first_seen = 0;
-      if (s.errors.empty() && !s.identity.empty()) s.first_seen = duplicates_->first_seen_hash(s.identity_hash, s.row);
+      if (s.errors.empty() && s.identity_len != 0) s.first_seen = duplicates_->first_seen_hash(s.identity_hash, s.row);
     }
   }
 
@@ -397,7 +404,7 @@ class FileValidator::Impl final : public CsvRecordSink {
 
   void emit(RowSlot& s) {
     uint64_t duplicate_of = 0;
-    if (s.errors.empty() && !s.identity.empty() && duplicates_) duplicate_of = check_duplicate(s);
+    if (s.errors.empty() && s.identity_len != 0 && duplicates_) duplicate_of = check_duplicate(s);
     if (!s.errors.empty()) {
       ++counts_.failed;
       counts_.errors += s.errors.size();
@@ -408,7 +415,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     CleanRow clean;
     clean.row = s.row;
     clean.values = s.values;
-    clean.identity = s.identity;
+    clean.identity = s.identity();
     clean.duplicate_of = duplicate_of;
     clean.joined = std::string_view(s.norm.data(), s.norm_len);
     clean.joined_plain = s.joined_plain;
