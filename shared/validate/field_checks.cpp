@@ -196,35 +196,36 @@ size_t cell_output_slack(const Field& field) {
 
 namespace {
 // Each type's writer behind one signature (CellWriter).
-bool write_text_cell(const Field& f, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
-  return detail::write_text(v, f.max_length, w, err);
+char* write_text_cell(const Field& f, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+  return detail::write_text(v, f.max_length, w, err) ? w : nullptr;
 }
-bool write_email_cell(const Field&, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
-  return detail::write_email(v, w, err);
+char* write_email_cell(const Field&, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+  return detail::write_email(v, w, err) ? w : nullptr;
 }
-bool write_phone_cell(const Field&, std::string_view v, const CheckOptions& opts, char*& w, CellError& err) {
-  return detail::write_phone(v, opts.default_region, w, err);
+char* write_phone_cell(const Field&, std::string_view v, const CheckOptions& opts, char* w, CellError& err) {
+  return detail::write_phone(v, opts.default_region, w, err) ? w : nullptr;
 }
-bool write_date_cell(const Field& f, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
-  return detail::write_date(v, f.format, w, err);
+char* write_date_cell(const Field& f, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+  return detail::write_date(v, f.format, w, err) ? w : nullptr;
 }
-bool write_datetime_cell(const Field&, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
-  return detail::write_datetime(v, w, err);
+char* write_datetime_cell(const Field&, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+  return detail::write_datetime(v, w, err) ? w : nullptr;
 }
-bool write_number_cell(const Field&, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
-  return detail::write_number(v, w, err);
+char* write_number_cell(const Field&, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+  return detail::write_number(v, w, err) ? w : nullptr;
 }
-bool write_boolean_cell(const Field&, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
-  return detail::write_boolean(v, w, err);
+char* write_boolean_cell(const Field&, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+  return detail::write_boolean(v, w, err) ? w : nullptr;
 }
-bool write_enum_cell(const Field& f, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
-  return detail::write_enum(v, f.values, w, err);
+char* write_enum_cell(const Field& f, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+  return detail::write_enum(v, f.values, w, err) ? w : nullptr;
 }
-bool write_timezone_cell(const Field&, std::string_view v, const CheckOptions&, char*& w, CellError& err) {
-  return detail::write_timezone(v, w, err);
+char* write_timezone_cell(const Field&, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+  return detail::write_timezone(v, w, err) ? w : nullptr;
 }
-bool write_unknown_cell(const Field&, std::string_view, const CheckOptions&, char*&, CellError& err) {
-  return fail(err, codes::kInvalidFields, "unknown field type");
+char* write_unknown_cell(const Field&, std::string_view, const CheckOptions&, char*, CellError& err) {
+  fail(err, codes::kInvalidFields, "unknown field type");
+  return nullptr;
 }
 }  // namespace
 
@@ -246,7 +247,10 @@ CellWriter cell_writer(FieldType type) {
 bool fail_required(CellError& err) { return fail(err, codes::kRequiredMissing, "a value is required"); }
 
 bool write_cell(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err) {
-  return write_cell_with(cell_writer(field.type), field, in, opts, w, err);
+  char* const end = write_cell_with(cell_writer(field.type), field, in, opts, w, err);
+  if (!end) return false;
+  w = end;
+  return true;
 }
 
 bool check_cell(const Field& field, std::string_view in, const CheckOptions& opts, std::string& out, CellError& err) {

@@ -55,8 +55,9 @@ bool check_cell(const Field& field, std::string_view in, const CheckOptions& opt
 size_t cell_output_slack(const Field& field);
 bool write_cell(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err);
 // write_cell's per-type step, for callers that look the type up once per column: `in` is
-// already trimmed and not empty.
-using CellWriter = bool (*)(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err);
+// already trimmed and not empty; the value is written at `w` and its end returned, or null on
+// failure (the end comes back by value so that a caller's `w` can stay in a register).
+using CellWriter = char* (*)(const Field& field, std::string_view in, const CheckOptions& opts, char* w, CellError& err);
 CellWriter cell_writer(FieldType type);
 // write_cell's trimming: leading and trailing ASCII spaces and tabs removed.
 inline std::string_view trim_cell(std::string_view v) {
@@ -69,11 +70,12 @@ inline std::string_view trim_cell(std::string_view v) {
 }
 // The error write_cell gives an empty cell of a required field.
 bool fail_required(CellError& err);
-// write_cell with the field's writer already looked up (`write` is cell_writer(field.type)).
-inline bool write_cell_with(CellWriter write, const Field& field, std::string_view in, const CheckOptions& opts,
-                            char*& w, CellError& err) {
+// write_cell with the field's writer already looked up (`write` is cell_writer(field.type)),
+// returning the value's end, or null on failure.
+inline char* write_cell_with(CellWriter write, const Field& field, std::string_view in, const CheckOptions& opts,
+                             char* w, CellError& err) {
   const std::string_view v = trim_cell(in);
-  if (v.empty()) return !field.required || fail_required(err);
+  if (v.empty()) return !field.required || fail_required(err) ? w : nullptr;
   return write(field, v, opts, w, err);
 }
 

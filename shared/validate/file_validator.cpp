@@ -289,7 +289,9 @@ class FileValidator::Impl final : public CsvRecordSink {
       const std::string_view raw = fields[cell.column];
       char* const start = w;
       // Trimmed; a value empty after trimming passes, or fails as required_missing.
-      if (!write_cell_with(cell.write, *cell.field, raw, check_opts_, w, cell_error_)) [[unlikely]] {
+      if (char* const end = write_cell_with(cell.write, *cell.field, raw, check_opts_, w, cell_error_)) [[likely]] {
+        w = end;
+      } else {
         cell_failed(out.row, *cell.field, raw);
         failed = true;
       }
