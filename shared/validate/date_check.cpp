@@ -128,23 +128,10 @@ bool is_known_date_format(std::string_view format) {
 
 namespace detail {
 
-bool write_date(std::string_view in, std::string_view format, char*& w, CellError& err) {
-  // The common case, an ISO field holding YYYY-MM-DD: already in normal form when it is a real day.
-  if (format.empty() && in.size() == 10 && in[4] == '-' && in[7] == '-') {
-    bool digits = true;
-    for (size_t k : {0, 1, 2, 3, 5, 6, 8, 9}) digits = digits && is_digit(in[k]);
-    if (digits) {
-      auto num = [&](size_t at, size_t len) {
-        int v = 0;
-        for (size_t k = at; k < at + len; ++k) v = v * 10 + (in[k] - '0');
-        return v;
-      };
-      if (calendar_ok(num(0, 4), num(5, 2), num(8, 2))) {
-        put(w, in);
-        return true;
-      }
-    }
-  }
+namespace {
+
+// write_date past its common case, out of line.
+[[gnu::noinline]] bool write_date_general(std::string_view in, std::string_view format, char*& w, CellError& err) {
   DateFormat f;
   if (!parse_format(format, f))
     return fail(err, codes::kInvalidDate,
@@ -172,6 +159,28 @@ bool write_date(std::string_view in, std::string_view format, char*& w, CellErro
                             example(f, format));
   w = put_date(w, y, m, d);
   return true;
+}
+
+}  // namespace
+
+bool write_date(std::string_view in, std::string_view format, char*& w, CellError& err) {
+  // The common case, an ISO field holding YYYY-MM-DD: already in normal form when it is a real day.
+  if (format.empty() && in.size() == 10 && in[4] == '-' && in[7] == '-') {
+    bool digits = true;
+    for (size_t k : {0, 1, 2, 3, 5, 6, 8, 9}) digits = digits && is_digit(in[k]);
+    if (digits) {
+      auto num = [&](size_t at, size_t len) {
+        int v = 0;
+        for (size_t k = at; k < at + len; ++k) v = v * 10 + (in[k] - '0');
+        return v;
+      };
+      if (calendar_ok(num(0, 4), num(5, 2), num(8, 2))) {
+        put(w, in);
+        return true;
+      }
+    }
+  }
+  return write_date_general(in, format, w, err);
 }
 
 bool write_datetime(std::string_view in, char*& w, CellError& err) {

@@ -30,6 +30,25 @@ bool fail(CellError& err, const char* code, std::string message) {
   return false;
 }
 
+// The failures of write_text and write_enum, out of line: the checks that pass stay small enough
+// to be inlined into their callers.
+[[gnu::cold, gnu::noinline]] bool fail_too_long(size_t max_length, size_t size, CellError& err) {
+  return fail(err, codes::kTooLong,
+              "expected at most " + std::to_string(max_length) + " characters (bytes of UTF-8); this value has " +
+                  std::to_string(size));
+}
+
+[[gnu::cold, gnu::noinline]] bool fail_enum(const std::vector<std::string>& values, CellError& err) {
+  constexpr size_t kListed = 20;
+  std::string msg = "expected one of: ";
+  for (size_t k = 0; k < values.size() && k < kListed; ++k) {
+    if (k) msg += ", ";
+    msg += values[k];
+  }
+  if (values.size() > kListed) msg += " (and " + std::to_string(values.size() - kListed) + " more)";
+  return fail(err, codes::kInvalidEnum, std::move(msg));
+}
+
 // Longest plain-decimal text check_number produces; longer values are refused (see the header).
 constexpr size_t kMaxNumberChars = 64;
 
@@ -38,10 +57,7 @@ constexpr size_t kMaxNumberChars = 64;
 namespace detail {
 
 bool write_text(std::string_view in, size_t max_length, char*& w, CellError& err) {
-  if (in.size() > max_length)
-    return fail(err, codes::kTooLong,
-                "expected at most " + std::to_string(max_length) + " characters (bytes of UTF-8); this value has " +
-                    std::to_string(in.size()));
+  if (in.size() > max_length) [[unlikely]] return fail_too_long(max_length, in.size(), err);
   platform::copy_bytes(w, in.data(), in.size());
   w += in.size();
   return true;
@@ -139,14 +155,7 @@ bool write_boolean(std::string_view in, char*& w, CellError& err) {
 bool write_enum(std::string_view in, const std::vector<std::string>& values, char*& w, CellError& err) {
   for (const std::string& v : values)
     if (iequals_ascii(in, v)) return put(w, v), true;
-  constexpr size_t kListed = 20;
-  std::string msg = "expected one of: ";
-  for (size_t k = 0; k < values.size() && k < kListed; ++k) {
-    if (k) msg += ", ";
-    msg += values[k];
-  }
-  if (values.size() > kListed) msg += " (and " + std::to_string(values.size() - kListed) + " more)";
-  return fail(err, codes::kInvalidEnum, std::move(msg));
+  return fail_enum(values, err);
 }
 
 size_t timezone_output_slack() {
