@@ -122,29 +122,50 @@ void write_run(Connection& c, int64_t campaign_id, const std::string& col, int64
   auto ins = c.prepare(
       "INSERT INTO sort_blocks(campaign_id, col, run, first_value, first_id, n, entries) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  std::string blob, lens, values;  // lens: (length, id) pairs
+  // A block holds entries [from, to): sizes first, then the blob written once into `blob`.
+  std::string blob;
+  auto varint_size = [](uint64_t v) {
+    size_t n = 1;
+    while (v >= 0x80) v >>= 7, ++n;
+    return n;
+  };
+  auto put = [](char*& p, uint64_t v) {
+    while (v >= 0x80) {
+      *p++ = char(uint8_t(v) | 0x80);
+      v >>= 7;
+    }
+    *p++ = char(v);
+  };
   size_t from = 0;
-  auto flush = [&](size_t to) {
-    blob.clear();
-    put_varint(blob, to - from);
-    put_varint(blob, values.size());
-    blob += values;
-    blob += lens;
-    ins.bind(1, campaign_id).bind(2, col).bind(3, run).bind(4, entries[from].value)
-        .bind(5, entries[from].id).bind(6, int64_t(to - from)).bind_blob(7, blob.data(), blob.size());
+  while (from < entries.size()) {
+    size_t to = from, values = 0, pairs = 0;
+    while (to < entries.size()) {
+      const EntryRef& e = entries[to];
+      size_t pair = varint_size(e.value.size()) + varint_size(uint64_t(e.id));
+      if (to > from && pairs + values + e.value.size() + 12 > kBlockBytes) break;
+      values += e.value.size();
+      pairs += pair;
+      ++to;
+    }
+    blob.resize(varint_size(to - from) + varint_size(values) + values + pairs);
+    char* p = blob.data();
+    put(p, to - from);
+    put(p, values);
+    for (size_t i = from; i < to; ++i) {
+      std::memcpy(p, entries[i].value.data(), entries[i].value.size());
+      p += entries[i].value.size();
+    }
+    for (size_t i = from; i < to; ++i) {
+      put(p, entries[i].value.size());
+      put(p, uint64_t(entries[i].id));
+    }
+    // Both stay unchanged until the statement is reset.
+    ins.bind(1, campaign_id).bind(2, col).bind(3, run).bind_static(4, entries[from].value)
+        .bind(5, entries[from].id).bind(6, int64_t(to - from)).bind_blob_static(7, blob.data(), blob.size());
     ins.run();
     ins.reset();
-    lens.clear();
-    values.clear();
     from = to;
-  };
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (i > from && lens.size() + values.size() + entries[i].value.size() + 12 > kBlockBytes) flush(i);
-    put_varint(lens, entries[i].value.size());
-    put_varint(lens, uint64_t(entries[i].id));
-    values += entries[i].value;
   }
-  flush(entries.size());
   c.prepare("INSERT INTO sort_runs(campaign_id, col, run, entries) VALUES(?1, ?2, ?3, ?4)")
       .bind(1, campaign_id).bind(2, col).bind(3, run).bind(4, int64_t(entries.size())).run();
 }

@@ -58,6 +58,10 @@ Statement& Statement::bind_null(int index) {
   check(sqlite3_db_handle(stmt_), sqlite3_bind_null(stmt_, index), "bind");
   return *this;
 }
+Statement& Statement::bind_blob_static(int index, const void* data, size_t size) {
+  check(sqlite3_db_handle(stmt_), sqlite3_bind_blob64(stmt_, index, data, size, SQLITE_STATIC), "bind");
+  return *this;
+}
 Statement& Statement::bind_blob(int index, const void* data, size_t size) {
   check(sqlite3_db_handle(stmt_), sqlite3_bind_blob64(stmt_, index, data, size, SQLITE_TRANSIENT),
         "bind");

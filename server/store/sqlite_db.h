@@ -55,6 +55,8 @@ class Statement {
   Statement& bind_static(int index, std::string_view text);
   Statement& bind_null(int index);
   Statement& bind_blob(int index, const void* data, size_t size);
+  // Binds a blob without copying it: `data` must outlive the statement's next reset.
+  Statement& bind_blob_static(int index, const void* data, size_t size);
 
   // Advances: true when a row is available, false when done. Throws SqliteError on failure
   // (SQLITE_CONSTRAINT included: callers that expect a conflict check beforehand).

@@ -130,10 +130,14 @@ struct ValidatedBatch {
   int64_t failed_rows = 0;
   // The smallest and largest spreadsheet row the batch carried (clean or failed); 0 when empty.
   int64_t min_row = 0, max_row = 0;
-  // Per sort-run column key: the indexes of the rows with a value in that column, ordered by
-  // (value, index) — made by Store::order_batch_runs before the write, so the writer does not
-  // sort. A column missing here is sorted by apply_batch.
-  std::vector<std::pair<std::string, std::vector<uint32_t>>> run_orders;
+  // Per sort-run column: the rows with a value in that column as (value, row index), ordered
+  // by value then index — made by Store::order_batch_runs before the write, so the writer does
+  // not sort. The values point into `rows`. A column missing here is sorted by apply_batch.
+  struct RunOrder {
+    std::string key;
+    std::vector<std::pair<std::string_view, uint32_t>> rows;
+  };
+  std::vector<RunOrder> run_orders;
 };
 
 // Participants list query, already checked against the campaign's fields by the caller.

@@ -8,6 +8,7 @@
 // file order (so a later row wins): under update by multi-row upserts of 200 rows, under skip
 // and reject by one INSERT ... ON CONFLICT DO NOTHING per row.
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <unordered_map>
 
@@ -110,19 +111,39 @@ RowError duplicate_error(const StagedRow& r, int64_t existing_id, int64_t earlie
   return {uint64_t(r.row), field, value, codes::kDuplicateIdentity, msg};
 }
 
-// A staged row's value in the text run column `key` (an identity column, or "f:<field key>"
-// for a field in data); nullopt when the row has none (no entry).
-std::optional<std::string_view> batch_run_value(const StagedRow& r, std::string_view key) {
-  if (key == "name") return std::string_view(r.name);
-  if (key == "email") return std::string_view(r.email);
-  if (key == "phone") return std::string_view(r.phone);
-  if (key == "external_id") return std::string_view(r.external_id);
-  if (key.substr(0, 2) != "f:") return std::nullopt;
-  key.remove_prefix(2);
-  for (const auto& [field, value] : r.values)
-    if (field == key) return std::string_view(value);
-  return std::nullopt;
-}
+// Where a staged row keeps its value of a text run column (an identity column, or
+// "f:<field key>" for a field in data), resolved once per column.
+class RunValueOf {
+ public:
+  explicit RunValueOf(std::string_view key) {
+    if (key == "name") member_ = &StagedRow::name;
+    else if (key == "email") member_ = &StagedRow::email;
+    else if (key == "phone") member_ = &StagedRow::phone;
+    else if (key == "external_id") member_ = &StagedRow::external_id;
+    else if (key.substr(0, 2) == "f:") field_ = key.substr(2);
+  }
+  // The row's value; nullopt when it has none (no entry).
+  std::optional<std::string_view> operator()(const StagedRow& r) {
+    if (member_) return std::string_view(r.*member_);
+    if (field_.empty()) return std::nullopt;
+    // Rows of a batch list their fields in the same order (minus empty cells): try the place
+    // this field had in the previous row first.
+    const auto& values = r.values;
+    if (hint_ < values.size() && values[hint_].first == field_) return std::string_view(values[hint_].second);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (values[i].first == field_) {
+        hint_ = i;
+        return std::string_view(values[i].second);
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::string StagedRow::*member_ = nullptr;
+  std::string_view field_;
+  size_t hint_ = 0;
+};
 
 template <class T>
 Result<T> not_processing(const Upload& u) {
@@ -302,15 +323,39 @@ Result<BatchPlan> Store::plan_batch(int64_t upload_id, int64_t seq, const std::s
 }
 
 void Store::order_batch_runs(ValidatedBatch& batch, const std::vector<std::string>& run_keys) {
-  std::vector<std::pair<std::string_view, uint32_t>> keyed;
+  // Sorted by (first 8 bytes as a big-endian number, value, index): most comparisons are
+  // decided by the number, without a call to compare the bytes.
+  struct Keyed {
+    uint64_t head;
+    std::string_view value;
+    uint32_t row;
+  };
+  auto head_of = [](std::string_view v) {
+    unsigned char b[8] = {};
+    std::memcpy(b, v.data(), std::min<size_t>(v.size(), 8));
+    uint64_t h = 0;
+    for (unsigned char x : b) h = (h << 8) | x;
+    return h;
+  };
+  std::vector<Keyed> keyed;
   for (const std::string& key : run_keys) {
+    RunValueOf value_of(key);
     keyed.clear();
+    keyed.reserve(batch.rows.size());
     for (size_t i = 0; i < batch.rows.size(); ++i)
-      if (auto v = batch_run_value(batch.rows[i], key)) keyed.emplace_back(*v, uint32_t(i));
-    std::sort(keyed.begin(), keyed.end());
-    std::vector<uint32_t>& order = batch.run_orders.emplace_back(key, std::vector<uint32_t>()).second;
+      if (auto v = value_of(batch.rows[i])) keyed.push_back({head_of(*v), *v, uint32_t(i)});
+    std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+      if (a.head != b.head) return a.head < b.head;
+      if (a.value.size() <= 8 && b.value.size() <= 8) {  // the heads hold them whole
+        if (a.value.size() != b.value.size()) return a.value.size() < b.value.size();
+      } else if (int c = a.value.compare(b.value)) {
+        return c < 0;
+      }
+      return a.row < b.row;
+    });
+    auto& order = batch.run_orders.emplace_back(ValidatedBatch::RunOrder{key, {}}).rows;
     order.reserve(keyed.size());
-    for (const auto& k : keyed) order.push_back(k.second);
+    for (const Keyed& k : keyed) order.emplace_back(k.value, k.row);
   }
 }
 
@@ -535,18 +580,17 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
           for (const detail::SortEntry& e : numeric_entries[numeric_k++]) run.entries.push_back({e.value, e.id});
           continue;
         }
-        auto add = [&](size_t i) {
-          if (!created_id[i]) return;
-          if (auto v = batch_run_value(batch.rows[i], col.key)) run.entries.push_back({*v, created_id[i]});
-        };
         auto order = std::find_if(batch.run_orders.begin(), batch.run_orders.end(),
-                                  [&](const auto& o) { return o.first == col.key; });
+                                  [&](const auto& o) { return o.key == col.key; });
         if (order != batch.run_orders.end()) {
-          for (uint32_t i : order->second)
-            if (i < batch.rows.size()) add(i);
+          for (const auto& [value, i] : order->rows)
+            if (i < batch.rows.size() && created_id[i]) run.entries.push_back({value, created_id[i]});
           run.sorted = true;
         } else {
-          for (size_t i = 0; i < batch.rows.size(); ++i) add(i);
+          RunValueOf value_of(col.key);
+          for (size_t i = 0; i < batch.rows.size(); ++i)
+            if (created_id[i])
+              if (auto v = value_of(batch.rows[i])) run.entries.push_back({*v, created_id[i]});
         }
       }
       linked.push_back(']');
