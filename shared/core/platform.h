@@ -148,9 +148,9 @@ inline size_t count_byte(const char* p, const char* end, char c) {
 }
 
 // The bytes of an e-mail address by class, bit i for byte i: `other` when not a letter, digit
-// or one of @ . - _ +, and the positions of '@', '.', '-', and of '_' or '+'.
+// or one of @ . - _ +, and the positions of '@', '.', '-', of '_' or '+', and of A-Z.
 struct EmailBytes {
-  uint64_t other = 0, at = 0, dot = 0, hyphen = 0, underscore_plus = 0;
+  uint64_t other = 0, at = 0, dot = 0, hyphen = 0, underscore_plus = 0, upper = 0;
 };
 
 // Classifies the n bytes at p (8 <= n <= 64; only those bytes are read). The bytes are loaded
@@ -166,6 +166,7 @@ inline EmailBytes classify_email_bytes(const char* p, size_t n) {
     r.dot |= m.dot << at;
     r.hyphen |= m.hyphen << at;
     r.underscore_plus |= m.underscore_plus << at;
+    r.upper |= m.upper << at;
   };
   auto halves = [n](uint64_t m) { return (m & 0xFF) | ((m >> 8) << (n - 8)); };
 #if defined(INTAKE_SIMD_WASM)
@@ -178,16 +179,19 @@ inline EmailBytes classify_email_bytes(const char* p, size_t n) {
     const v128_t hyphen = wasm_i8x16_eq(x, wasm_i8x16_splat('-'));
     const v128_t up = wasm_v128_or(wasm_i8x16_eq(x, wasm_i8x16_splat('_')), wasm_i8x16_eq(x, wasm_i8x16_splat('+')));
     const v128_t known = wasm_v128_or(wasm_v128_or(wasm_v128_or(letter, digit), wasm_v128_or(at, dot)), wasm_v128_or(hyphen, up));
+    const v128_t upper = wasm_v128_andnot(letter, wasm_i8x16_ne(wasm_v128_and(x, wasm_i8x16_splat(0x20)), wasm_i8x16_splat(0)));
     return EmailBytes{~uint64_t(wasm_i8x16_bitmask(known)) & 0xFFFF, uint64_t(wasm_i8x16_bitmask(at)),
                       uint64_t(wasm_i8x16_bitmask(dot)), uint64_t(wasm_i8x16_bitmask(hyphen)),
-                      uint64_t(wasm_i8x16_bitmask(up))};
+                      uint64_t(wasm_i8x16_bitmask(up)), uint64_t(wasm_i8x16_bitmask(upper))};
   };
   if (n < 16) {
     uint64_t low, high;
     std::memcpy(&low, p, 8);
     std::memcpy(&high, p + n - 8, 8);
     const EmailBytes m = block(wasm_i64x2_make(int64_t(low), int64_t(high)));
-    place(EmailBytes{halves(m.other), halves(m.at), halves(m.dot), halves(m.hyphen), halves(m.underscore_plus)}, 0);
+    place(EmailBytes{halves(m.other), halves(m.at), halves(m.dot), halves(m.hyphen), halves(m.underscore_plus),
+                     halves(m.upper)},
+          0);
   } else {
     for (size_t at = 0; at + 16 <= n; at += 16) place(block(wasm_v128_load(p + at)), at);
     if (n % 16) place(block(wasm_v128_load(p + n - 16)), n - 16);
@@ -204,15 +208,18 @@ inline EmailBytes classify_email_bytes(const char* p, size_t n) {
     const __m128i hyphen = _mm_cmpeq_epi8(x, _mm_set1_epi8('-'));
     const __m128i up = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')), _mm_cmpeq_epi8(x, _mm_set1_epi8('+')));
     const __m128i known = _mm_or_si128(_mm_or_si128(_mm_or_si128(letter, digit), _mm_or_si128(at, dot)), _mm_or_si128(hyphen, up));
+    const __m128i upper = _mm_and_si128(letter, _mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8(0x20)), _mm_setzero_si128()));
     return EmailBytes{~uint64_t(uint32_t(_mm_movemask_epi8(known))) & 0xFFFF, uint64_t(uint32_t(_mm_movemask_epi8(at))),
                       uint64_t(uint32_t(_mm_movemask_epi8(dot))), uint64_t(uint32_t(_mm_movemask_epi8(hyphen))),
-                      uint64_t(uint32_t(_mm_movemask_epi8(up)))};
+                      uint64_t(uint32_t(_mm_movemask_epi8(up))), uint64_t(uint32_t(_mm_movemask_epi8(upper)))};
   };
   if (n < 16) {
     const __m128i low = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
     const __m128i high = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + n - 8));
     const EmailBytes m = block(_mm_unpacklo_epi64(low, high));
-    place(EmailBytes{halves(m.other), halves(m.at), halves(m.dot), halves(m.hyphen), halves(m.underscore_plus)}, 0);
+    place(EmailBytes{halves(m.other), halves(m.at), halves(m.dot), halves(m.hyphen), halves(m.underscore_plus),
+                     halves(m.upper)},
+          0);
   } else {
     for (size_t at = 0; at + 16 <= n; at += 16) place(block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at))), at);
     if (n % 16) place(block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16))), n - 16);
@@ -227,6 +234,7 @@ inline EmailBytes classify_email_bytes(const char* p, size_t n) {
     else if (c == '-') m.hyphen = 1;
     else if (c == '_' || c == '+') m.underscore_plus = 1;
     else if (!((f >= 'a' && f <= 'z') || (c >= '0' && c <= '9'))) m.other = 1;
+    else if (c >= 'A' && c <= 'Z') m.upper = 1;
     place(m, i);
   }
   (void)halves;

@@ -55,7 +55,6 @@ std::string shown(char c) {
 // . - _ + @ (as nearly all addresses are). Returns false, writing nothing, when it is invalid or
 // has other bytes: the byte loop of write_email then decides, and names the fault.
 bool write_plain(std::string_view in, char*& w) {
-  static_assert(std::endian::native == std::endian::little);
   const size_t n = in.size();
   const platform::EmailBytes bytes = platform::classify_email_bytes(in.data(), n);
   const uint64_t at_mask = bytes.at, dot = bytes.dot, hyphen = bytes.hyphen, local_only = bytes.underscore_plus;
@@ -74,16 +73,9 @@ bool write_plain(std::string_view in, char*& w) {
   if ((dots & (first | last | (dots >> 1))) != 0) return false;
   const uint64_t starts = (dots << 1) | first, ends = (dots >> 1) | last;
   if ((hyphen & domain & (starts | ends)) != 0) return false;
-  // Written eight bytes at a time (the last eight overlapping), the domain lower-cased: its
-  // bytes are letters, digits, '-' and '.', all of which but A-Z have bit 0x20 set already.
-  for (size_t k = 0; k < n; k += 8) {
-    const size_t off = std::min(k, n - 8);
-    uint64_t word;
-    std::memcpy(&word, in.data() + off, 8);
-    const size_t local = at + 1 > off ? std::min<size_t>(at + 1 - off, 8) : 0;  // bytes before the domain
-    if (local < 8) word |= 0x2020202020202020ull << (8 * local);
-    std::memcpy(w + off, &word, 8);
-  }
+  // Written as it is, then the domain's capitals (rare) lower-cased one by one.
+  platform::copy_bytes(w, in.data(), n);
+  for (uint64_t caps = bytes.upper & domain; caps; caps &= caps - 1) w[std::countr_zero(caps)] |= 0x20;
   w += n;
   return true;
 }
