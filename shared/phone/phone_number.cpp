@@ -552,21 +552,23 @@ namespace {
 
 // The common case, decided in one pass: ASCII digits and the usual punctuation with an optional
 // leading '+', a default region, no prefix to strip, and a national number of the calling code's
-// main territory that one of its number types matches. Returns false whenever any of that does
-// not hold, and then leaves the answer to parse_general. When it returns true, `result` is what
-// parse_general writes: each test is parse_general's own for the branch it takes on such input.
-[[gnu::always_inline]] inline bool parse_common(std::string_view input, std::string_view default_region,
-                                                 ParsedPhone& result) {
-  if (input.empty() || input.size() > kMaxInputChars) return false;
+// main territory that one of its number types matches. Returns 0 whenever any of that does not
+// hold, and then leaves the answer to parse_general. Otherwise writes the E.164 form at `e164`
+// (room for 24 bytes; bytes past the number may be overwritten), sets `*region` to the number's
+// territory and returns the length: what parse_general answers, since each test is its own for
+// the branch it takes on such input.
+[[gnu::always_inline]] inline size_t parse_common(std::string_view input, std::string_view default_region,
+                                                   char* e164, const CompiledTerritory** region) {
+  if (input.empty() || input.size() > kMaxInputChars) return 0;
   const unsigned char* p = reinterpret_cast<const unsigned char*>(input.data());
   const unsigned char* const end = p + input.size();
   const bool plus = *p == '+';
   p += plus;
   Digits number;
   size_t n = 0;
-  if (!keep_plain_digits(p, end, number.buf.data(), n) || n < 3) return false;
+  if (!keep_plain_digits(p, end, number.buf.data(), n) || n < 3) return 0;
   const int index = default_region_index(default_region);
-  if (index < 0) return false;
+  if (index < 0) return 0;
   const CompiledTerritory* const def = &compiled_territory(index);
   const std::string_view digits(number.buf.data(), n);
 
@@ -575,42 +577,57 @@ namespace {
   std::string_view nsn;
   if (!plus) {
     // The default region's own number, nothing to strip (parse_general's starts_plain branch).
-    if (!def->starts_plain(digits)) return false;
+    if (!def->starts_plain(digits)) return 0;
     cc = def->calling_code;
     plan = def;
     nsn = digits;
   } else {
-    if (digits[0] == '0') return false;
+    if (digits[0] == '0') return 0;
     cc = nullptr;
     size_t len = 1;
     for (unsigned code = 0; len <= 3; ++len) {  // n >= 3: every digit looked at is there
       code = code * 10 + unsigned(digits[len - 1] - '0');
       if ((cc = calling_code(code))) break;
     }
-    if (!cc) return false;
+    if (!cc) return 0;
     nsn = digits.substr(len);
     plan = def->index == main_territory(*cc) ? def : &compiled_territory(main_territory(*cc));
-    if (nsn.empty() || plan->national_prefix.may_match_prefix(nsn)) return false;
+    if (nsn.empty() || plan->national_prefix.may_match_prefix(nsn)) return 0;
   }
   // territory_for_number's first step (or its single territory), with the number already valid.
-  if (cc->non_geographic || main_territory(*cc) != plan->index || !plan->leading_digits.empty()) return false;
-  if (nsn.size() < kMinNsn || nsn.size() > kMaxNsn || !plan->has_number_type(nsn)) return false;
+  if (cc->non_geographic || main_territory(*cc) != plan->index || !plan->leading_digits.empty()) return 0;
+  if (nsn.size() < kMinNsn || nsn.size() > kMaxNsn || !plan->has_number_type(nsn)) return 0;
 
-  result.status = PhoneStatus::ok;
   const size_t code_length = plan->code_text_length;
-  result.e164[0] = '+';
-  std::memcpy(result.e164 + 1, plan->code_text, sizeof plan->code_text);
-  std::memcpy(result.e164 + 1 + code_length, nsn.data(), kMaxNsn);  // see parse_general
-  result.e164_length = uint8_t(1 + code_length + nsn.size());
-  result.region = plan->region;
-  return true;
+  e164[0] = '+';
+  std::memcpy(e164 + 1, plan->code_text, sizeof plan->code_text);
+  std::memcpy(e164 + 1 + code_length, nsn.data(), kMaxNsn);  // see parse_general
+  *region = plan;
+  return 1 + code_length + nsn.size();
 }
 
 }  // namespace
 
 PhoneStatus parse_phone_into(std::string_view input, std::string_view default_region, ParsedPhone& result) {
-  if (parse_common(input, default_region, result)) return PhoneStatus::ok;
+  const CompiledTerritory* region;
+  if (const size_t length = parse_common(input, default_region, result.e164, &region)) {
+    result.status = PhoneStatus::ok;
+    result.e164_length = uint8_t(length);
+    result.region = region->region;
+    return PhoneStatus::ok;
+  }
   return parse_general(input, default_region, result);
+}
+
+size_t write_e164(std::string_view input, std::string_view default_region, char* out, PhoneStatus& status) {
+  static_assert(sizeof ParsedPhone::e164 <= kE164Room);
+  const CompiledTerritory* region;
+  if (const size_t length = parse_common(input, default_region, out, &region)) return length;
+  ParsedPhone r;
+  status = parse_general(input, default_region, r);
+  if (status != PhoneStatus::ok) return 0;
+  std::memcpy(out, r.e164, sizeof r.e164);
+  return r.e164_length;
 }
 
 PhoneResult parse_phone(std::string_view input, std::string_view default_region) {

@@ -3,6 +3,7 @@
 // libphonenumber-js package), and format as E.164. No hand-written country tables.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,6 +34,12 @@ struct ParsedPhone {
   std::string_view e164_view() const { return {e164, e164_length}; }
 };
 PhoneStatus parse_phone_into(std::string_view input, std::string_view default_region, ParsedPhone& out);
+
+// The same, for a writer: the E.164 form is written at `out`, which has room for kE164Room bytes
+// (bytes past the number may be overwritten), and its length returned; 0 when the number is
+// refused, with `status` saying why (`status` is only written then).
+inline constexpr size_t kE164Room = 24;
+size_t write_e164(std::string_view input, std::string_view default_region, char* out, PhoneStatus& status);
 
 // Parses and validates `input` with `default_region` (ISO 3166-1 alpha-2, case-insensitive)
 // used when the number has no international prefix. Thread-safe; no I/O.

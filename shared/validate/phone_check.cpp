@@ -1,7 +1,6 @@
 // check_phone: a cell holding a phone number -> E.164, with a message that shows how a valid
 // number of the default region is written when the cell is refused. Parsing and validity are
 // shared/phone's (libphonenumber's rules and metadata).
-#include <cstring>
 #include <string>
 
 #include "core/row_error.h"
@@ -60,14 +59,11 @@ const char* reason(phone::PhoneStatus s) {
 }  // namespace
 
 bool detail::write_phone(std::string_view in, std::string_view default_region, char*& w, CellError& err) {
-  phone::ParsedPhone r;
-  const phone::PhoneStatus status = phone::parse_phone_into(in, default_region, r);
-  if (status != phone::PhoneStatus::ok) return refuse(status, default_region, err);
-  // The whole buffer in one fixed-size move (the room at w holds kPhoneChars), then w moves
-  // past the number only.
-  static_assert(sizeof r.e164 <= kPhoneChars);
-  std::memcpy(w, r.e164, sizeof r.e164);
-  w += r.e164_length;
+  static_assert(phone::kE164Room <= kPhoneChars);  // the room at w
+  phone::PhoneStatus status;
+  const size_t length = phone::write_e164(in, default_region, w, status);
+  if (length == 0) return refuse(status, default_region, err);
+  w += length;
   return true;
 }
 
