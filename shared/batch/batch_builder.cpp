@@ -67,13 +67,9 @@ void BatchBuilder::start() {
   used_ = header.size();
 }
 
-// Room for `bytes` more at used_: the body grows ahead of what is written (doubling), so that a
-// row costs no string call (out-of-line in wasm) and no zero-filling of its own; it is cut to
-// used_ before it is handed on.
-char* BatchBuilder::room(size_t bytes) {
+void BatchBuilder::grow(size_t bytes) {
   std::string& body = current_.body;
-  if (used_ + bytes > body.size()) body.resize(std::max(used_ + bytes, 2 * body.size()));
-  return body.data() + used_;
+  body.resize(std::max(used_ + bytes, 2 * body.size()));
 }
 
 std::string_view BatchBuilder::row_number(uint64_t row) {
@@ -225,21 +221,13 @@ void BatchBuilder::append_slow(const CleanRow& row, std::string_view num) {
   }
 }
 
-// The line of `row` was appended at `mark`. When the batch was already full, the line moves to
-// line_ and true is returned.
-bool BatchBuilder::close_if_full(uint64_t row, size_t mark) {
+// The full batch's last line (appended at `mark`) moves to line_, for the next batch.
+void BatchBuilder::hold_line(size_t mark) {
   std::string& body = current_.body;
-  if (current_.rows > 0 && (current_.rows >= limits_.max_rows || used_ > limits_.max_bytes)) {
-    line_.assign(body, mark, used_ - mark);
-    body.resize(mark);
-    used_ = mark;
-    last_body_size_ = body.size();
-    return true;
-  }
-  if (current_.rows == 0) current_.first_row = row;
-  current_.last_row = row;
-  ++current_.rows;
-  return false;
+  line_.assign(body, mark, used_ - mark);
+  body.resize(mark);
+  used_ = mark;
+  last_body_size_ = body.size();
 }
 
 void BatchBuilder::carry_line(uint64_t row) {
