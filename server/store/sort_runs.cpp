@@ -4,8 +4,9 @@
 // back, then n pairs (varint value length, varint id). sort_blocks.n repeats n so counts can
 // sum blocks from the index. The values sit together at a known place so a contains count
 // searches them in one pass and reads the lengths only where it found something. Blocks are
-// cut at about kBlockBytes so each fits one 4 KiB page beside its key columns (campaign_id,
-// col, run, first_value, first_id, n); a longer value makes a block of its own.
+// cut so that each row, with its key columns (campaign_id, col, run, first_value, first_id, n),
+// fills most of one 4 KiB page without overflow (kRowBytes; blocks written before were cut at
+// 3000 bytes and read the same way); a longer value makes a block of its own.
 #include "store/sort_runs.h"
 
 #include <algorithm>
@@ -31,7 +32,10 @@ bool entry_less(const EntryView& a, const EntryView& b) { return compare(a.value
 
 namespace {
 
-constexpr size_t kBlockBytes = 3000;
+// A table b-tree cell keeps up to 4061 bytes of a 4 KiB page (SQLite's page size here) before
+// spilling to overflow pages; a block is cut so that its row (the block, its first value, the
+// column key and ~30 bytes of integers and record header) stays under kRowBytes.
+constexpr size_t kRowBytes = 4000;
 // Runs are merged by size tier: a tier holds runs of kTierBase * kRunFanIn^t .. ^(t+1) entries;
 // when kRunFanIn runs share a tier they become one run. A walk reads one block per run, so
 // the number of runs (at most about kRunFanIn per tier) bounds a page's cost.
@@ -139,10 +143,12 @@ void write_run(Connection& c, int64_t campaign_id, const std::string& col, int64
   size_t from = 0;
   while (from < entries.size()) {
     size_t to = from, values = 0, pairs = 0;
+    size_t overhead = col.size() + entries[from].value.size() + 30;
+    size_t budget = kRowBytes > overhead ? kRowBytes - overhead : 0;
     while (to < entries.size()) {
       const EntryRef& e = entries[to];
       size_t pair = varint_size(e.value.size()) + varint_size(uint64_t(e.id));
-      if (to > from && pairs + values + e.value.size() + 12 > kBlockBytes) break;
+      if (to > from && pairs + values + e.value.size() + 12 > budget) break;
       values += e.value.size();
       pairs += pair;
       ++to;
