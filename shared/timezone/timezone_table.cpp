@@ -92,7 +92,63 @@ std::span<const TimezoneName> timezone_names() { return {kTimezoneNames, kTimezo
 
 std::string_view tzdata_version() { return kTzdataVersion; }
 
+namespace {
+
+// The last names looked up, as spelled (a column holds a few zones over and over): a name seen
+// before is found by comparing its bytes, without lower-casing, hashing and probing. Per thread
+// (the server validates on several); names up to 32 bytes.
+struct Recent {
+  uint64_t words[4];
+  size_t size = 0;  // 0: empty
+  const TimezoneName* found;
+};
+constexpr size_t kRecent = 64;
+thread_local Recent recent[kRecent];
+
+// The name's bytes (1 to 32) in four words, zero-padded, loaded as make_key loads them (whole
+// words straight from the name, the last partial word shifted down from the last eight bytes).
+void raw_words(std::string_view name, uint64_t (&w)[4]) {
+  const char* p = name.data();
+  const size_t n = name.size();
+  w[0] = w[1] = w[2] = w[3] = 0;
+  size_t i = 0;
+  for (; (i + 1) * 8 <= n; ++i) std::memcpy(&w[i], p + i * 8, 8);
+  if (const size_t rest = n - i * 8) {
+    uint64_t last = 0;
+    if (n >= 8) {
+      std::memcpy(&last, p + n - 8, 8);
+      last >>= 8 * (8 - rest);
+    } else {
+      for (size_t b = 0; b < rest; ++b) last |= uint64_t(static_cast<unsigned char>(p[b])) << (8 * b);
+    }
+    w[i] = last;
+  }
+}
+
+size_t recent_slot(const uint64_t (&w)[4], size_t size) {
+  const uint64_t h = (w[0] ^ (w[1] * 0x9E3779B97F4A7C15ull) ^ size) * 0xC2B2AE3D27D4EB4Full;
+  return size_t(h >> 58) & (kRecent - 1);
+}
+
+const TimezoneName* find_uncached(std::string_view name);
+
+}  // namespace
+
 const TimezoneName* find_timezone(std::string_view name) {
+  if (name.empty() || name.size() > 32) return find_uncached(name);
+  uint64_t w[4];
+  raw_words(name, w);
+  Recent& r = recent[recent_slot(w, name.size())];
+  if (r.size == name.size() && r.words[0] == w[0] && r.words[1] == w[1] && r.words[2] == w[2] && r.words[3] == w[3])
+    return r.found;
+  const TimezoneName* found = find_uncached(name);
+  r = Recent{{w[0], w[1], w[2], w[3]}, name.size(), found};
+  return found;
+}
+
+namespace {
+
+const TimezoneName* find_uncached(std::string_view name) {
   if (name.empty() || name.size() > kTimezoneNameMaxLength || name.size() > kWords * 8) return nullptr;
   Key key;
   make_key(name, key);
@@ -103,5 +159,7 @@ const TimezoneName* find_timezone(std::string_view name) {
     if (same_key(index.keys[i], key)) return &kTimezoneNames[i];
   }
 }
+
+}  // namespace
 
 }  // namespace intake
