@@ -104,3 +104,33 @@ TEST_CASE("timezone table: matches /usr/share/zoneinfo/tzdata.zi") {
   for (size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1].key < all[i].key);
   for (const TimezoneName& e : all) CHECK(d.zones.count(std::string(e.canonical)) == 1);
 }
+
+TEST_CASE("find_timezone: repeated and interleaved lookups give the table's answer every time") {
+  // find_timezone remembers recent names as spelled; whatever it remembers, each answer must be
+  // the one a plain case-insensitive search of the table gives. Every name, in three spellings,
+  // looked up in rounds that interleave them differently, plus names that are not zones.
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    return s;
+  };
+  std::map<std::string, const TimezoneName*> by_key;
+  for (const TimezoneName& t : timezone_names()) by_key[std::string(t.key)] = &t;
+  std::vector<std::string> names;
+  for (const TimezoneName& t : timezone_names()) {
+    names.emplace_back(t.name);
+    names.push_back(lower(std::string(t.name)));
+    std::string upper(t.name);
+    for (char& c : upper) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+    names.push_back(upper);
+    names.push_back(std::string(t.name) + "x");
+    names.push_back(std::string(t.name).substr(0, t.name.size() - 1));
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string& n = names[(i * (2 * round + 1) + round) % names.size()];
+      CAPTURE(n);
+      auto it = by_key.find(lower(n));
+      REQUIRE(find_timezone(n) == (it == by_key.end() ? nullptr : it->second));
+    }
+  }
+}
