@@ -21,8 +21,7 @@ namespace intake::store::detail {
 namespace {
 
 int compare(std::string_view av, int64_t ai, std::string_view bv, int64_t bi) {
-  int c = av.compare(bv);
-  if (c != 0) return c < 0 ? -1 : 1;
+  if (int c = compare_bytes(av, bv)) return c;
   return ai < bi ? -1 : ai > bi ? 1 : 0;
 }
 
@@ -32,9 +31,10 @@ bool entry_less(const EntryView& a, const EntryView& b) { return compare(a.value
 
 namespace {
 
-// A table b-tree cell keeps up to 4061 bytes of a 4 KiB page (SQLite's page size here) before
-// spilling to overflow pages; a block is cut so that its row (the block, its first value, the
-// column key and ~30 bytes of integers and record header) stays under kRowBytes.
+// A table b-tree cell keeps up to 4061 bytes of a 4 KiB page before spilling to overflow pages;
+// a block is cut so that its row (the block, its first value, the column key and ~30 bytes of
+// integers and record header) stays under kRowBytes: one row fills a 4 KiB page (databases
+// made before 16 KiB pages), four fill a 16 KiB one.
 constexpr size_t kRowBytes = 4000;
 // Runs are merged by size tier: a tier holds runs of kTierBase * kRunFanIn^t .. ^(t+1) entries;
 // when kRunFanIn runs share a tier they become one run. A walk reads one block per run, so

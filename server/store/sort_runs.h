@@ -15,7 +15,10 @@
 // Nothing outside server/store/ includes this file.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <utility>
 #include <string>
@@ -65,6 +68,25 @@ struct EntryView {
   int64_t id = 0;
 };
 bool entry_less(const EntryView& a, const EntryView& b);
+
+// The sign of a.compare(b) (bytes unsigned, a prefix first), compared 8 bytes at a time in
+// line: run values are short, and a memcmp call per comparison was most of the cost of
+// sorting and merging them.
+inline int compare_bytes(std::string_view a, std::string_view b) {
+  static_assert(std::endian::native == std::endian::little);
+  size_t n = std::min(a.size(), b.size()), i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+  }
+  for (; i < n; ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
 
 // A batch's entries of one column: `sorted` when already in (value, id) order.
 struct BatchRun {

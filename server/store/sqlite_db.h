@@ -150,11 +150,11 @@ class Database {
   const std::string& path() const { return path_; }
 
   // WAL checkpoints: a thread with its own connection copies committed pages into the database
-  // file (PASSIVE: never blocking the writer or readers) once kCheckpointFrames frames have
-  // collected, so the writer does not do it inside its commits. Past kCheckpointFramesMax
+  // file (PASSIVE: never blocking the writer or readers) once kCheckpointBytes of frames have
+  // collected, so the writer does not do it inside its commits. Past kCheckpointBytesMax
   // (the thread is behind) the committing writer checkpoints itself.
-  static constexpr int kCheckpointFrames = 4096;
-  static constexpr int kCheckpointFramesMax = 65536;
+  static constexpr int64_t kCheckpointBytes = int64_t(16) << 20;
+  static constexpr int64_t kCheckpointBytesMax = int64_t(256) << 20;
 
  private:
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
@@ -176,6 +176,7 @@ class Database {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_due_ = false, stopping_ = false;
+  int64_t page_bytes_ = 4096;  // the database's page size (a WAL frame holds one page)
   std::thread checkpointer_;
 };
 

@@ -323,39 +323,19 @@ Result<BatchPlan> Store::plan_batch(int64_t upload_id, int64_t seq, const std::s
 }
 
 void Store::order_batch_runs(ValidatedBatch& batch, const std::vector<std::string>& run_keys) {
-  // Sorted by (first 8 bytes as a big-endian number, value, index): most comparisons are
-  // decided by the number, without a call to compare the bytes.
-  struct Keyed {
-    uint64_t head;
-    std::string_view value;
-    uint32_t row;
+  using Keyed = std::pair<std::string_view, uint32_t>;  // (value, row)
+  auto less = [](const Keyed& a, const Keyed& b) {
+    if (int c = detail::compare_bytes(a.first, b.first)) return c < 0;
+    return a.second < b.second;
   };
-  auto head_of = [](std::string_view v) {
-    unsigned char b[8] = {};
-    std::memcpy(b, v.data(), std::min<size_t>(v.size(), 8));
-    uint64_t h = 0;
-    for (unsigned char x : b) h = (h << 8) | x;
-    return h;
-  };
-  std::vector<Keyed> keyed;
   for (const std::string& key : run_keys) {
     RunValueOf value_of(key);
-    keyed.clear();
-    keyed.reserve(batch.rows.size());
+    std::vector<Keyed>& order = batch.run_orders.emplace_back(ValidatedBatch::RunOrder{key, {}}).rows;
+    order.reserve(batch.rows.size());
     for (size_t i = 0; i < batch.rows.size(); ++i)
-      if (auto v = value_of(batch.rows[i])) keyed.push_back({head_of(*v), *v, uint32_t(i)});
-    std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
-      if (a.head != b.head) return a.head < b.head;
-      if (a.value.size() <= 8 && b.value.size() <= 8) {  // the heads hold them whole
-        if (a.value.size() != b.value.size()) return a.value.size() < b.value.size();
-      } else if (int c = a.value.compare(b.value)) {
-        return c < 0;
-      }
-      return a.row < b.row;
-    });
-    auto& order = batch.run_orders.emplace_back(ValidatedBatch::RunOrder{key, {}}).rows;
-    order.reserve(keyed.size());
-    for (const Keyed& k : keyed) order.emplace_back(k.value, k.row);
+      if (auto v = value_of(batch.rows[i])) order.emplace_back(*v, uint32_t(i));
+    // Files are often in the order of one column (an id): nothing to sort then.
+    if (!std::is_sorted(order.begin(), order.end(), less)) std::sort(order.begin(), order.end(), less);
   }
 }
 
