@@ -27,8 +27,8 @@ const char* reason(phone::PhoneStatus s) {
   return "";
 }
 
-// The refusal of a number `parse_phone_into` answered `status` for; out of line, so the
-// accepting path of write_phone stays small.
+// The refusal of a number phone::write_e164 refused with `status`; out of line, so the accepting
+// path of write_phone stays small.
 [[gnu::noinline, gnu::cold]] bool refuse(phone::PhoneStatus status, std::string_view default_region, CellError& err) {
   err.code = codes::kInvalidPhone;
   std::string_view intl = phone::example_international(default_region);
