@@ -325,15 +325,14 @@ inline void classify64(const char* p, char delim, uint64_t& special, uint64_t& q
 }
 
 // Asks the CPU to start loading the cache line at p (a hint: no effect on results; a no-op
-// where the compiler or target has no prefetch, as in wasm: a plain load there blocks until the
-// line arrives, measured slower than no hint at all).
-inline void prefetch(const void* p) {
+// where the compiler or target has no prefetch, as in wasm, where kHasPrefetch is false).
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__EMSCRIPTEN__)
-  __builtin_prefetch(p, 1, 3);
+inline constexpr bool kHasPrefetch = true;
+inline void prefetch(const void* p) { __builtin_prefetch(p, 1, 3); }
 #else
-  (void)p;
+inline constexpr bool kHasPrefetch = false;
+inline void prefetch(const void*) {}
 #endif
-}
 
 // Zeroed memory for a large table probed at random, every page touched here (so resident memory
 // does not grow later), 64-byte aligned. On Linux it is asked to live in transparent huge pages

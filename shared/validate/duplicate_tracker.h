@@ -44,6 +44,9 @@ class DuplicateTracker {
   // Starts loading the index line `hash` probes first, so that a first_seen_hash() issued some
   // work later does not wait for memory. Changes nothing.
   void prefetch(uint64_t hash) const { platform::prefetch(&slots_[home(hash)]); }
+  // Where there is no prefetch (wasm): loads the index word `hash` probes first and returns it
+  // (the value means nothing to the caller, who only has to keep it alive).
+  uint32_t touch(uint64_t hash) const { return slots_[home(hash)]; }
 
   bool full() const { return full_; }
   size_t size() const { return size_; }
