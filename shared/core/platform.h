@@ -275,6 +275,18 @@ inline void copy_bytes(char* dst, const char* src, size_t n) {
     std::memcpy(b, src + n - 16, 16);
     std::memcpy(dst, a, 16);
     std::memcpy(dst + n - 16, b, 16);
+#if defined(__EMSCRIPTEN__)
+  } else if (n <= 256) {
+    // 16-byte moves, the last one overlapping: in wasm a longer std::memcpy is memory.copy, a
+    // call out of the module that costs more than these moves for a row's line.
+    char t[16];
+    for (size_t i = 0; i + 16 < n; i += 16) {
+      std::memcpy(t, src + i, 16);
+      std::memcpy(dst + i, t, 16);
+    }
+    std::memcpy(t, src + n - 16, 16);
+    std::memcpy(dst + n - 16, t, 16);
+#endif
   } else {
     std::memcpy(dst, src, n);
   }
