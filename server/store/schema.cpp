@@ -293,9 +293,26 @@ Store::Store(const std::string& path) : db_(std::make_unique<Database>(path)) {
     tx.commit();
     return 0;
   });
+  merger_ = std::make_unique<detail::RunMerger>(*db_);
+  // Merges left due when the server last stopped (pending merges are dropped on shutdown).
+  db_->read([&](Connection& conn) {
+    Transaction tx(conn, Transaction::Kind::read);
+    std::vector<int64_t> campaigns;
+    {
+      auto s = conn.prepare("SELECT id FROM campaigns");
+      while (s.step()) campaigns.push_back(s.int64(0));
+    }
+    for (int64_t id : campaigns) {
+      std::vector<std::string> due;
+      for (const detail::RunColumn& col : detail::run_columns(conn, id))
+        if (detail::tier_full(conn, id, col.key)) due.push_back(col.key);
+      if (!due.empty()) merger_->schedule(id, due);
+    }
+    return 0;
+  });
 }
 
-Store::~Store() = default;
+Store::~Store() { merger_.reset(); }
 
 int Store::schema_version() { return kVersion; }
 

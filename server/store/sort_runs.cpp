@@ -10,6 +10,7 @@
 #include "store/sort_runs.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <map>
 
@@ -119,15 +120,17 @@ std::vector<SortEntry> stale_entries(Connection& c, int64_t campaign_id, const s
   return out;
 }
 
-// Writes sorted `entries` as run `run` of (campaign, col).
-void write_run(Connection& c, int64_t campaign_id, const std::string& col, int64_t run,
-               const std::vector<EntryRef>& entries) {
-  if (entries.empty()) return;
-  auto ins = c.prepare(
-      "INSERT INTO sort_blocks(campaign_id, col, run, first_value, first_id, n, entries) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  // A block holds entries [from, to): sizes first, then the blob written once into `blob`.
+// A block ready to insert: its key columns and its bytes.
+struct EncodedBlock {
+  std::string first_value;
+  int64_t first_id = 0;
+  int64_t n = 0;
   std::string blob;
+};
+
+// Cuts sorted `entries` of column `col` into blocks (see the top of this file).
+std::vector<EncodedBlock> encode_blocks(const std::string& col, const std::vector<EntryRef>& entries) {
+  std::vector<EncodedBlock> out;
   auto varint_size = [](uint64_t v) {
     size_t n = 1;
     while (v >= 0x80) v >>= 7, ++n;
@@ -153,8 +156,12 @@ void write_run(Connection& c, int64_t campaign_id, const std::string& col, int64
       pairs += pair;
       ++to;
     }
-    blob.resize(varint_size(to - from) + varint_size(values) + values + pairs);
-    char* p = blob.data();
+    EncodedBlock& b = out.emplace_back();
+    b.first_value.assign(entries[from].value);
+    b.first_id = entries[from].id;
+    b.n = int64_t(to - from);
+    b.blob.resize(varint_size(to - from) + varint_size(values) + values + pairs);
+    char* p = b.blob.data();
     put(p, to - from);
     put(p, values);
     for (size_t i = from; i < to; ++i) {
@@ -165,15 +172,33 @@ void write_run(Connection& c, int64_t campaign_id, const std::string& col, int64
       put(p, entries[i].value.size());
       put(p, uint64_t(entries[i].id));
     }
-    // Both stay unchanged until the statement is reset.
-    ins.bind(1, campaign_id).bind(2, col).bind(3, run).bind_static(4, entries[from].value)
-        .bind(5, entries[from].id).bind(6, int64_t(to - from)).bind_blob_static(7, blob.data(), blob.size());
-    ins.run();
-    ins.reset();
     from = to;
   }
+  return out;
+}
+
+// Inserts `blocks` holding `entries` entries as run `run` of (campaign, col).
+void insert_blocks(Connection& c, int64_t campaign_id, const std::string& col, int64_t run,
+                   const std::vector<EncodedBlock>& blocks, int64_t entries) {
+  if (blocks.empty()) return;
+  auto ins = c.prepare(
+      "INSERT INTO sort_blocks(campaign_id, col, run, first_value, first_id, n, entries) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  for (const EncodedBlock& b : blocks) {
+    // The block outlives the statement's run.
+    ins.bind(1, campaign_id).bind(2, col).bind(3, run).bind_static(4, b.first_value).bind(5, b.first_id)
+        .bind(6, b.n).bind_blob_static(7, b.blob.data(), b.blob.size());
+    ins.run();
+    ins.reset();
+  }
   c.prepare("INSERT INTO sort_runs(campaign_id, col, run, entries) VALUES(?1, ?2, ?3, ?4)")
-      .bind(1, campaign_id).bind(2, col).bind(3, run).bind(4, int64_t(entries.size())).run();
+      .bind(1, campaign_id).bind(2, col).bind(3, run).bind(4, entries).run();
+}
+
+// Writes sorted `entries` as run `run` of (campaign, col).
+void write_run(Connection& c, int64_t campaign_id, const std::string& col, int64_t run,
+               const std::vector<EntryRef>& entries) {
+  insert_blocks(c, campaign_id, col, run, encode_blocks(col, entries), int64_t(entries.size()));
 }
 
 int64_t next_run(Connection& c, int64_t campaign_id, const std::string& col) {
@@ -203,10 +228,11 @@ void drop_run(Connection& c, int64_t campaign_id, const std::string& col, int64_
 
 // Merges `runs` of (campaign, col) into one new run. With `drop_stale`, `runs` must be all of
 // the column's runs: the stale records are subtracted and deleted.
-void merge_runs(Connection& c, int64_t campaign_id, const std::string& col, const std::vector<int64_t>& runs,
-                bool drop_stale) {
+// The entries of `runs` of (campaign, col) in order; their values live in `blocks`.
+std::vector<EntryRef> merged_entries(Connection& c, int64_t campaign_id, const std::string& col,
+                                     const std::vector<int64_t>& runs, std::vector<std::vector<Block>>& blocks) {
   // k-way merge of the runs' blocks (each run is sorted, so O(n log k)).
-  std::vector<std::vector<Block>> blocks(runs.size());
+  blocks.assign(runs.size(), {});
   size_t total = 0;
   for (size_t k = 0; k < runs.size(); ++k) {
     load_run(c, campaign_id, col, runs[k], blocks[k]);
@@ -237,6 +263,13 @@ void merge_runs(Connection& c, int64_t campaign_id, const std::string& col, cons
     if (x.block < blocks[x.run].size()) std::push_heap(heap.begin(), heap.end(), later);
     else heap.pop_back();
   }
+  return entries;
+}
+
+void merge_runs(Connection& c, int64_t campaign_id, const std::string& col, const std::vector<int64_t>& runs,
+                bool drop_stale) {
+  std::vector<std::vector<Block>> blocks;
+  std::vector<EntryRef> entries = merged_entries(c, campaign_id, col, runs, blocks);
   if (drop_stale) {
     std::vector<SortEntry> stale = stale_entries(c, campaign_id, col);
     std::sort(stale.begin(), stale.end(), [](const SortEntry& a, const SortEntry& b) {
@@ -268,9 +301,17 @@ int tier(int64_t entries) {
   return t;
 }
 
-// Merges runs while a tier holds kRunFanIn of them; rebuilds the column without its stale
-// records when they pass kStaleMin and 1/kStaleShare of the entries.
-void tidy(Connection& c, int64_t campaign_id, const std::string& col) {
+// The runs of the lowest tier that holds kRunFanIn or more of them (empty if none).
+std::vector<int64_t> full_tier(const std::map<int, std::vector<int64_t>>& tiers) {
+  for (const auto& [t, runs] : tiers)
+    if (runs.size() >= kRunFanIn) return runs;
+  return {};
+}
+
+// Rebuilds the column without its stale records when they pass kStaleMin and 1/kStaleShare of
+// the entries, and merges runs while a tier holds kRunFanIn of them. Returns true when a
+// tier is full and `tier_merges` is false (the merges are left to the caller).
+bool tidy(Connection& c, int64_t campaign_id, const std::string& col, bool tier_merges = true) {
   for (;;) {
     std::map<int, std::vector<int64_t>> tiers;
     std::vector<int64_t> all;
@@ -292,18 +333,25 @@ void tidy(Connection& c, int64_t campaign_id, const std::string& col) {
     }
     if (stale >= kStaleMin && stale * kStaleShare > total) {
       merge_runs(c, campaign_id, col, all, true);
-      return;
+      return false;
     }
-    bool merged = false;
-    for (auto& [t, runs] : tiers) {
-      if (runs.size() >= kRunFanIn) {
-        merge_runs(c, campaign_id, col, runs, false);
-        merged = true;
-        break;
-      }
-    }
-    if (!merged) return;
+    std::vector<int64_t> runs = full_tier(tiers);
+    if (runs.empty()) return false;
+    if (!tier_merges) return true;
+    merge_runs(c, campaign_id, col, runs, false);
   }
+}
+
+std::map<int, std::vector<int64_t>> run_tiers(Connection& c, int64_t campaign_id, const std::string& col,
+                                              std::map<int64_t, int64_t>* entries = nullptr) {
+  std::map<int, std::vector<int64_t>> tiers;
+  auto s = c.prepare("SELECT run, entries FROM sort_runs WHERE campaign_id = ?1 AND col = ?2");
+  s.bind(1, campaign_id).bind(2, col);
+  while (s.step()) {
+    tiers[tier(s.int64(1))].push_back(s.int64(0));
+    if (entries) (*entries)[s.int64(0)] = s.int64(1);
+  }
+  return tiers;
 }
 
 unsigned char fold(unsigned char ch) { return unsigned(ch - 'A') < 26u ? ch | 0x20 : ch; }
@@ -347,7 +395,8 @@ std::string encode_number(double v) {
   return out;
 }
 
-void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& runs) {
+void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& runs,
+                   std::vector<std::string>* merges_due) {
   std::vector<SortEntry> pending;  // owns the values of the pending records
   std::vector<std::string> pending_keys;
   {
@@ -371,7 +420,135 @@ void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& ru
     if (run.entries.empty()) continue;
     if (!run.sorted) std::sort(run.entries.begin(), run.entries.end(), entry_less);
     write_run(c, campaign_id, run.key, next_run(c, campaign_id, run.key), run.entries);
-    tidy(c, campaign_id, run.key);
+    if (tidy(c, campaign_id, run.key, merges_due == nullptr)) merges_due->push_back(run.key);
+  }
+}
+
+// ---- merges outside the write lock --------------------------------------------------------
+
+bool tier_full(Connection& c, int64_t campaign_id, const std::string& key) {
+  return !full_tier(run_tiers(c, campaign_id, key)).empty();
+}
+
+namespace {
+
+// A tier merge computed from a read snapshot: the runs it replaces (number, entries, first
+// key) and the blocks of the merged run.
+struct PreparedMerge {
+  struct Source {
+    int64_t run = 0, entries = 0;
+    std::string first_value;
+    int64_t first_id = 0;
+  };
+  std::vector<Source> sources;
+  std::vector<EncodedBlock> blocks;
+  int64_t entries = 0;
+};
+
+bool first_key(Connection& c, int64_t campaign_id, const std::string& col, int64_t run, std::string& value,
+               int64_t& id) {
+  auto s = c.prepare(
+      "SELECT first_value, first_id FROM sort_blocks WHERE campaign_id = ?1 AND col = ?2 AND run = ?3 "
+      "ORDER BY first_value, first_id LIMIT 1");
+  s.bind(1, campaign_id).bind(2, col).bind(3, run);
+  if (!s.step()) return false;
+  value = s.text(0);
+  id = s.int64(1);
+  return true;
+}
+
+// In a read transaction: the merge of the column's lowest full tier; false if no tier is full.
+bool prepare_merge(Connection& c, int64_t campaign_id, const std::string& col, PreparedMerge& m) {
+  std::map<int64_t, int64_t> entries;
+  std::vector<int64_t> runs = full_tier(run_tiers(c, campaign_id, col, &entries));
+  if (runs.empty()) return false;
+  for (int64_t run : runs) {
+    PreparedMerge::Source& src = m.sources.emplace_back();
+    src.run = run;
+    src.entries = entries[run];
+    first_key(c, campaign_id, col, run, src.first_value, src.first_id);
+  }
+  std::vector<std::vector<Block>> blocks;
+  std::vector<EntryRef> merged = merged_entries(c, campaign_id, col, runs, blocks);
+  m.entries = int64_t(merged.size());
+  m.blocks = encode_blocks(col, merged);
+  return true;
+}
+
+// In the write transaction: replaces the merge's runs by its merged run, unless one of them
+// changed since it was read (a rebuild or a drop): then false, nothing written.
+bool apply_merge(Connection& c, int64_t campaign_id, const std::string& col, const PreparedMerge& m) {
+  for (const PreparedMerge::Source& src : m.sources) {
+    auto s = c.prepare("SELECT entries FROM sort_runs WHERE campaign_id = ?1 AND col = ?2 AND run = ?3");
+    s.bind(1, campaign_id).bind(2, col).bind(3, src.run);
+    if (!s.step() || s.int64(0) != src.entries) return false;
+    std::string value;
+    int64_t id = 0;
+    if (first_key(c, campaign_id, col, src.run, value, id) != (src.entries > 0) ||
+        (src.entries > 0 && (value != src.first_value || id != src.first_id)))
+      return false;
+  }
+  int64_t run = next_run(c, campaign_id, col);
+  for (const PreparedMerge::Source& src : m.sources) drop_run(c, campaign_id, col, src.run);
+  insert_blocks(c, campaign_id, col, run, m.blocks, m.entries);
+  return true;
+}
+
+}  // namespace
+
+RunMerger::RunMerger(Database& db) : db_(db), thread_([this] { loop(); }) {}
+
+RunMerger::~RunMerger() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void RunMerger::schedule(int64_t campaign_id, const std::vector<std::string>& keys) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::string& key : keys)
+      if (std::find(queue_.begin(), queue_.end(), std::make_pair(campaign_id, key)) == queue_.end())
+        queue_.emplace_back(campaign_id, key);
+  }
+  cv_.notify_one();
+}
+
+void RunMerger::loop() {
+  for (;;) {
+    std::pair<int64_t, std::string> job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      // Taken off the queue before merging: a batch that fills a tier meanwhile queues its
+      // column again rather than finding it queued.
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    const auto& [campaign_id, col] = job;
+    try {
+      for (;;) {  // a merge may fill the next tier
+        PreparedMerge m;
+        bool due = db_.read([&](Connection& c) {
+          Transaction tx(c, Transaction::Kind::read);
+          return prepare_merge(c, campaign_id, col, m);
+        });
+        if (!due) break;
+        bool applied = db_.write([&](Connection& c) {
+          Transaction tx(c, Transaction::Kind::write);
+          if (!apply_merge(c, campaign_id, col, m)) return false;
+          tx.commit();
+          return true;
+        });
+        if (!applied) break;  // the column changed; the next batch finds any merge still due
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "intake-server: merging sort runs of %s failed: %s\n", col.c_str(), e.what());
+    }
   }
 }
 

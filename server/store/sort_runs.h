@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <deque>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -96,9 +97,39 @@ struct BatchRun {
 };
 
 // Writes each column's `entries` as one new run, with the values the update triggers left in
-// sort_pending, and merges runs whose tier is full. Runs in the caller's write transaction;
-// the entries' values must stay valid until it returns.
-void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& runs);
+// sort_pending, and merges runs whose tier is full — or, with `merges_due`, lists the columns
+// with a full tier there instead (for a RunMerger, after the commit). Rebuilds of columns with
+// too many stale records are always done here. Runs in the caller's write transaction; the
+// entries' values must stay valid until it returns.
+void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& runs,
+                   std::vector<std::string>* merges_due = nullptr);
+
+// Whether one of the column's tiers holds a full set of runs (a merge is due).
+bool tier_full(Connection& c, int64_t campaign_id, const std::string& key);
+
+// Tier merges outside the batches' write transactions: a thread reads the runs of a full tier
+// through a reader connection (a snapshot; runs never change once written), merges and encodes
+// them there, then takes the write lock only to swap them for the merged run — unless one of
+// them changed meanwhile (a rebuild or a drop), when nothing is written. Until then the column
+// simply has more runs, which walks and counts handle like any others. Pending merges are
+// dropped on destruction (the next batch of the campaign finds them due again).
+class RunMerger {
+ public:
+  explicit RunMerger(Database& db);
+  ~RunMerger();
+  RunMerger(const RunMerger&) = delete;
+  RunMerger& operator=(const RunMerger&) = delete;
+  void schedule(int64_t campaign_id, const std::vector<std::string>& keys);
+
+ private:
+  void loop();
+  Database& db_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<int64_t, std::string>> queue_;  // (campaign, column) to merge
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 // Merges runs whose tier is full and rebuilds columns with too many stale records, for every
 // column of the campaign (after deletions, which add stale records outside of batches).

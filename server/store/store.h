@@ -19,6 +19,9 @@
 namespace intake::store {
 
 class Database;
+namespace detail {
+class RunMerger;
+}
 
 // Current time: seconds since the epoch, and as "2026-11-22T09:30:00Z".
 int64_t now_seconds();
@@ -283,6 +286,7 @@ class Store {
 
  private:
   std::unique_ptr<Database> db_;
+  std::unique_ptr<detail::RunMerger> merger_;  // destroyed (stopped) before db_
   int64_t idle_seconds_ = 30 * 60;
 };
 

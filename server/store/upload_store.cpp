@@ -384,6 +384,7 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
     std::string now_iso = iso_time(now);
 
     BatchAnswer answer;
+    std::vector<std::string> merges_due;  // run columns with a full tier, merged after the commit
     answer.seq = seq;
     answer.failed = batch.failed_rows;
     std::vector<RowError> errors = batch.errors;
@@ -574,7 +575,7 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
         }
       }
       linked.push_back(']');
-      detail::add_sort_runs(c, u->campaign_id, runs);
+      detail::add_sort_runs(c, u->campaign_id, runs, &merges_due);
       // The created rows are linked as their id range (schema v6, upload_created): ranges that
       // reach above id_bound hold only deleted participants' ids, which this batch may have
       // been given again, so they are cut back first; then the upload's range that ends at
@@ -623,6 +624,7 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
     if (batch.max_row > 0) ins_batch.bind(8, batch.max_row); else ins_batch.bind_null(8);
     ins_batch.run();
     tx.commit();
+    if (!merges_due.empty()) merger_->schedule(u->campaign_id, merges_due);
     Result<BatchAnswer> r;
     r.value = answer;
     return r;
