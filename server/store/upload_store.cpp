@@ -328,6 +328,13 @@ void Store::order_batch_runs(ValidatedBatch& batch, const std::vector<std::strin
     if (int c = detail::compare_bytes(a.first, b.first)) return c < 0;
     return a.second < b.second;
   };
+  // Sorted first by (the value's first 8 bytes as a big-endian number, row) — integer
+  // comparisons — then each run of equal heads holding a longer value by the whole order.
+  struct Head {
+    uint64_t head;
+    uint32_t row;
+  };
+  std::vector<Head> heads;
   for (const std::string& key : run_keys) {
     RunValueOf value_of(key);
     std::vector<Keyed>& order = batch.run_orders.emplace_back(ValidatedBatch::RunOrder{key, {}}).rows;
@@ -335,7 +342,42 @@ void Store::order_batch_runs(ValidatedBatch& batch, const std::vector<std::strin
     for (size_t i = 0; i < batch.rows.size(); ++i)
       if (auto v = value_of(batch.rows[i])) order.emplace_back(*v, uint32_t(i));
     // Files are often in the order of one column (an id): nothing to sort then.
-    if (!std::is_sorted(order.begin(), order.end(), less)) std::sort(order.begin(), order.end(), less);
+    if (std::is_sorted(order.begin(), order.end(), less)) continue;
+    heads.clear();
+    heads.reserve(order.size());
+    for (uint32_t k = 0; k < order.size(); ++k) {
+      std::string_view v = order[k].first;
+      uint64_t h = 0;
+      if (v.size() >= 8) {
+        std::memcpy(&h, v.data(), 8);
+        h = __builtin_bswap64(h);  // little-endian (see compare_bytes)
+      } else {
+        for (size_t i = 0; i < 8; ++i) h = (h << 8) | (i < v.size() ? uint8_t(v[i]) : 0);
+      }
+      heads.push_back({h, k});  // k: place in `order`, which is in row order
+    }
+    std::sort(heads.begin(), heads.end(),
+              [](const Head& a, const Head& b) { return a.head != b.head ? a.head < b.head : a.row < b.row; });
+    std::vector<Keyed> sorted;
+    sorted.reserve(order.size());
+    for (size_t i = 0; i < heads.size();) {
+      size_t j = i;
+      bool long_value = false;
+      for (; j < heads.size() && heads[j].head == heads[i].head; ++j)
+        long_value = long_value || order[heads[j].row].first.size() > 8;
+      for (size_t k = i; k < j; ++k) sorted.push_back(order[heads[k].row]);
+      // Equal heads: values of up to 8 bytes differ only in length (zero padding), longer
+      // ones in their tails; a stable sort by the whole value keeps the rows in order.
+      if (j - i > 1 && long_value)
+        std::stable_sort(sorted.end() - std::ptrdiff_t(j - i), sorted.end(), [](const Keyed& a, const Keyed& b) {
+          return detail::compare_bytes(a.first, b.first) < 0;
+        });
+      else if (j - i > 1)
+        std::stable_sort(sorted.end() - std::ptrdiff_t(j - i), sorted.end(),
+                         [](const Keyed& a, const Keyed& b) { return a.first.size() < b.first.size(); });
+      i = j;
+    }
+    order.swap(sorted);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <random>
 #include <thread>
 
 #include <sqlite3.h>
@@ -825,4 +826,39 @@ TEST_CASE("sort runs of many batches are merged outside the batches; lists stay 
   ts.restart();
   c = ts.client();
   CHECK(count_by_name(names[101]) == 1);
+}
+
+TEST_CASE("order_batch_runs orders each column by (value, row) as a plain sort does") {
+  std::mt19937 rng(7);
+  const std::vector<std::string> stems = {"", "a", "a", "ab", "America/", "America/Chicago", "America/Denver",
+                                          "Kai M\xc3\xbcller", "Kai M\xc3\xbcllers", "zz", std::string("a\0", 2),
+                                          "P000000001", "P000000002", "\xff\xfe"};
+  for (int round = 0; round < 50; ++round) {
+    intake::store::ValidatedBatch batch;
+    size_t n = 1 + rng() % 300;
+    for (size_t i = 0; i < n; ++i) {
+      intake::store::StagedRow r;
+      r.name = stems[rng() % stems.size()] + (rng() % 3 ? "" : std::to_string(rng() % 5));
+      r.email = stems[rng() % stems.size()];
+      if (rng() % 4) r.values.emplace_back("plan", stems[rng() % stems.size()]);
+      batch.rows.push_back(std::move(r));
+    }
+    intake::store::Store::order_batch_runs(batch, {"name", "email", "f:plan"});
+    REQUIRE(batch.run_orders.size() == 3);
+    for (const auto& order : batch.run_orders) {
+      std::vector<std::pair<std::string, uint32_t>> expected;
+      for (uint32_t i = 0; i < batch.rows.size(); ++i) {
+        const auto& r = batch.rows[i];
+        if (order.key == "name") expected.emplace_back(r.name, i);
+        else if (order.key == "email") expected.emplace_back(r.email, i);
+        else if (!r.values.empty()) expected.emplace_back(r.values[0].second, i);
+      }
+      std::sort(expected.begin(), expected.end());
+      REQUIRE(order.rows.size() == expected.size());
+      for (size_t k = 0; k < expected.size(); ++k) {
+        CHECK(order.rows[k].first == expected[k].first);
+        CHECK(order.rows[k].second == expected[k].second);
+      }
+    }
+  }
 }
