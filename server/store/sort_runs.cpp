@@ -496,6 +496,12 @@ bool apply_merge(Connection& c, int64_t campaign_id, const std::string& col, con
 
 }  // namespace
 
+struct RunMerger::Ready {
+  int64_t campaign_id = 0;
+  std::string col;
+  PreparedMerge merge;
+};
+
 RunMerger::RunMerger(Database& db) : db_(db), thread_([this] { loop(); }) {}
 
 RunMerger::~RunMerger() {
@@ -503,7 +509,7 @@ RunMerger::~RunMerger() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_one();
+  cv_.notify_all();
   thread_.join();
 }
 
@@ -511,43 +517,70 @@ void RunMerger::schedule(int64_t campaign_id, const std::vector<std::string>& ke
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const std::string& key : keys)
-      if (std::find(queue_.begin(), queue_.end(), std::make_pair(campaign_id, key)) == queue_.end())
-        queue_.emplace_back(campaign_id, key);
+      if (in_flight_.emplace(campaign_id, key).second) queue_.emplace_back(campaign_id, key);
   }
-  cv_.notify_one();
+  cv_.notify_all();
+}
+
+void RunMerger::apply_ready(Connection& c) {
+  std::vector<std::unique_ptr<Ready>> ready;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ready.swap(ready_);
+    for (const auto& r : ready) in_flight_.erase({r->campaign_id, r->col});
+  }
+  if (ready.empty()) return;
+  cv_.notify_all();
+  // A merge whose runs changed is dropped (a later batch finds it due again). A failure
+  // fails the caller's transaction, so no merge is ever half applied.
+  for (const auto& r : ready) apply_merge(c, r->campaign_id, r->col, r->merge);
 }
 
 void RunMerger::loop() {
   for (;;) {
-    std::pair<int64_t, std::string> job;
+    auto job = std::make_unique<Ready>();
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
-      // Taken off the queue before merging: a batch that fills a tier meanwhile queues its
-      // column again rather than finding it queued.
-      job = std::move(queue_.front());
+      job->campaign_id = queue_.front().first;
+      job->col = std::move(queue_.front().second);
       queue_.pop_front();
     }
-    const auto& [campaign_id, col] = job;
+    const int64_t campaign_id = job->campaign_id;
+    const std::string col = job->col;
     try {
-      for (;;) {  // a merge may fill the next tier
-        PreparedMerge m;
-        bool due = db_.read([&](Connection& c) {
-          Transaction tx(c, Transaction::Kind::read);
-          return prepare_merge(c, campaign_id, col, m);
-        });
-        if (!due) break;
-        bool applied = db_.write([&](Connection& c) {
-          Transaction tx(c, Transaction::Kind::write);
-          if (!apply_merge(c, campaign_id, col, m)) return false;
-          tx.commit();
-          return true;
-        });
-        if (!applied) break;  // the column changed; the next batch finds any merge still due
+      bool due = db_.read([&](Connection& c) {
+        Transaction tx(c, Transaction::Kind::read);
+        return prepare_merge(c, campaign_id, col, job->merge);
+      });
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!due) {
+        in_flight_.erase({campaign_id, col});
+        continue;
       }
+      // Handed to the next batch's transaction; if none takes it soon, merged here.
+      Ready* mine = job.get();
+      ready_.push_back(std::move(job));
+      auto taken = [&] {
+        return std::none_of(ready_.begin(), ready_.end(), [&](const auto& r) { return r.get() == mine; });
+      };
+      cv_.wait_for(lock, kHandOff, [&] { return stopping_ || taken(); });
+      if (stopping_ || taken()) continue;
+      auto it = std::find_if(ready_.begin(), ready_.end(), [&](const auto& r) { return r.get() == mine; });
+      job = std::move(*it);
+      ready_.erase(it);
+      in_flight_.erase({campaign_id, col});
+      lock.unlock();
+      db_.write([&](Connection& c) {
+        Transaction tx(c, Transaction::Kind::write);
+        if (apply_merge(c, campaign_id, col, job->merge)) tx.commit();
+        return 0;
+      });
     } catch (const std::exception& e) {
       std::fprintf(stderr, "intake-server: merging sort runs of %s failed: %s\n", col.c_str(), e.what());
+      std::lock_guard<std::mutex> lock(mu_);
+      in_flight_.erase({campaign_id, col});
     }
   }
 }

@@ -19,6 +19,8 @@
 #include <bit>
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <set>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -109,24 +111,34 @@ bool tier_full(Connection& c, int64_t campaign_id, const std::string& key);
 
 // Tier merges outside the batches' write transactions: a thread reads the runs of a full tier
 // through a reader connection (a snapshot; runs never change once written), merges and encodes
-// them there, then takes the write lock only to swap them for the merged run — unless one of
-// them changed meanwhile (a rebuild or a drop), when nothing is written. Until then the column
-// simply has more runs, which walks and counts handle like any others. Pending merges are
-// dropped on destruction (the next batch of the campaign finds them due again).
+// them there, and hands the result to the next batch's write transaction (apply_ready), which
+// swaps the runs for the merged one with its own commit — unless one of them changed meanwhile
+// (a rebuild or a drop), when the merge is dropped. If no batch takes it within kHandOff, the
+// thread swaps it in a transaction of its own. Until then the column simply has more runs,
+// which walks and counts handle like any others. Pending merges are dropped on destruction
+// (the next batch of the campaign, or the next start, finds them due again).
 class RunMerger {
  public:
   explicit RunMerger(Database& db);
   ~RunMerger();
   RunMerger(const RunMerger&) = delete;
   RunMerger& operator=(const RunMerger&) = delete;
+  // Queues the columns' merges (a column with a merge queued, running or ready is skipped).
   void schedule(int64_t campaign_id, const std::vector<std::string>& keys);
+  // Applies the merges that are ready inside the caller's write transaction.
+  void apply_ready(Connection& c);
+
+  static constexpr std::chrono::milliseconds kHandOff{200};
 
  private:
+  struct Ready;
   void loop();
   Database& db_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::pair<int64_t, std::string>> queue_;  // (campaign, column) to merge
+  std::set<std::pair<int64_t, std::string>> in_flight_;  // queued, being merged or ready
+  std::vector<std::unique_ptr<Ready>> ready_;
   bool stopping_ = false;
   std::thread thread_;
 };

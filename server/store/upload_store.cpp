@@ -421,6 +421,8 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
                 std::to_string(s.int64(1)) + "; each batch's rows must come after the previous batch's.");
       }
     }
+    // Sort-run merges prepared since the last batch are committed with this one.
+    merger_->apply_ready(c);
     auto policy = duplicate_policy_from_string(u->duplicate_policy).value_or(DuplicatePolicy::update);
     int64_t now = now_seconds();
     std::string now_iso = iso_time(now);
