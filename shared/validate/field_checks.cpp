@@ -205,34 +205,43 @@ size_t cell_output_slack(const Field& field) {
 
 namespace {
 // Each type's writer behind one signature (CellWriter).
-char* write_text_cell(const Field& f, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+char* write_text_cell(const Field& f, const char* in, size_t size, const CheckOptions&, char* w, CellError& err) {
+  const std::string_view v(in, size);
   return detail::write_text(v, f.max_length, w, err) ? w : nullptr;
 }
-char* write_email_cell(const Field&, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+char* write_email_cell(const Field&, const char* in, size_t size, const CheckOptions&, char* w, CellError& err) {
+  const std::string_view v(in, size);
   return detail::write_email(v, w, err) ? w : nullptr;
 }
-char* write_phone_cell(const Field&, std::string_view v, const CheckOptions& opts, char* w, CellError& err) {
+char* write_phone_cell(const Field&, const char* in, size_t size, const CheckOptions& opts, char* w, CellError& err) {
+  const std::string_view v(in, size);
   return detail::write_phone(v, opts.default_region, w, err) ? w : nullptr;
 }
-char* write_date_cell(const Field& f, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+char* write_date_cell(const Field& f, const char* in, size_t size, const CheckOptions&, char* w, CellError& err) {
+  const std::string_view v(in, size);
   return detail::write_date(v, f.format, w, err) ? w : nullptr;
 }
-char* write_datetime_cell(const Field&, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+char* write_datetime_cell(const Field&, const char* in, size_t size, const CheckOptions&, char* w, CellError& err) {
+  const std::string_view v(in, size);
   return detail::write_datetime(v, w, err) ? w : nullptr;
 }
-char* write_number_cell(const Field&, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+char* write_number_cell(const Field&, const char* in, size_t size, const CheckOptions&, char* w, CellError& err) {
+  const std::string_view v(in, size);
   return detail::write_number(v, w, err) ? w : nullptr;
 }
-char* write_boolean_cell(const Field&, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+char* write_boolean_cell(const Field&, const char* in, size_t size, const CheckOptions&, char* w, CellError& err) {
+  const std::string_view v(in, size);
   return detail::write_boolean(v, w, err) ? w : nullptr;
 }
-char* write_enum_cell(const Field& f, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+char* write_enum_cell(const Field& f, const char* in, size_t size, const CheckOptions&, char* w, CellError& err) {
+  const std::string_view v(in, size);
   return detail::write_enum(v, f.values, w, err) ? w : nullptr;
 }
-char* write_timezone_cell(const Field&, std::string_view v, const CheckOptions&, char* w, CellError& err) {
+char* write_timezone_cell(const Field&, const char* in, size_t size, const CheckOptions&, char* w, CellError& err) {
+  const std::string_view v(in, size);
   return detail::write_timezone(v, w, err) ? w : nullptr;
 }
-char* write_unknown_cell(const Field&, std::string_view, const CheckOptions&, char*, CellError& err) {
+char* write_unknown_cell(const Field&, const char*, size_t, const CheckOptions&, char*, CellError& err) {
   fail(err, codes::kInvalidFields, "unknown field type");
   return nullptr;
 }

@@ -54,10 +54,13 @@ bool check_cell(const Field& field, std::string_view in, const CheckOptions& opt
 // it. Same results as check_cell; on failure `w` is left where it was.
 size_t cell_output_slack(const Field& field);
 bool write_cell(const Field& field, std::string_view in, const CheckOptions& opts, char*& w, CellError& err);
-// write_cell's per-type step, for callers that look the type up once per column: `in` is
-// already trimmed and not empty; the value is written at `w` and its end returned, or null on
-// failure (the end comes back by value so that a caller's `w` can stay in a register).
-using CellWriter = char* (*)(const Field& field, std::string_view in, const CheckOptions& opts, char* w, CellError& err);
+// write_cell's per-type step, for callers that look the type up once per column: the value
+// (in, size) is already trimmed and not empty; it is written at `w` and its end returned, or
+// null on failure. Pointers and sizes by value only: the end comes back by value so that a
+// caller's `w` can stay in a register, and the value is not a std::string_view, which wasm's C
+// ABI passes through memory.
+using CellWriter = char* (*)(const Field& field, const char* in, size_t size, const CheckOptions& opts, char* w,
+                             CellError& err);
 CellWriter cell_writer(FieldType type);
 // write_cell's trimming: leading and trailing ASCII spaces and tabs removed.
 inline std::string_view trim_cell(std::string_view v) {
@@ -76,7 +79,7 @@ inline char* write_cell_with(CellWriter write, const Field& field, std::string_v
                              char* w, CellError& err) {
   const std::string_view v = trim_cell(in);
   if (v.empty()) return !field.required || fail_required(err) ? w : nullptr;
-  return write(field, v, opts, w, err);
+  return write(field, v.data(), v.size(), opts, w, err);
 }
 
 // True when `format` is a date format check_date understands (tokens YYYY, MM, DD, M, D with
