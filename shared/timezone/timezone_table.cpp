@@ -32,30 +32,34 @@ struct Key {
   }
 };
 
-// `name` (1 to kWords * 8 bytes) lower-cased into `key`. Whole words are loaded straight from
-// the name (no byte-wise copy for the loads to wait on); the last, partial word is the name's
-// last eight bytes shifted down, or, for a name under eight bytes, its bytes one by one.
-void make_key(std::string_view name, Key& key) {
+// The bytes of `name` (1 to 8 * N) in the first (size + 7) / 8 words of `w`, the last one
+// zero-padded. Whole words are loaded straight from the name (no byte-wise copy for the loads to
+// wait on); the last, partial word is the name's last eight bytes shifted down, or, for a name
+// under eight bytes, its bytes one by one.
+template <size_t N>
+void load_words(std::string_view name, uint64_t (&w)[N]) {
   static_assert(std::endian::native == std::endian::little);
   const char* p = name.data();
   const size_t n = name.size();
   size_t i = 0;
-  for (; (i + 1) * 8 <= n; ++i) {
-    uint64_t w;
-    std::memcpy(&w, p + i * 8, 8);
-    key.words[i] = platform::lower_ascii8(w);
-  }
+  for (; (i + 1) * 8 <= n; ++i) std::memcpy(&w[i], p + i * 8, 8);
   if (const size_t rest = n - i * 8) {
-    uint64_t w = 0;
+    uint64_t last = 0;
     if (n >= 8) {
-      std::memcpy(&w, p + n - 8, 8);
-      w >>= 8 * (8 - rest);
+      std::memcpy(&last, p + n - 8, 8);
+      last >>= 8 * (8 - rest);
     } else {
-      for (size_t b = 0; b < rest; ++b) w |= uint64_t(static_cast<unsigned char>(p[b])) << (8 * b);
+      for (size_t b = 0; b < rest; ++b) last |= uint64_t(static_cast<unsigned char>(p[b])) << (8 * b);
     }
-    key.words[i] = platform::lower_ascii8(w);
+    w[i] = last;
   }
-  key.size = n;
+}
+
+// `name` (1 to kWords * 8 bytes) lower-cased into `key`.
+void make_key(std::string_view name, Key& key) {
+  load_words(name, key.words);
+  for (size_t i = 0; i * 8 < name.size(); ++i) key.words[i] = platform::lower_ascii8(key.words[i]);
+  key.size = name.size();
 }
 
 bool same_key(const Key& a, const Key& b) {
@@ -105,24 +109,10 @@ struct Recent {
 constexpr size_t kRecent = 64;
 thread_local Recent recent[kRecent];
 
-// The name's bytes (1 to 32) in four words, zero-padded, loaded as make_key loads them (whole
-// words straight from the name, the last partial word shifted down from the last eight bytes).
+// The name's bytes (1 to 32) in four words, zero-padded.
 void raw_words(std::string_view name, uint64_t (&w)[4]) {
-  const char* p = name.data();
-  const size_t n = name.size();
   w[0] = w[1] = w[2] = w[3] = 0;
-  size_t i = 0;
-  for (; (i + 1) * 8 <= n; ++i) std::memcpy(&w[i], p + i * 8, 8);
-  if (const size_t rest = n - i * 8) {
-    uint64_t last = 0;
-    if (n >= 8) {
-      std::memcpy(&last, p + n - 8, 8);
-      last >>= 8 * (8 - rest);
-    } else {
-      for (size_t b = 0; b < rest; ++b) last |= uint64_t(static_cast<unsigned char>(p[b])) << (8 * b);
-    }
-    w[i] = last;
-  }
+  load_words(name, w);
 }
 
 size_t recent_slot(const uint64_t (&w)[4], size_t size) {
