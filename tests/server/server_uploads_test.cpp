@@ -791,7 +791,10 @@ TEST_CASE("sort runs of many batches are merged outside the batches; lists stay 
     std::string csv = kHeader;
     for (int k = 0; k < 5; ++k) {
       int n = b * 5 + k;
-      std::string name = "N" + std::to_string((n * 37) % 101) + "-" + std::to_string(n);
+      std::string name = "N";  // appended piecewise: "N" + std::to_string(...) trips GCC 12's -Wrestrict
+      name += std::to_string((n * 37) % 101);
+      name += "-";
+      name += std::to_string(n);
       names.push_back(name);
       csv += std::to_string(n + 2) + "," + name + ",,,E" + std::to_string(n) + "\r\n";
     }
