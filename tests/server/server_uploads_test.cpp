@@ -180,6 +180,19 @@ TEST_CASE("created, updated, skipped and failed counts under each duplicate poli
     CHECK(list["items"][1]["name"] == "Ana Updated");
     CHECK(list["items"][1]["email"] == "ana@example.com");  // an empty cell keeps the stored value
     CHECK(list["items"][3]["name"] == "Cid Again");
+    // The sort runs hold each participant's current name once (created rows from the batch,
+    // the updated ones through the triggers), whichever row created or updated it.
+    json by_name = get(*c, "/api/v1/campaigns/" + campaign + "/participants?sort=name").body;
+    std::vector<std::string> names;
+    for (auto& p : by_name["items"]) names.push_back(p["name"]);
+    CHECK(names == std::vector<std::string>{"Ana Updated", "Bob", "Cid Again", "Nobody"});
+    for (const char* name : {"Cid%20Again", "Nobody", "Ana%20Updated"})
+      CHECK(get(*c, "/api/v1/campaigns/" + campaign + "/participants?filter%5Bname%5D=" + name).body["total"] == 1);
+    CHECK(get(*c, "/api/v1/campaigns/" + campaign + "/participants?filter%5Bname%5D=Cid").body["total"] == 0);
+    // P1 (updated) and the two created rows are the upload's.
+    CHECK(get(*c, "/api/v1/campaigns/" + campaign + "/participants?upload_id=" + up).body["total"] == 3);
+    CHECK(get(*c, "/api/v1/participants/" + list["items"][1]["id"].get<std::string>()).body["upload_ids"] ==
+          json::array({seed, up}));
     auto done = post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", 4}});
     CHECK(done.body["status"] == "Completed");
     CHECK(done.body["updated"] == 2);
