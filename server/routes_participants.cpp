@@ -42,12 +42,10 @@ store::Filter make_filter(const std::string& key, const std::string& value,
   store::Filter f;
   bool rangeable = false;
   const Field* field = nullptr;
-  bool time_column = false;  // created_at / updated_at: UTC datetimes
   if (key == "created_at" || key == "updated_at" || key == "communications") {
     f.key = key;
     f.column = true;
     f.numeric = key == "communications";
-    time_column = !f.numeric;
     rangeable = true;
   } else {
     for (const Field& x : fields) if (x.key == key) field = &x;
