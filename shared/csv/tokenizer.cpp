@@ -335,9 +335,6 @@ void CsvTokenizer::unclosed_quote(bool eof, CsvRecordSink& sink) {
   }
 }
 
-// The hot loop: reads unquoted values (and the records they end) with positions in registers,
-// until a quoted value, a CR, or the end of the window. Returns true when the window ran out in
-// an unquoted value; otherwise pos_ and state_ say where to go on.
 // The hot loop of scan_unquoted: reads the values ended by the delimiter, from value start `fs`
 // at `p`, while they lie in whole 64-byte blocks of the window, with the state in locals (the
 // members are written back once, at the end: stores of values through a pointer would make the
@@ -397,6 +394,9 @@ done:
   return after_delimiter;
 }
 
+// Reads unquoted values (and the records they end), through delimited_run and the general steps
+// for everything it leaves, until a quoted value, a CR, or the end of the window. Returns true
+// when the window ran out in an unquoted value; otherwise pos_ and state_ say where to go on.
 bool CsvTokenizer::scan_unquoted(CsvRecordSink& sink) {
   const char* b = win_;
   const size_t n = win_n_;
