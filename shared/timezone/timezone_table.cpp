@@ -32,12 +32,11 @@ struct Key {
   }
 };
 
-// The bytes of `name` (1 to 8 * N) in the first (size + 7) / 8 words of `w`, the last one
+// The bytes of `name` (not empty) in the first (size + 7) / 8 words of `w`, the last one
 // zero-padded. Whole words are loaded straight from the name (no byte-wise copy for the loads to
 // wait on); the last, partial word is the name's last eight bytes shifted down, or, for a name
 // under eight bytes, its bytes one by one.
-template <size_t N>
-void load_words(std::string_view name, uint64_t (&w)[N]) {
+void load_words(std::string_view name, uint64_t* w) {
   static_assert(std::endian::native == std::endian::little);
   const char* p = name.data();
   const size_t n = name.size();
