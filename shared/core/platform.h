@@ -159,7 +159,7 @@ struct EmailBytes {
 // load could not take its bytes from without stalling.
 inline EmailBytes classify_email_bytes(const char* p, size_t n) {
   EmailBytes r;
-  // A block's masks go in at byte `at` of p; under 16 bytes, the high half's bits belong at n - 8.
+  // A block's masks go in at byte `at` of p.
   auto place = [&](const EmailBytes& m, size_t at) {
     r.other |= m.other << at;
     r.at |= m.at << at;
@@ -168,8 +168,16 @@ inline EmailBytes classify_email_bytes(const char* p, size_t n) {
     r.underscore_plus |= m.underscore_plus << at;
     r.upper |= m.upper << at;
   };
-  auto halves = [n](uint64_t m) { return (m & 0xFF) | ((m >> 8) << (n - 8)); };
+#if defined(INTAKE_SIMD_WASM) || defined(INTAKE_SIMD_SSE2)
+  // Per target: a 16-byte load, two 8-byte loads as one block, and a block's 16-bit masks.
 #if defined(INTAKE_SIMD_WASM)
+  auto load = [](const char* q) { return wasm_v128_load(q); };
+  auto load_halves = [](const char* lo, const char* hi) {
+    uint64_t a, b;
+    std::memcpy(&a, lo, 8);
+    std::memcpy(&b, hi, 8);
+    return wasm_i64x2_make(int64_t(a), int64_t(b));
+  };
   auto block = [](v128_t x) {
     // Letters: x | 0x20 in 'a'..'z' (which only A-Z and a-z reach); digits: x in '0'..'9'.
     const v128_t letter = wasm_u8x16_le(wasm_i8x16_sub(wasm_v128_or(x, wasm_i8x16_splat(0x20)), wasm_i8x16_splat('a')),
@@ -184,19 +192,12 @@ inline EmailBytes classify_email_bytes(const char* p, size_t n) {
                       uint64_t(wasm_i8x16_bitmask(dot)), uint64_t(wasm_i8x16_bitmask(hyphen)),
                       uint64_t(wasm_i8x16_bitmask(up)), uint64_t(wasm_i8x16_bitmask(upper))};
   };
-  if (n < 16) {
-    uint64_t low, high;
-    std::memcpy(&low, p, 8);
-    std::memcpy(&high, p + n - 8, 8);
-    const EmailBytes m = block(wasm_i64x2_make(int64_t(low), int64_t(high)));
-    place(EmailBytes{halves(m.other), halves(m.at), halves(m.dot), halves(m.hyphen), halves(m.underscore_plus),
-                     halves(m.upper)},
-          0);
-  } else {
-    for (size_t at = 0; at + 16 <= n; at += 16) place(block(wasm_v128_load(p + at)), at);
-    if (n % 16) place(block(wasm_v128_load(p + n - 16)), n - 16);
-  }
-#elif defined(INTAKE_SIMD_SSE2)
+#else
+  auto load = [](const char* q) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)); };
+  auto load_halves = [](const char* lo, const char* hi) {
+    return _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(lo)),
+                              _mm_loadl_epi64(reinterpret_cast<const __m128i*>(hi)));
+  };
   auto block = [](__m128i x) {
     // Letters: x | 0x20 in 'a'..'z' (which only A-Z and a-z reach); digits: x in '0'..'9'.
     // Unsigned t <= k is min(t, k) == t.
@@ -213,16 +214,17 @@ inline EmailBytes classify_email_bytes(const char* p, size_t n) {
                       uint64_t(uint32_t(_mm_movemask_epi8(dot))), uint64_t(uint32_t(_mm_movemask_epi8(hyphen))),
                       uint64_t(uint32_t(_mm_movemask_epi8(up))), uint64_t(uint32_t(_mm_movemask_epi8(upper)))};
   };
+#endif
   if (n < 16) {
-    const __m128i low = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
-    const __m128i high = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + n - 8));
-    const EmailBytes m = block(_mm_unpacklo_epi64(low, high));
+    // One block of the first and the last eight bytes: the high half's bits belong at n - 8.
+    const EmailBytes m = block(load_halves(p, p + n - 8));
+    auto halves = [n](uint64_t v) { return (v & 0xFF) | ((v >> 8) << (n - 8)); };
     place(EmailBytes{halves(m.other), halves(m.at), halves(m.dot), halves(m.hyphen), halves(m.underscore_plus),
                      halves(m.upper)},
           0);
   } else {
-    for (size_t at = 0; at + 16 <= n; at += 16) place(block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at))), at);
-    if (n % 16) place(block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16))), n - 16);
+    for (size_t at = 0; at + 16 <= n; at += 16) place(block(load(p + at)), at);
+    if (n % 16) place(block(load(p + n - 16)), n - 16);
   }
 #else
   for (size_t i = 0; i < n; ++i) {
@@ -237,7 +239,6 @@ inline EmailBytes classify_email_bytes(const char* p, size_t n) {
     else if (c >= 'A' && c <= 'Z') m.upper = 1;
     place(m, i);
   }
-  (void)halves;
 #endif
   return r;
 }
