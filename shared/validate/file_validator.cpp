@@ -62,6 +62,8 @@ struct RowSlot {
   std::string identity_buf;
   size_t identity_len = 0;
   std::string_view identity() const { return std::string_view(identity_buf.data(), identity_len); }
+  // Whether the duplicate table is asked about the row: it is clean and has an identity.
+  bool checks_duplicate() const { return errors.empty() && identity_len != 0; }
   int identity_which = 0;  // 0 external_id, 1 email, 2 phone
   uint64_t identity_hash = 0;
   uint64_t first_seen = 0;  // the duplicate table's answer for the identity, once probed
@@ -383,7 +385,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     if (!duplicates_) return;
     for (size_t k = from; k < to; ++k) {
       RowSlot& s = pending_slot(k);
-      if (!s.errors.empty() || s.identity_len == 0) continue;
+      if (!s.checks_duplicate()) continue;
       s.identity_hash = DuplicateTracker::hash(s.identity());
       duplicates_->prefetch(s.identity_hash);
     }
@@ -391,7 +393,7 @@ class FileValidator::Impl final : public CsvRecordSink {
       uint32_t touched = 0;
       for (size_t k = from; k < to; ++k) {
         const RowSlot& s = pending_slot(k);
-        if (s.errors.empty() && s.identity_len != 0) touched ^= duplicates_->touch(s.identity_hash);
+        if (s.checks_duplicate()) touched ^= duplicates_->touch(s.identity_hash);
       }
       touched_ ^= touched;  // keeps the loads
     }
@@ -404,7 +406,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     for (size_t k = from; k < to; ++k) {
       RowSlot& s = pending_slot(k);
       s.first_seen = 0;
-      if (s.errors.empty() && s.identity_len != 0) s.first_seen = duplicates_->first_seen_hash(s.identity_hash, s.row);
+      if (s.checks_duplicate()) s.first_seen = duplicates_->first_seen_hash(s.identity_hash, s.row);
     }
   }
 
@@ -418,7 +420,7 @@ class FileValidator::Impl final : public CsvRecordSink {
 
   void emit(RowSlot& s) {
     uint64_t duplicate_of = 0;
-    if (s.errors.empty() && s.identity_len != 0 && duplicates_) duplicate_of = check_duplicate(s);
+    if (s.checks_duplicate() && duplicates_) duplicate_of = check_duplicate(s);
     if (!s.errors.empty()) {
       ++counts_.failed;
       counts_.errors += s.errors.size();
