@@ -221,6 +221,16 @@ void BatchBuilder::append_slow(const CleanRow& row, std::string_view num) {
   }
 }
 
+bool BatchBuilder::append_line(uint64_t row, std::string_view rest) {
+  const size_t mark = used_;
+  const std::string_view number = row_number(row);
+  char* w = room(number.size() + rest.size());
+  platform::copy_bytes(w, number.data(), number.size());
+  platform::copy_bytes(w + number.size(), rest.data(), rest.size());
+  used_ += number.size() + rest.size();
+  return close_if_full(row, mark);
+}
+
 // The full batch's last line (appended at `mark`) moves to line_, for the next batch.
 void BatchBuilder::hold_line(size_t mark) {
   std::string& body = current_.body;

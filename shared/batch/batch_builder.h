@@ -51,6 +51,19 @@ class BatchBuilder {
   void add(const CleanRow& row, const std::function<void(Batch&&)>& on_batch) {
     add<const std::function<void(Batch&&)>&>(row, on_batch);
   }
+  // Adds a row whose line was written before (by a builder with the same keys): `rest` is the
+  // line after its row number, i.e. ",<values>\r\n" ("\r\n" without values). See chunked_batches.h.
+  template <class OnBatch>
+  void add_line(uint64_t row, std::string_view rest, OnBatch&& on_batch) {
+    if (append_line(row, rest)) {
+      ++seq_;
+      on_batch(std::move(current_));
+      start();
+      carry_line(row);
+    }
+  }
+  // Bytes of the current batch written so far, its header line included.
+  size_t body_bytes() const { return used_; }
   // Passes the last, partial batch (if any) to `on_batch`.
   void flush(const std::function<void(Batch&&)>& on_batch);
 
@@ -62,6 +75,7 @@ class BatchBuilder {
   // the line is then held in line_, and the caller passes the batch on and calls carry_line.
   bool append(const CleanRow& row);
   void append_slow(const CleanRow& row, std::string_view row_number);
+  bool append_line(uint64_t row, std::string_view rest);
   // Room for `bytes` more at used_: the body grows ahead of what is written (doubling), so that a
   // row costs no string call (out-of-line in wasm) and no zero-filling of its own; it is cut to
   // used_ before it is handed on.

@@ -54,6 +54,12 @@ class CsvTokenizer {
   char delimiter() const { return delim_; }
   uint64_t rows() const { return row_; }              // records reported so far, blank ones included
   uint64_t bytes_pushed() const { return pushed_; }   // input bytes received so far (BOM included)
+  // True when the bytes pushed so far end exactly at the end of a record (or of a blank line):
+  // nothing is pending, no value or quote is open. A slice cut after a line break that lies
+  // inside a quoted value leaves this false (chunked validation checks its cuts with it).
+  bool between_records() const {
+    return bom_checked_ && state_ == State::field_start && !in_record_ && !pending_lf_;
+  }
 
  private:
   enum class State : uint8_t { field_start, unquoted, quoted, quote_in_quoted, skip_line };

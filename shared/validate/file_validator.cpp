@@ -92,7 +92,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     sink_ = &sink;
     if (!tokenizer_) {
       head_.append(bytes);
-      if (head_.size() >= opts_.sniff_bytes) start();
+      if (opts_.dialect || head_.size() >= opts_.sniff_bytes) start();
       emit_pending();
       return;
     }
@@ -108,6 +108,9 @@ class FileValidator::Impl final : public CsvRecordSink {
     if (!header_ && !file_error_)
       file_error_ = FileError{codes::kEmptyFile, "the file is empty; it needs a header row naming the columns"};
   }
+
+  bool between_records() const { return tokenizer_ && !file_error_ && tokenizer_->between_records(); }
+  uint64_t records_read() const { return tokenizer_ ? tokenizer_->rows() : 0; }
 
   void on_record(const CsvRecord& r) override {
     if (file_error_) return;
@@ -126,7 +129,7 @@ class FileValidator::Impl final : public CsvRecordSink {
   // Decides dialect and encoding from the head, then feeds the head through the tokenizer.
   void start() {
     // Exactly the first sniff_bytes decide, whatever the size of the first slice.
-    dialect_ = sniff_dialect(std::string_view(head_).substr(0, opts_.sniff_bytes));
+    dialect_ = opts_.dialect ? *opts_.dialect : sniff_dialect(std::string_view(head_).substr(0, opts_.sniff_bytes));
     if (dialect_.utf16) {
       file_error_ = FileError{codes::kInvalidEncoding,
                               "the file is UTF-16; save it as UTF-8 (in Excel: CSV UTF-8) and try again"};
@@ -208,14 +211,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     slot().errors.push_back(std::move(e));
   }
 
-  void tally(const std::string& field, const std::string& code) {
-    auto& v = counts_.by_field_code;
-    auto it = std::lower_bound(v.begin(), v.end(), std::pair(field, code), [](const ErrorTally& t, const auto& k) {
-      return std::tie(t.field, t.code) < std::tie(k.first, k.second);
-    });
-    if (it != v.end() && it->field == field && it->code == code) ++it->count;
-    else v.insert(it, ErrorTally{field, code, 1});
-  }
+  void tally(const std::string& field, const std::string& code) { tally_error(counts_.by_field_code, field, code); }
 
   // Batch mode: the row's number comes from the row column. It must be readable (even on a row
   // with other problems, so its errors carry the right number), at most 2^53 (exact in JSON and
@@ -432,6 +428,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     clean.row = s.row;
     clean.values = s.values;
     clean.identity = s.identity();
+    if (!clean.identity.empty()) clean.identity_output = identity_outputs_[s.identity_which];
     clean.duplicate_of = duplicate_of;
     clean.joined = std::string_view(s.norm.data(), s.norm_len);
     clean.joined_plain = s.joined_plain;
@@ -452,9 +449,7 @@ class FileValidator::Impl final : public CsvRecordSink {
     // The slot is the current one for fail(): point it there while the error is added.
     RowSlot* saved = current_;
     current_ = &s;
-    fail(RowError{s.row, f.key, excerpt(s.values[o]), codes::kDuplicateIdentity,
-                  "row " + std::to_string(first) + " has the same " + f.label +
-                      "; the duplicate policy is reject — remove one of the rows, or choose update or skip"});
+    fail(duplicate_identity_error(s.row, f, s.values[o], first));
     current_ = saved;
     return first;
   }
@@ -532,6 +527,24 @@ const std::optional<HeaderInfo>& FileValidator::header() const { return impl_->h
 const Dialect& FileValidator::dialect() const { return impl_->dialect_; }
 bool FileValidator::duplicate_tracking_full() const {
   return impl_->duplicates_ && impl_->duplicates_->full();
+}
+
+bool FileValidator::between_records() const { return impl_->between_records(); }
+
+uint64_t FileValidator::records_read() const { return impl_->records_read(); }
+
+void tally_error(std::vector<ErrorTally>& tallies, const std::string& field, const std::string& code) {
+  auto it = std::lower_bound(tallies.begin(), tallies.end(), std::pair(field, code), [](const ErrorTally& t, const auto& k) {
+    return std::tie(t.field, t.code) < std::tie(k.first, k.second);
+  });
+  if (it != tallies.end() && it->field == field && it->code == code) ++it->count;
+  else tallies.insert(it, ErrorTally{field, code, 1});
+}
+
+RowError duplicate_identity_error(uint64_t row, const Field& f, std::string_view value, uint64_t first_row) {
+  return RowError{row, f.key, excerpt(value), codes::kDuplicateIdentity,
+                  "row " + std::to_string(first_row) + " has the same " + f.label +
+                      "; the duplicate policy is reject — remove one of the rows, or choose update or skip"};
 }
 
 }  // namespace intake

@@ -39,6 +39,10 @@ struct ValidatorOptions {
   uint64_t first_row = 0;                 // batch mode without row_column: row of the first line
                                           // (2 or more; 1 is a file error: row 1 is the header)
   size_t sniff_bytes = size_t(64) << 10;  // how much of the head decides dialect and encoding
+  // When set, the file's dialect and encoding as sniff_dialect() found them on its head: a
+  // chunk of a file cut apart (the header row, then rows from the middle) is read exactly as
+  // the whole file would be, without sniffing its own head. `delimiter` still overrides.
+  std::optional<Dialect> dialect;
 };
 
 struct HeaderInfo {
@@ -53,6 +57,7 @@ struct CleanRow {
   std::span<const std::string_view> values;  // normalized, in HeaderInfo::output_fields order
   std::string_view identity;                 // "external_id:P1" / "email:a@b.c" (lower-cased) / "phone:+1…", or ""
   uint64_t duplicate_of = 0;                 // earlier row with this identity (update/skip), or 0
+  int identity_output = -1;                  // with `identity`: the index in `values` of its field
   // Optional (FileValidator fills it; BatchBuilder uses it): when `joined.data()` is not null,
   // `values` are views into `joined`, one after the other, separated by single ',' bytes; when
   // `joined_plain` too, no value needs CSV quoting, so `joined` is their CSV form as it stands.
@@ -108,10 +113,22 @@ class FileValidator {
   const std::optional<HeaderInfo>& header() const;
   const Dialect& dialect() const;
   bool duplicate_tracking_full() const;  // more identities than duplicate_capacity were seen
+  // For a file cut into chunks: whether the bytes pushed so far end exactly at a record's end
+  // (see CsvTokenizer::between_records; false before the dialect is known), and how many
+  // records were read, header and blank lines included (the next record's row is one more).
+  bool between_records() const;
+  uint64_t records_read() const;
 
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Counts one more error of (field, code) in `tallies`, kept sorted by field then code.
+void tally_error(std::vector<ErrorTally>& tallies, const std::string& field, const std::string& code);
+
+// The error a row gets under the reject policy when `first_row` had the same identity:
+// `value` is the row's (normalized) value of the identity field `f`.
+RowError duplicate_identity_error(uint64_t row, const Field& f, std::string_view value, uint64_t first_row);
 
 }  // namespace intake
