@@ -26,6 +26,20 @@ int compare(std::string_view av, int64_t ai, std::string_view bv, int64_t bi) {
   return ai < bi ? -1 : ai > bi ? 1 : 0;
 }
 
+// A value's first 8 bytes as a big-endian number, zero-padded: heads order like the values'
+// first 8 bytes (equal heads need the whole comparison).
+uint64_t value_head(std::string_view v) {
+  uint64_t h = 0;
+  if (v.size() >= 8) {
+    std::memcpy(&h, v.data(), 8);
+  } else if (!v.empty()) {
+    unsigned char b[8] = {};
+    std::memcpy(b, v.data(), v.size());
+    std::memcpy(&h, b, 8);
+  }
+  return __builtin_bswap64(h);
+}
+
 }  // namespace
 
 bool entry_less(const EntryView& a, const EntryView& b) { return compare(a.value, a.id, b.value, b.id) < 0; }
@@ -238,30 +252,60 @@ std::vector<EntryRef> merged_entries(Connection& c, int64_t campaign_id, const s
     load_run(c, campaign_id, col, runs[k], blocks[k]);
     for (const Block& b : blocks[k]) total += b.size();
   }
+  // Each cursor keeps its current entry with the value's first 8 bytes as a big-endian
+  // number, so most comparisons are one integer comparison; the smallest cursor is the top of
+  // a binary heap, advanced and sifted down in place.
   struct Cursor {
+    uint64_t head;
+    EntryRef e;
     size_t run, block, pos;
   };
-  auto at = [&](const Cursor& x) {
+  auto load = [&](Cursor& x) {
     const Block& b = blocks[x.run][x.block];
-    return EntryRef{b.value(x.pos), b.ids[x.pos]};
+    x.e = EntryRef{b.value(x.pos), b.ids[x.pos]};
+    x.head = value_head(x.e.value);
   };
-  auto later = [&](const Cursor& x, const Cursor& y) { return entry_less(at(y), at(x)); };
+  auto less = [](const Cursor& x, const Cursor& y) {
+    if (x.head != y.head) return x.head < y.head;
+    return compare(x.e.value, x.e.id, y.e.value, y.e.id) < 0;
+  };
   std::vector<Cursor> heap;
-  for (size_t k = 0; k < runs.size(); ++k)
-    if (!blocks[k].empty()) heap.push_back({k, 0, 0});
-  std::make_heap(heap.begin(), heap.end(), later);
+  for (size_t k = 0; k < runs.size(); ++k) {
+    if (blocks[k].empty()) continue;
+    heap.push_back({0, {}, k, 0, 0});
+    load(heap.back());
+  }
+  auto sift_down = [&](size_t i) {
+    const size_t n = heap.size();
+    Cursor x = heap[i];
+    for (;;) {
+      size_t child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && less(heap[child + 1], heap[child])) ++child;
+      if (!less(heap[child], x)) break;
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = x;
+  };
+  for (size_t i = heap.size() / 2; i-- > 0;) sift_down(i);
   std::vector<EntryRef> entries;
   entries.reserve(total);
   while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), later);
-    Cursor& x = heap.back();
-    entries.push_back(at(x));
+    Cursor& x = heap.front();
+    entries.push_back(x.e);
     if (++x.pos == blocks[x.run][x.block].size()) {
       x.pos = 0;
       ++x.block;
     }
-    if (x.block < blocks[x.run].size()) std::push_heap(heap.begin(), heap.end(), later);
-    else heap.pop_back();
+    if (x.block < blocks[x.run].size()) {
+      load(x);
+    } else {
+      x = heap.back();
+      heap.pop_back();
+      if (heap.empty()) break;
+    }
+    sift_down(0);
   }
   return entries;
 }

@@ -145,6 +145,110 @@ class RunValueOf {
   size_t hint_ = 0;
 };
 
+// Orders (value, row) pairs by value, then row, comparing values 8 bytes at a time as
+// integers: a level sorts the pairs by their next 8 bytes (a stable LSD radix sort, or
+// std::sort on small ranges), then each group of equal bytes that still holds longer values
+// is ordered by the 8 bytes after those; values that end within a group's bytes (equal up to
+// zero padding) come first, by length. No byte-string comparisons.
+class ValueSorter {
+ public:
+  using Keyed = std::pair<std::string_view, uint32_t>;  // (value, row)
+
+  // Sorts [first, first + n), given in row order, whose values share their first `off` bytes.
+  void sort(Keyed* first, size_t n, size_t off) {
+    if (n < 2) return;
+    heads_.resize(n);
+    for (size_t k = 0; k < n; ++k) heads_[k] = {head_at(first[k].first, off), uint32_t(k)};
+    if (n >= kRadixMin) {
+      radix_sort(n);
+    } else {
+      std::sort(heads_.begin(), heads_.end(),
+                [](const Head& a, const Head& b) { return a.head != b.head ? a.head < b.head : a.k < b.k; });
+    }
+    keyed_.resize(n);
+    for (size_t i = 0; i < n; ++i) keyed_[i] = first[heads_[i].k];
+    std::copy(keyed_.begin(), keyed_.begin() + std::ptrdiff_t(n), first);
+    // Groups of equal heads: the scratch vectors are free again (the walk re-reads the heads).
+    const size_t end = off + 8;
+    for (size_t i = 0; i < n;) {
+      const uint64_t h = head_at(first[i].first, off);
+      size_t j = i + 1, longer = first[i].first.size() > end;
+      for (; j < n && head_at(first[j].first, off) == h; ++j) longer += first[j].first.size() > end;
+      if (j - i > 1) {
+        Keyed* g = first + i;
+        size_t m = j - i, done = m - longer;  // values that end within these bytes
+        if (longer > 0 && done > 0) {  // stable partition: ended values first
+          keyed_.clear();
+          size_t w = 0;
+          for (size_t k = 0; k < m; ++k) {
+            if (g[k].first.size() <= end) g[w++] = g[k];
+            else keyed_.push_back(g[k]);
+          }
+          std::copy(keyed_.begin(), keyed_.end(), g + w);
+        }
+        by_length(g, done);
+        if (longer > 0) sort(g + done, longer, end);
+      }
+      i = j;
+    }
+  }
+
+ private:
+  struct Head {
+    uint64_t head;
+    uint32_t k;  // place in the level's input (row order)
+  };
+  static constexpr size_t kRadixMin = 256;
+
+  // Bytes [off, off + 8) of v as a big-endian number, zero-padded past its end.
+  static uint64_t head_at(std::string_view v, size_t off) {
+    uint64_t h = 0;
+    if (v.size() >= off + 8) {
+      std::memcpy(&h, v.data() + off, 8);
+    } else if (v.size() > off) {
+      unsigned char b[8] = {};
+      std::memcpy(b, v.data() + off, v.size() - off);
+      std::memcpy(&h, b, 8);
+    }
+    return __builtin_bswap64(h);  // little-endian (see compare_bytes)
+  }
+
+  // Values equal up to zero padding: the shorter first, rows in order (stable).
+  static void by_length(Keyed* g, size_t m) {
+    auto shorter = [](const Keyed& a, const Keyed& b) { return a.first.size() < b.first.size(); };
+    if (!std::is_sorted(g, g + m, shorter)) std::stable_sort(g, g + m, shorter);
+  }
+
+  // Stable LSD radix sort of heads_[0, n) by head, a byte at a time; a byte that is the same
+  // in every head takes no pass.
+  void radix_sort(size_t n) {
+    uint32_t counts[8][256] = {};
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t h = heads_[i].head;
+      for (int b = 0; b < 8; ++b) ++counts[b][(h >> (8 * b)) & 0xff];
+    }
+    tmp_.resize(n);
+    Head* src = heads_.data();
+    Head* dst = tmp_.data();
+    for (int b = 0; b < 8; ++b) {
+      uint32_t* c = counts[b];
+      if (c[(src[0].head >> (8 * b)) & 0xff] == n) continue;
+      uint32_t sum = 0;
+      for (int d = 0; d < 256; ++d) {
+        uint32_t x = c[d];
+        c[d] = sum;
+        sum += x;
+      }
+      for (size_t i = 0; i < n; ++i) dst[c[(src[i].head >> (8 * b)) & 0xff]++] = src[i];
+      std::swap(src, dst);
+    }
+    if (src != heads_.data()) std::copy(src, src + n, heads_.data());
+  }
+
+  std::vector<Head> heads_, tmp_;
+  std::vector<Keyed> keyed_;
+};
+
 template <class T>
 Result<T> not_processing(const Upload& u) {
   std::string state = u.status;
@@ -284,9 +388,10 @@ std::optional<Upload> Store::get_upload(int64_t id) {
 }
 
 Result<BatchPlan> Store::plan_batch(int64_t upload_id, int64_t seq, const std::string& hash) {
-  return db_->write([&](Connection& c) {
-    Transaction tx(c, Transaction::Kind::write);
-    detail::expire_idle(c, idle_seconds_, upload_id);
+  // Planning only reads, on a reader connection: the next batches are planned and validated
+  // while one is being written (under the write lock they waited for its commit). An upload
+  // due to expire is planned on the writer instead, which commits the expiry.
+  auto plan = [&](Connection& c, Transaction& tx) {
     auto u = detail::read_upload(c, upload_id);
     if (!u) return no_upload<BatchPlan>();
     bool found = false;
@@ -319,22 +424,32 @@ Result<BatchPlan> Store::plan_batch(int64_t upload_id, int64_t seq, const std::s
     }
     tx.commit();
     return r;
+  };
+  auto read = db_->read([&](Connection& c) -> std::optional<Result<BatchPlan>> {
+    Transaction tx(c, Transaction::Kind::read);
+    {
+      auto s = c.prepare(
+          "SELECT EXISTS(SELECT 1 FROM uploads WHERE id = ?1 AND status = 'Processing' AND last_activity < ?2)");
+      s.bind(1, upload_id).bind(2, now_seconds() - idle_seconds_);
+      if (s.step() && s.int64(0) != 0) return std::nullopt;  // expires: planned on the writer
+    }
+    return plan(c, tx);
+  });
+  if (read) return std::move(*read);
+  return db_->write([&](Connection& c) {
+    Transaction tx(c, Transaction::Kind::write);
+    detail::expire_idle(c, idle_seconds_, upload_id);
+    return plan(c, tx);
   });
 }
 
 void Store::order_batch_runs(ValidatedBatch& batch, const std::vector<std::string>& run_keys) {
-  using Keyed = std::pair<std::string_view, uint32_t>;  // (value, row)
+  using Keyed = ValueSorter::Keyed;
   auto less = [](const Keyed& a, const Keyed& b) {
     if (int c = detail::compare_bytes(a.first, b.first)) return c < 0;
     return a.second < b.second;
   };
-  // Sorted first by (the value's first 8 bytes as a big-endian number, row) — integer
-  // comparisons — then each run of equal heads holding a longer value by the whole order.
-  struct Head {
-    uint64_t head;
-    uint32_t row;
-  };
-  std::vector<Head> heads;
+  ValueSorter sorter;
   for (const std::string& key : run_keys) {
     RunValueOf value_of(key);
     std::vector<Keyed>& order = batch.run_orders.emplace_back(ValidatedBatch::RunOrder{key, {}}).rows;
@@ -343,41 +458,7 @@ void Store::order_batch_runs(ValidatedBatch& batch, const std::vector<std::strin
       if (auto v = value_of(batch.rows[i])) order.emplace_back(*v, uint32_t(i));
     // Files are often in the order of one column (an id): nothing to sort then.
     if (std::is_sorted(order.begin(), order.end(), less)) continue;
-    heads.clear();
-    heads.reserve(order.size());
-    for (uint32_t k = 0; k < order.size(); ++k) {
-      std::string_view v = order[k].first;
-      uint64_t h = 0;
-      if (v.size() >= 8) {
-        std::memcpy(&h, v.data(), 8);
-        h = __builtin_bswap64(h);  // little-endian (see compare_bytes)
-      } else {
-        for (size_t i = 0; i < 8; ++i) h = (h << 8) | (i < v.size() ? uint8_t(v[i]) : 0);
-      }
-      heads.push_back({h, k});  // k: place in `order`, which is in row order
-    }
-    std::sort(heads.begin(), heads.end(),
-              [](const Head& a, const Head& b) { return a.head != b.head ? a.head < b.head : a.row < b.row; });
-    std::vector<Keyed> sorted;
-    sorted.reserve(order.size());
-    for (size_t i = 0; i < heads.size();) {
-      size_t j = i;
-      bool long_value = false;
-      for (; j < heads.size() && heads[j].head == heads[i].head; ++j)
-        long_value = long_value || order[heads[j].row].first.size() > 8;
-      for (size_t k = i; k < j; ++k) sorted.push_back(order[heads[k].row]);
-      // Equal heads: values of up to 8 bytes differ only in length (zero padding), longer
-      // ones in their tails; a stable sort by the whole value keeps the rows in order.
-      if (j - i > 1 && long_value)
-        std::stable_sort(sorted.end() - std::ptrdiff_t(j - i), sorted.end(), [](const Keyed& a, const Keyed& b) {
-          return detail::compare_bytes(a.first, b.first) < 0;
-        });
-      else if (j - i > 1)
-        std::stable_sort(sorted.end() - std::ptrdiff_t(j - i), sorted.end(),
-                         [](const Keyed& a, const Keyed& b) { return a.first.size() < b.first.size(); });
-      i = j;
-    }
-    order.swap(sorted);
+    sorter.sort(order.data(), order.size(), 0);
   }
 }
 

@@ -355,6 +355,24 @@ TEST_CASE("an idle upload becomes Failed \"interrupted\"") {
   CHECK(post(*c, "/api/v1/campaigns/" + campaign + "/uploads", {{"filename", "again.csv"}}).status == 201);
 }
 
+TEST_CASE("a batch is the first to find its upload idle: 409, and the upload is Failed \"interrupted\"") {
+  // Batches are planned on a reader connection; an upload due to expire is planned on the
+  // writer, which commits the expiry before refusing the batch.
+  TestServer ts(/*idle_seconds=*/1);
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string upload = make_upload(*c, campaign);
+  REQUIRE(put_batch(*c, upload, 0, kHeader + "2,Ana,,,P1\r\n").status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  auto r = put_batch(*c, upload, 1, kHeader + "3,Bo,,,P2\r\n");
+  CHECK(r.status == 409);
+  CHECK(r.body["error"]["code"] == "upload_not_processing");
+  CHECK(run_sql(ts.dir() + "/intake.db", "SELECT count(*) FROM uploads WHERE status = 'Failed' AND "
+                                         "status_message = 'interrupted'") == 1);
+  // The batch stored before the expiry is still answered as stored (a replay), not refused.
+  CHECK(put_batch(*c, upload, 0, kHeader + "2,Ana,,,P1\r\n").status == 200);
+}
+
 namespace {
 
 // Report lines without their message (which names participant ids, different per campaign).
@@ -804,10 +822,13 @@ TEST_CASE("sort runs of many batches are merged outside the batches; lists stay 
     std::string csv = kHeader;
     for (int k = 0; k < 5; ++k) {
       int n = b * 5 + k;
-      std::string name = "N";  // appended piecewise: "N" + std::to_string(...) trips GCC 12's -Wrestrict
+      // Some names share their first 8 bytes (merges compare those as one integer first),
+      // some are equal (then ids order them).
+      std::string name = n % 3 ? "N" : "Participant-";  // appended piecewise: "N" + std::to_string(...) trips GCC 12's -Wrestrict
       name += std::to_string((n * 37) % 101);
       name += "-";
       name += std::to_string(n);
+      if (n % 10 == 9) name = "Participant-same";
       names.push_back(name);
       csv += std::to_string(n + 2) + "," + name + ",,,E" + std::to_string(n) + "\r\n";
     }
@@ -848,10 +869,15 @@ TEST_CASE("order_batch_runs orders each column by (value, row) as a plain sort d
   std::mt19937 rng(7);
   const std::vector<std::string> stems = {"", "a", "a", "ab", "America/", "America/Chicago", "America/Denver",
                                           "Kai M\xc3\xbcller", "Kai M\xc3\xbcllers", "zz", std::string("a\0", 2),
-                                          "P000000001", "P000000002", "\xff\xfe"};
-  for (int round = 0; round < 50; ++round) {
+                                          "P000000001", "P000000002", "\xff\xfe",
+                                          // sharing 8 and 16 bytes and more, NULs past 8 bytes
+                                          "kai.muller1@example.com", "kai.muller12@example.com",
+                                          "kai.muller1@example.co", "kai.mull", std::string("abcdefgh\0", 9),
+                                          std::string("abcdefgh\0\0\0\0\0\0\0\0x", 17), "abcdefgh",
+                                          "abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyZ"};
+  for (int round = 0; round < 60; ++round) {
     intake::store::ValidatedBatch batch;
-    size_t n = 1 + rng() % 300;
+    size_t n = 1 + rng() % (round % 3 ? 300 : 4000);  // large batches take the radix sort
     for (size_t i = 0; i < n; ++i) {
       intake::store::StagedRow r;
       r.name = stems[rng() % stems.size()] + (rng() % 3 ? "" : std::to_string(rng() % 5));
