@@ -3,6 +3,7 @@
 // in shared/. web/lib/intake.d.ts documents the same surface (IntakeModule) for JS callers.
 #include <emscripten/bind.h>
 
+#include "batch_sequencer.h"
 #include "head_inspector.h"
 #include "module_functions.h"
 #include "streaming_validator.h"
@@ -16,7 +17,17 @@ EMSCRIPTEN_BINDINGS(intake) {
       .function("finish", &StreamingValidator::finish)
       .function("counts", &StreamingValidator::counts)
       .function("fileError", &StreamingValidator::file_error)
-      .function("duplicateTrackingFull", &StreamingValidator::duplicate_tracking_full);
+      .function("duplicateTrackingFull", &StreamingValidator::duplicate_tracking_full)
+      .function("takeChunk", &StreamingValidator::take_chunk)
+      .function("betweenRecords", &StreamingValidator::between_records)
+      .function("recordsRead", &StreamingValidator::records_read);
+  class_<BatchSequencer>("Sequencer")
+      .constructor<std::string, std::string, val, val>()
+      .function("add", &BatchSequencer::add)
+      .function("finish", &BatchSequencer::finish)
+      .function("adjustments", &BatchSequencer::adjustments)
+      .function("fileError", &BatchSequencer::file_error)
+      .function("duplicateTrackingFull", &BatchSequencer::duplicate_tracking_full);
   function("inspect", &inspect_head);
   function("sniffDialect", &sniff);
   function("checkFields", &check_fields_json);

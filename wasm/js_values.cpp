@@ -104,6 +104,16 @@ val to_js(const Dialect& d) {
   return o;
 }
 
+val batch_to_js(const Batch& b, const val& lend) {
+  return to_js(b, lend.isUndefined() ? copy_bytes_out(b.body) : copy_bytes_out(b.body, lend));
+}
+
+val lend_function(const val& options) {
+  if (is_object(options) && options["batch_body_buffer"].typeOf().as<std::string>() == "function")
+    return options["batch_body_buffer"];
+  return val::undefined();
+}
+
 val to_js(const ValidationCounts& c) {
   val o = val::object();
   o.set("rows", number(c.rows));
@@ -243,6 +253,23 @@ ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping
   if (!read_count(options, "batch_bytes", s.limits.max_bytes, s.error)) return s;
   if (js_has(options, "batches")) s.build_batches = options["batches"].as<bool>();
   if (js_has(options, "errors_as_json")) s.errors_as_json = options["errors_as_json"].as<bool>();
+  if (js_has(options, "dialect")) {
+    const val d = options["dialect"];
+    const std::string delimiter = is_object(d) ? js_string(d, "delimiter") : "";
+    const std::string encoding = is_object(d) ? js_string(d, "encoding") : "";
+    if (delimiter.size() != 1 || (encoding != to_string(Encoding::utf8) && encoding != to_string(Encoding::windows_1252))) {
+      s.error = FileError{"invalid_options", "options.dialect must be what sniffDialect() returned for the file's head"};
+      return s;
+    }
+    Dialect dialect;
+    dialect.delimiter = delimiter[0];
+    dialect.encoding = encoding == to_string(Encoding::utf8) ? Encoding::utf8 : Encoding::windows_1252;
+    dialect.bom = d["bom"].isTrue();
+    dialect.utf16 = d["utf16"].isTrue();
+    s.options.dialect = dialect;
+  }
+  if (js_has(options, "chunk")) s.chunk = options["chunk"].as<bool>();
+  if (s.chunk) s.options.track_duplicates = false;  // across chunks: the sequencer's
   return s;
 }
 

@@ -43,6 +43,11 @@ val to_js(const FileError& e);         // {code, message}
 val to_js(const Dialect& d);           // {delimiter, delimiter_name, encoding, bom, utf16}
 val to_js(const ValidationCounts& c);  // {rows, valid, failed, ..., by_field_code: [...]}
 val to_js(const Batch& b, val body);  // {seq, first_row, last_row, rows, body}
+// A batch with its body copied out: into a buffer `lend` gives when it is a function (see
+// copy_bytes_out), else into a new Uint8Array.
+val batch_to_js(const Batch& b, const val& lend);
+// options.batch_body_buffer when it is a function, else undefined.
+val lend_function(const val& options);
 val field_refs(const std::vector<size_t>& indexes, const std::vector<Field>& fields);  // [{key, label}]
 val to_js(const HeaderInfo& h, const std::vector<Field>& fields);  // see intake.d.ts HeaderInfo
 val to_js(const std::vector<FieldProblem>& problems);                // [{index, path, message}]
@@ -55,6 +60,7 @@ struct ValidatorSetup {
   BatchLimits limits;
   bool build_batches = true;
   bool errors_as_json = false;  // results carry `errors_json` (JSON texts), `errors` stays empty
+  bool chunk = false;           // one chunk of a file: clean rows kept as lines (ChunkLines)
   std::optional<FileError> error;
 };
 
@@ -62,7 +68,9 @@ struct ValidatorSetup {
 // "key" | null} or empty. `options`: a JS object with optional default_region, duplicate_policy
 // ("update" | "skip" | "reject"), delimiter (one character, or "comma", "semicolon", "tab",
 // "pipe"), duplicate_capacity (default and maximum 1.5 Mi identities), batch_rows, batch_bytes, batches (false: no batch bodies),
-// errors_as_json (true: error records as JSON text, see StreamingValidator::push).
+// errors_as_json (true: error records as JSON text, see StreamingValidator::push), dialect (the
+// file's, as sniffDialect() gives it: a chunk is then read as the whole file would be) and chunk
+// (true: validate one chunk of a file, see StreamingValidator::takeChunk; no duplicate tracking).
 // With `fields_optional`, empty `fields_json` means no fields (every column is extra).
 ValidatorSetup read_setup(std::string_view fields_json, std::string_view mapping_json, const val& options,
                           bool fields_optional = false);

@@ -19,9 +19,7 @@ constexpr size_t kCopyBytes = size_t(1) << 20;
 StreamingValidator::StreamingValidator(std::string fields_json, std::string mapping_json, val options)
     : setup_(read_setup(fields_json, mapping_json, options)) {
   if (setup_.error) return;
-  if (options.typeOf().as<std::string>() == "object" && !options.isNull() &&
-      options["batch_body_buffer"].typeOf().as<std::string>() == "function")
-    body_buffer_ = options["batch_body_buffer"];
+  body_buffer_ = lend_function(options);
   validator_ = std::make_unique<FileValidator>(setup_.fields, setup_.options);
 }
 
@@ -29,19 +27,20 @@ StreamingValidator::~StreamingValidator() = default;
 
 void StreamingValidator::on_header(const HeaderInfo& header) {
   header_ = to_js(header, setup_.fields);
-  if (header.mapping.error || !setup_.build_batches) return;
+  if (header.mapping.error || (!setup_.build_batches && !setup_.chunk)) return;
   std::vector<std::string> keys;
   for (size_t f : header.output_fields) keys.push_back(setup_.fields[f].key);
-  builder_.emplace(std::move(keys), setup_.limits);
+  if (setup_.chunk) lines_.emplace(std::move(keys));
+  else builder_.emplace(std::move(keys), setup_.limits);
 }
 
 void StreamingValidator::push_batch(const Batch& b) {
-  val body = body_buffer_.isUndefined() ? copy_bytes_out(b.body) : copy_bytes_out(b.body, body_buffer_);
-  batches_.call<void>("push", to_js(b, body));
+  batches_.call<void>("push", batch_to_js(b, body_buffer_));
 }
 
 void StreamingValidator::on_clean_row(const CleanRow& row) {
-  if (builder_) builder_->add(row, [this](Batch&& b) { push_batch(b); });
+  if (lines_) lines_->add(row);
+  else if (builder_) builder_->add(row, [this](Batch&& b) { push_batch(b); });
 }
 
 void StreamingValidator::on_row_failed(uint64_t row, std::span<const RowError> errors) {
@@ -104,6 +103,23 @@ val StreamingValidator::finish() {
   finished_ = true;
   return take_result(true);
 }
+
+val StreamingValidator::take_chunk() {
+  val out = val::object();
+  if (lines_) lines_->finish();
+  const std::string_view body = lines_ ? lines_->body() : std::string_view();
+  const std::span<const uint32_t> meta = lines_ ? lines_->meta() : std::span<const uint32_t>();
+  out.set("body", copy_bytes_out(body));
+  out.set("meta", val(emscripten::typed_memory_view(meta.size(), meta.data())).call<val>("slice"));
+  out.set("records", records_read());
+  out.set("between_records", between_records());
+  if (lines_) lines_->clear();
+  return out;
+}
+
+bool StreamingValidator::between_records() const { return validator_ && validator_->between_records(); }
+
+double StreamingValidator::records_read() const { return validator_ ? double(validator_->records_read()) : 0; }
 
 val StreamingValidator::counts() const {
   return validator_ ? to_js(validator_->counts()) : to_js(ValidationCounts{});

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "batch/batch_builder.h"
+#include "batch/chunked_batches.h"
 #include "js_values.h"
 #include "validate/file_validator.h"
 
@@ -38,6 +39,13 @@ class StreamingValidator final : public ValidationSink {
   // results with done = true.
   val finish();
 
+  // Chunk mode (option `chunk`): the chunk's clean rows so far as batch lines, moved out:
+  // {body: Uint8Array, meta: Uint32Array, records, between_records} — see ChunkLines and
+  // FileValidator::records_read / between_records. Batches are then built by a BatchSequencer.
+  val take_chunk();
+  bool between_records() const;
+  double records_read() const;  // FileValidator::records_read()
+
   val counts() const;      // the counters so far (see to_js(ValidationCounts))
   val file_error() const;  // {code, message} or null
   bool duplicate_tracking_full() const;
@@ -53,6 +61,7 @@ class StreamingValidator final : public ValidationSink {
   ValidatorSetup setup_;
   std::unique_ptr<FileValidator> validator_;
   std::optional<BatchBuilder> builder_;
+  std::optional<ChunkLines> lines_;  // chunk mode
   void push_batch(const Batch& b);  // copies the batch out to the JS array of this push
   std::string input_;        // the current slice, copied in once
   std::string errors_json_;  // error records of the current slice not yet handed to JS

@@ -33,11 +33,11 @@ after(async () => {
 
 // Validates the picked file in the page; returns the summary (errors included) or the error.
 function validateInPage(opts = {}) {
-  return page.evaluate(async ({ fields, options, sliceBytes }) => {
+  return page.evaluate(async ({ fields, options, sliceBytes, chunked, chunkBytes }) => {
     const intake = await window.I.Intake.load();
     const file = document.getElementById('file').files[0];
     try {
-      const summary = await intake.validate(file, { fields, options, sliceBytes, maxErrors: 1e6 });
+      const summary = await intake.validate(file, { fields, options, sliceBytes, chunked, chunkBytes, maxErrors: 1e6 });
       return { summary };
     } catch (e) {
       return { error: { name: e.name, code: e.code, message: e.message } };
@@ -68,7 +68,9 @@ const cases = [
   { name: 'a file of many chunks', file: 'chunks-default.csv', bytes: participantsCsv(40000, { badEvery: 13 }), fields: participantFields },
 ];
 
-for (const c of cases) {
+// Each case also validated in chunks by several Workers, cut small enough that some cuts fall
+// inside quoted values (the chunk after one is then validated again from the right place).
+for (const c of [...cases, ...cases.map((c) => ({ ...c, name: `${c.name}, in chunks`, chunked: true }))]) {
   test(`validate in Chromium matches intake-validate: ${c.name}`, async (t) => {
     const cli = findCli();
     if (!cli) {
@@ -78,8 +80,12 @@ for (const c of cases) {
     const file = tempFile(c.file, c.bytes);
     const native = runCli(cli, file, c.fields.fields ? c.fields : { fields: c.fields });
     await pickFile(page, file);
-    const { summary, error } = await validateInPage({ fields: c.fields, options: {}, sliceBytes: c.sliceBytes });
+    const chunkBytes = c.chunked ? Math.max(64, Math.ceil(c.bytes.length / 9)) : undefined;
+    const { summary, error } = await validateInPage({
+      fields: c.fields, options: {}, sliceBytes: c.sliceBytes, chunked: c.chunked ?? false, chunkBytes,
+    });
     assert.equal(error, undefined, JSON.stringify(error));
+    if (c.chunked) assert.ok(summary.workers >= 1, 'validated in chunks');
     assert.deepEqual(native.header, ['row', 'field', 'value', 'code', 'message']);
     const browserErrors = summary.errors.map((e) => [String(e.row), ...[e.field, e.value, e.code, e.message].map(spreadsheetSafe)]);
     assert.ok(browserErrors.length > 0);
@@ -124,6 +130,53 @@ test('inspect reads only the head and shows mapping and the first rows with thei
   assert.equal(bad.errors[0].code, 'invalid_date');
   assert.equal(bad.values, null);
   assert.equal(r.rows[0].values.external_id, 'P000000001');
+});
+
+test('validating in chunks gives the batches, errors and counts of one Worker, under every duplicate policy', async () => {
+  // Duplicates by external id and by email across chunks, quoted line breaks at many cuts,
+  // blank lines, failing rows, and a last line without a line break.
+  const lines = ['external_id,name,email,notes'];
+  for (let i = 0; i < 3000; i++) {
+    const id = i % 31 === 7 ? `P${i - 700}` : i % 17 === 0 ? '' : `P${i}`;
+    const email = i % 23 === 0 ? `bad${i}` : `u${i % 401 === 0 ? 1 : i}@example.com`;
+    const notes = i % 3 === 0 ? `"line one\nline, ""two""\n${i}"` : `note ${i}`;
+    lines.push(`${id},Name ${i},${email},${notes}`);
+    if (i % 97 === 0) lines.push('');
+  }
+  const file = tempFile('chunked-duplicates.csv', lines.join('\r\n'));
+  await pickFile(page, file);
+  const fields = participantFields.fields.filter((f) => ['external_id', 'name', 'email', 'notes'].includes(f.key))
+    .map((f) => ({ ...f, required: false }));
+  const runs = await page.evaluate(async (fields) => {
+    const intake = await window.I.Intake.load();
+    const f = document.getElementById('file').files[0];
+    const out = [];
+    for (const policy of ['update', 'skip', 'reject']) {
+      for (const chunkBytes of [null, 1000, 4096, 50000]) {
+        const batches = [];
+        const s = await intake.validate(f, {
+          fields, options: { duplicate_policy: policy, batch_rows: 170 }, maxErrors: 1e6,
+          chunked: chunkBytes !== null, chunkBytes: chunkBytes ?? undefined,
+          onBatch: (b) => { batches.push({ ...b, body: new TextDecoder().decode(b.body) }); },
+        });
+        out.push({ policy, chunkBytes, counts: s.counts, errors: s.errors, batches, workers: s.workers ?? 0, chunks: s.chunks, redone: s.chunks_redone });
+      }
+    }
+    return out;
+  }, fields);
+  for (const r of runs) {
+    const one = runs.find((x) => x.policy === r.policy && x.chunkBytes === null);
+    if (r === one) continue;
+    const what = `${r.policy}, chunks of ${r.chunkBytes} bytes`;
+    assert.ok(r.workers >= 1 && r.chunks > 1, `${what}: ${r.chunks} chunks`);
+    if (r.chunkBytes <= 4096) assert.ok(r.redone > 0, `${what}: some cuts fell inside quoted values`);
+    assert.ok(one.counts.duplicates > 50, `${what}: duplicates ${one.counts.duplicates}`);
+    assert.deepEqual(r.counts, one.counts, what);
+    assert.deepEqual(r.errors, one.errors, what);
+    assert.equal(r.batches.length, one.batches.length, what);
+    r.batches.forEach((b, i) => assert.deepEqual(b, one.batches[i], `${what}: batch ${i}`));
+  }
+  fs.rmSync(file);
 });
 
 test('progress at least every 250 ms; reading pauses while onBatch is pending', async () => {

@@ -72,7 +72,7 @@ function readerWorkerMain() {
 
 // A read that failed, as a person can act on it: browsers report a File changed or removed
 // after it was picked as a bare "network error" (streams) or NotReadableError.
-function unreadable(name, message) {
+export function unreadable(name, message) {
   return Object.assign(new Error(`the file could not be read: it may have been moved, changed or deleted after it ` +
                                  `was picked; pick it again (${name}: ${message})`),
                        { name: 'NotReadableError', code: 'file_unreadable' });

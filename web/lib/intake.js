@@ -5,6 +5,7 @@
 //   const intake = await Intake.load();
 //   const summary = await intake.validate(file, { fields, onProgress: (p) => show(p) });
 
+import { CHUNK_BYTES, ChunkedValidation } from './chunked.js';
 import { IntakeAbortError, IntakeError, IntakeFileError } from './errors.js';
 import { uploadFile } from './upload.js';
 
@@ -14,6 +15,7 @@ export { forgetResumableUpload, listResumableUploads } from './upload.js';
 const DEFAULT_WASM_URL = new URL('./wasm/intake_module.wasm', import.meta.url).href;
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url).href;
 const PROGRESS_INTERVAL_MS = 250;
+const MAX_HELPERS = 4;
 
 const loaded = new Map();  // wasm URL -> Promise<Intake>
 
@@ -39,8 +41,10 @@ function abortReason(signal) {
 
 export class Intake {
   #worker;
+  #helpers = [];         // more Workers, for validating large files in chunks (chunked.js)
+  #helpersReady = null;  // Promise of #helpers being loaded
   #nextId = 1;
-  #calls = new Map();  // id -> message handler
+  #calls = new Map();  // id -> message handler (msg, index of the Worker it came from)
   #broken = null;
 
   constructor(worker) {
@@ -53,6 +57,40 @@ export class Intake {
     worker.onmessageerror = () => this.#fail(new IntakeError('worker_failed', 'a message from the Intake worker could not be read'));
   }
 
+  // With more than one core, one more Worker per core (at most MAX_HELPERS, loaded in the
+  // background): large files are then validated in chunks by them at once, while the first
+  // Worker sequences the chunks. A helper that fails to load is simply not used.
+  #startHelpers(workerUrl, message) {
+    const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+    if (cores < 2) return;
+    const count = Math.min(cores, MAX_HELPERS);
+    this.#helpersReady = Promise.all(Array.from({ length: count }, () => this.#startHelper(workerUrl, message)));
+  }
+
+  #startHelper(workerUrl, message) {
+    const helper = startWorker(workerUrl);
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      helper.onmessage = (event) => {
+        if (event.data.id === id) {
+          if (event.data.type === 'result') this.#helpers.push(helper);
+          else helper.terminate();
+          resolve();
+          return;
+        }
+        this.#calls.get(event.data.id)?.(event.data);
+      };
+      helper.onerror = (event) => {
+        event.preventDefault?.();
+        const i = this.#helpers.indexOf(helper);
+        if (i >= 0) this.#helpers.splice(i, 1);
+        helper.terminate();
+        resolve();
+      };
+      helper.postMessage({ ...message, id });
+    });
+  }
+
   // Loads the module once per wasmUrl, inside a Worker. `wasmUrl`: the URL of intake_module.wasm
   // (intake_module.js is beside it); default: ./wasm/ next to this file. `workerUrl`: worker.js.
   static load({ wasmUrl = DEFAULT_WASM_URL, workerUrl = DEFAULT_WORKER_URL } = {}) {
@@ -62,8 +100,10 @@ export class Intake {
       const promise = (async () => {
         const worker = startWorker(new URL(workerUrl, globalThis.location?.href).href);
         const intake = new Intake(worker);
+        const message = { type: 'load', moduleUrl: wasm.replace(/\.wasm(\?.*)?$/, '.js$1'), wasmUrl: wasm };
         try {
-          await intake.#call({ type: 'load', moduleUrl: wasm.replace(/\.wasm(\?.*)?$/, '.js$1'), wasmUrl: wasm });
+          await intake.#call(message);
+          intake.#startHelpers(new URL(workerUrl, globalThis.location?.href).href, message);
         } catch (e) {
           worker.terminate();
           throw e instanceof IntakeError ? e : new IntakeError('module_load_failed', String(e?.message || e));
@@ -78,6 +118,7 @@ export class Intake {
 
   // Stops the Worker; the instance cannot be used afterwards.
   close() {
+    for (const h of this.#helpers.splice(0)) h.terminate();
     this.#fail(new IntakeError('closed', 'this Intake instance was closed'));
     for (const [key, p] of loaded) p.then((i) => { if (i === this) loaded.delete(key); }, () => {});
   }
@@ -98,7 +139,7 @@ export class Intake {
   validate(file, opts = {}) {
     const {
       fields, mapping = null, options = {}, onProgress, onBatch, onErrors, signal,
-      sliceBytes = 4 << 20, maxErrors = 10000, maxPendingBatches = 2,
+      sliceBytes = 4 << 20, maxErrors = 10000, maxPendingBatches = 2, chunked = 'auto', chunkBytes = CHUNK_BYTES,
     } = opts;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     let list;
@@ -114,6 +155,8 @@ export class Intake {
     let settled = false;
 
     return new Promise((resolve, reject) => {
+      let run = null;  // a ChunkedValidation, when the file is validated in chunks
+      const ack = () => (run ? run.ack() : this.#worker.postMessage({ type: 'ack', id }));
       const progress = (done = false) => {
         const elapsedMs = performance.now() - started;
         const bytesRead = done ? totalBytes : Math.min(counts?.bytes ?? 0, totalBytes);
@@ -134,6 +177,7 @@ export class Intake {
       const timer = setInterval(() => { if (performance.now() - lastEmit >= PROGRESS_INTERVAL_MS - 25) emit(); }, 25);
       const onAbort = () => {
         this.#worker.postMessage({ type: 'abort', id });
+        run?.stop();
         finish(abortReason(signal));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -146,6 +190,7 @@ export class Intake {
         this.#calls.delete(id);
         if (error) {
           this.#worker.postMessage({ type: 'abort', id });
+          run?.stop();
           reject(error);
         } else {
           resolve(value);
@@ -155,13 +200,13 @@ export class Intake {
         chain = chain.then(() => (settled ? undefined : fn())).catch((e) => finish(e));
       };
 
-      this.#calls.set(id, (msg) => {
+      const handle = (msg) => {
         switch (msg.type) {
           case 'slice': {
             // One wasm call's results, in file order: header, error records, batches, counters.
             if (msg.header) summary.header = msg.header;
             const texts = msg.errors_json;  // JSON arrays of error records, in file order
-            const errors = texts.length === 1 ? JSON.parse(texts[0]) : texts.flatMap((t) => JSON.parse(t));
+            const errors = msg.errors ?? (texts.length === 1 ? JSON.parse(texts[0]) : texts.flatMap((t) => JSON.parse(t)));
             if (errors.length) {
               const room = maxErrors - summary.errors.length;
               for (let i = 0; i < room && i < errors.length; i++) summary.errors.push(errors[i]);  // no spread: could be 100k
@@ -175,7 +220,7 @@ export class Intake {
               this.#worker.postMessage({ type: 'give', buffer: lent.body.buffer }, [lent.body.buffer]);
               then(async () => {
                 if (onBatch) await onBatch(batch);
-                this.#worker.postMessage({ type: 'ack', id });
+                ack();
               });
             }
             counts = msg.counts;
@@ -203,12 +248,37 @@ export class Intake {
           default:
             break;
         }
+      };
+      this.#calls.set(id, (msg) => {
+        if (!run?.onMessage(msg)) handle(msg);
       });
-      this.#post({
+      const inOneWorker = () => this.#post({
         type: 'validate', id, file, fields: list, mapping,
         options: { ...options, batches: Boolean(onBatch) },
         sliceBytes, maxPendingBatches,
       }, finish);
+      if (chunked === false || (chunked === 'auto' && file.size < 2 * chunkBytes)) {
+        inOneWorker();
+        return;
+      }
+      (async () => {
+        await this.#helpersReady;
+        if (settled) return;
+        if (!this.#helpers.length && chunked === 'auto') {
+          inOneWorker();
+          return;
+        }
+        run = new ChunkedValidation({
+          sequencer: this.#worker, workers: this.#helpers.length ? this.#helpers : [this.#worker],
+          call: (m, transfer) => this.#call(m, transfer), id, file,
+          fields: list, mapping, options: { ...options, batches: Boolean(onBatch) }, chunkBytes, maxPendingBatches,
+          emit: handle, fail: finish,
+        });
+        if (!(await run.start())) {  // not a file for chunks: one Worker reports what is wrong with it
+          run = null;
+          if (!settled) inOneWorker();
+        }
+      })().catch((e) => finish(e instanceof IntakeError ? e : new IntakeError(e?.code || 'worker_failed', String(e?.message || e))));
     });
   }
 
@@ -218,15 +288,15 @@ export class Intake {
     return uploadFile(this, file, opts);
   }
 
-  #post(message, onError) {
+  #post(message, onError, transfer = []) {
     if (this.#broken) {
       onError(this.#broken);
       return;
     }
-    this.#worker.postMessage(message);
+    this.#worker.postMessage(message, transfer);
   }
 
-  #call(message) {
+  #call(message, transfer) {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#calls.set(id, (msg) => {
@@ -234,7 +304,7 @@ export class Intake {
         if (msg.type === 'error') reject(new IntakeError(msg.error.code, msg.error.message));
         else resolve(msg.value);
       });
-      this.#post({ ...message, id }, (e) => { this.#calls.delete(id); reject(e); });
+      this.#post({ ...message, id }, (e) => { this.#calls.delete(id); reject(e); }, transfer);
     });
   }
 

@@ -7,8 +7,13 @@
 //        {type: 'fingerprint', id, file} · {type: 'give', buffer} (a batch body's buffer, back)
 //   out: {type: 'result', id, value} · {type: 'slice', id, header, errors_json, batches, counts}
 //        {type: 'done', id, summary} · {type: 'error', id, error: {name, code, message}}
+// and, for a file validated in chunks by several Workers at once (chunked.js drives them):
+//   in:  {type: 'plan', id, file, fields, mapping, options} · {type: 'chunk', id, job, ...}
+//        {type: 'sequence-start', id, ...} · {type: 'sequence', id, chunk, offset}
+//        {type: 'sequence-finish', id} · {type: 'forget', id}
+//   out: {type: 'result', id, value} (plan, sequence*) · {type: 'chunk', id, job, result}
 
-import { prepareFileChunks, readFileChunks } from './file_chunks.js';
+import { prepareFileChunks, readFileChunks, unreadable } from './file_chunks.js';
 
 let modulePromise = null;
 const jobs = new Map();  // id -> {aborted, pending, wake, chunks}
@@ -200,17 +205,172 @@ async function validate(msg) {
   }
 }
 
+// ---- Chunked validation (see chunked.js, and shared/batch/chunked_batches.h) ----------------
+
+const SNIFF_BYTES = 64 << 10;      // what the core's FileValidator sniffs the dialect from
+const HEADER_MAX_BYTES = 2 << 20;  // a header record longer than this: no chunks, one Worker
+const PIECE_BYTES = 64 << 10;      // reads while looking for a line end
+const sequencers = new Map();      // validation id -> {sequencer, heapPeak}
+
+const readBytes = (file, start, end) =>
+  file.slice(start, end).arrayBuffer().then((b) => new Uint8Array(b), (e) => { throw unreadable(e?.name, e?.message); });
+
+// The offset just past the first LF at or after `at` (the file's size when there is none).
+async function lineEndAfter(file, at) {
+  for (let p = at; p < file.size; p += PIECE_BYTES) {
+    const bytes = await readBytes(file, p, Math.min(file.size, p + PIECE_BYTES));
+    const i = bytes.indexOf(10);
+    if (i >= 0) return p + i + 1;
+  }
+  return file.size;
+}
+
+// The file's dialect (sniffed from its head as the core does) and where its header record ends,
+// or null when the file is not for chunks (UTF-16, a header that cannot be read or mapped, one
+// longer than HEADER_MAX_BYTES): the caller then validates it in one Worker, which reports why.
+async function plan({ file, fields, mapping, options }) {
+  const M = await modulePromise;
+  const dialect = M.sniffDialect(await readBytes(file, 0, Math.min(file.size, SNIFF_BYTES)));
+  if (dialect.utf16) return null;
+  const head = await readBytes(file, 0, Math.min(file.size, HEADER_MAX_BYTES));
+  const v = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '',
+                            { ...options, dialect, chunk: true });
+  try {
+    for (let at = 0; at < head.length;) {
+      const lf = head.indexOf(10, at);
+      if (lf < 0) return null;
+      const r = v.push(head.subarray(at, lf + 1));
+      if (r.file_error) return null;
+      at = lf + 1;
+      if (v.recordsRead() === 1 && v.betweenRecords()) return { dialect, headerEnd: at, header: r.header };
+      if (v.recordsRead() > 1) return null;
+    }
+    return null;
+  } finally {
+    v.delete();
+  }
+}
+
+// Validates one chunk: the records from `start` (given, or just past the first line end at or
+// after `from`) to just past the first line end at or after `to`, or further when that line end
+// lies inside a record, after the header record. Its clean rows come back as lines (the
+// Sequencer makes the batches), its errors and counts with rows numbered as if the chunk
+// followed the header directly; `records` says how far the numbering went.
+async function validateChunk({ id, file, job, start, from, to, headerEnd, fields, mapping, options }) {
+  const M = await modulePromise;
+  const state = jobs.get(id);
+  const header = await readBytes(file, 0, headerEnd);
+  if (start == null) start = Math.max(headerEnd, from === 0 ? 0 : await lineEndAfter(file, from));
+  const stop = Math.max(start, to >= file.size ? file.size : await lineEndAfter(file, to));
+  const bytes = await readBytes(file, start, stop);
+  if (!state || state.aborted) return null;
+  const t0 = performance.now();
+  const v = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '',
+                            { ...options, chunk: true, errors_as_json: true });
+  const errors = [];
+  let last = null;
+  const push = (b) => {
+    last = v.push(b);
+    errors.push(...last.errors_json);
+    if (last.file_error) throw Object.assign(new Error(last.file_error.message), { code: last.file_error.code });
+  };
+  try {
+    push(header);
+    for (let at = 0; at < bytes.length; at += 1 << 20) push(bytes.subarray(at, at + (1 << 20)));
+    let end = stop;
+    while (end < file.size && !v.betweenRecords()) {  // the cut lay inside a quoted value
+      const next = await lineEndAfter(file, end);
+      push(await readBytes(file, end, next));
+      end = next;
+    }
+    if (end === file.size) {
+      last = v.finish();
+      errors.push(...last.errors_json);
+    }
+    const chunk = v.takeChunk();
+    return {
+      job, start, end, records: chunk.records, body: chunk.body, meta: chunk.meta, errors_json: errors,
+      counts: last.counts, heap: M.heapBytes(), wasm_ms: performance.now() - t0,
+    };
+  } finally {
+    v.delete();
+  }
+}
+
+function sequenceStart({ vid, fields, mapping, options, header }) {
+  return modulePromise.then((M) => {
+    const sequencer = new M.Sequencer(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '',
+                                      { ...options, batch_body_buffer: lendBodyBuffer }, header);
+    const error = sequencer.fileError();
+    if (error) {
+      sequencer.delete();
+      return { error };
+    }
+    sequencers.set(vid, { sequencer, M, wasmMs: 0 });
+    return { error: null };
+  });
+}
+
+function sequence({ vid, chunk, offset, finish }) {
+  const s = sequencers.get(vid);
+  if (!s) throw Object.assign(new Error('no sequencer for this validation'), { code: 'not_started' });
+  const t0 = performance.now();
+  const result = finish ? s.sequencer.finish() : s.sequencer.add(chunk, offset);
+  s.wasmMs += performance.now() - t0;
+  const value = { ...result, adjustments: s.sequencer.adjustments(), heap: s.M.heapBytes(), wasm_ms: s.wasmMs };
+  if (finish) {
+    value.duplicate_tracking_full = s.sequencer.duplicateTrackingFull();
+    forget(vid);
+  }
+  return value;
+}
+
+function forget(id) {
+  const s = sequencers.get(id);
+  sequencers.delete(id);
+  try { s?.sequencer.delete(); } catch { /* the module aborted */ }
+}
+
+// Chunks of one validation run one at a time, in the order they came; their reads start at once.
+const chunkQueues = new Map();  // id -> Promise (the last chunk's)
+function queueChunk(msg) {
+  if (!jobs.has(msg.id)) jobs.set(msg.id, { aborted: false, pending: 0, wake: null });
+  const before = chunkQueues.get(msg.id) || Promise.resolve();
+  const run = before.then(() => validateChunk(msg)).then(
+    (result) => {
+      if (!result) return;
+      post({ type: 'chunk', id: msg.id, job: msg.job, result }, [result.body.buffer, result.meta.buffer]);
+    },
+    (e) => replyError(msg.id, e));
+  chunkQueues.set(msg.id, run);
+}
+
 const handlers = {
   load: async (msg) => { await loadModule(msg); return true; },
   inspect,
   fingerprint,
   validate: async (msg) => { await validate(msg); },  // replies itself
+  plan,
+  'sequence-start': sequenceStart,
+  sequence: async (msg) => sequence(msg),
 };
 
 self.onmessage = async (event) => {
   const msg = event.data;
   if (msg.type === 'give') {
     if (bodyPool.length < POOL_BUFFERS && msg.buffer instanceof ArrayBuffer) bodyPool.push(msg.buffer);
+    return;
+  }
+  if (msg.type === 'chunk') {
+    queueChunk(msg);
+    return;
+  }
+  if (msg.type === 'forget') {  // a chunked validation ended (or was stopped)
+    const job = jobs.get(msg.id);
+    if (job) job.aborted = true;
+    jobs.delete(msg.id);
+    chunkQueues.delete(msg.id);
+    forget(msg.id);
     return;
   }
   if (msg.type === 'ack' || msg.type === 'abort') {
@@ -234,7 +394,8 @@ self.onmessage = async (event) => {
   try {
     if (msg.type !== 'load' && !modulePromise) throw Object.assign(new Error('the module is not loaded'), { code: 'not_loaded' });
     const value = await handler(msg);
-    if (msg.type !== 'validate') post({ type: 'result', id: msg.id, value });
+    // Batch bodies (the Sequencer's) are transferred, as in 'slice' messages.
+    if (msg.type !== 'validate') post({ type: 'result', id: msg.id, value }, value?.batches?.map((b) => b.body.buffer));
   } catch (e) {
     replyError(msg.id, e);
   }
