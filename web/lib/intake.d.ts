@@ -160,6 +160,13 @@ export interface ValidateOptions {
   /** Batches the Worker may have sent ahead of onBatch before it stops reading (default 2).
    *  The batches one chunk completes are sent together, so a few more may be in flight. */
   maxPendingBatches?: number;
+  /** 'auto' (default): a file of at least two chunks is validated in chunks by one helper
+   *  Worker per core (at most 4; none on a single core), the first Worker putting their results
+   *  back in order — same batches, errors and counts as one Worker. true: in chunks whatever
+   *  the size (with the first Worker alone when there is no helper); false: one Worker. */
+  chunked?: 'auto' | boolean;
+  /** Size of those chunks (default 4 MiB); each is cut at the first line end past it. */
+  chunkBytes?: number;
 }
 
 export interface ValidateSummary {
@@ -175,8 +182,13 @@ export interface ValidateSummary {
   heap_peak_bytes: number;
   elapsed_ms: number;
   /** Of elapsed_ms, the time spent inside the wasm validator (the rest is reading, messaging
-   *  and waiting for onBatch). */
+   *  and waiting for onBatch); in chunks, summed over the Workers. */
   wasm_ms: number;
+  /** Validated in chunks: the Workers that validated them, the chunks, and how many of those
+   *  were validated again because a cut fell inside a quoted value. Absent otherwise. */
+  workers?: number;
+  chunks?: number;
+  chunks_redone?: number;
 }
 
 export interface UploadOptions {
@@ -282,7 +294,17 @@ export interface IntakeModule {
    *  (else each body is a new array). */
   Validator: new (fieldsJson: string, mappingJson: string, options: ValidatorOptions & {
     batches?: boolean; errors_as_json?: boolean; batch_body_buffer?: (n: number) => Uint8Array;
+    /** The file's dialect (sniffDialect of its first 64 KiB): no sniffing of its own. */
+    dialect?: Dialect;
+    /** Validate one chunk of a file (the header record, then records from its middle): clean
+     *  rows are kept as lines for a Sequencer (takeChunk) instead of batches; no duplicate check. */
+    chunk?: boolean;
   }) => ModuleValidator;
+  /** Puts chunks back in file order (see shared/batch/chunked_batches.h): `headerRecord` is the
+   *  file's bytes through the header record's line end; options need `dialect`. */
+  Sequencer: new (fieldsJson: string, mappingJson: string, options: ValidatorOptions & {
+    dialect: Dialect; batch_body_buffer?: (n: number) => Uint8Array;
+  }, headerRecord: Uint8Array) => ModuleSequencer;
   inspect(head: Uint8Array | ArrayBuffer, fieldsJson: string, mappingJson: string, options: ValidatorOptions, previewRows: number, complete: boolean): Omit<InspectResult, 'file'>;
   sniffDialect(head: Uint8Array | ArrayBuffer): Dialect;
   checkFields(fieldsJson: string): { fields: Field[]; problems: { index: number; path: string; message: string }[] };
@@ -306,6 +328,32 @@ export interface ModuleValidator {
   push(bytes: Uint8Array | ArrayBuffer): SliceResult;
   finish(): SliceResult;
   counts(): Counts;
+  fileError(): FileError | null;
+  duplicateTrackingFull(): boolean;
+  /** The bytes pushed so far end exactly at a record's end. */
+  betweenRecords(): boolean;
+  /** Records read, the header and blank lines included. */
+  recordsRead(): number;
+  /** Chunk mode: the clean rows so far as lines (5 words of meta per line), moved out. */
+  takeChunk(): ChunkLines;
+  delete(): void;
+}
+
+export interface ChunkLines {
+  body: Uint8Array;
+  meta: Uint32Array;
+  records: number;
+  between_records: boolean;
+}
+
+/** An Embind object: call delete() when done (in a finally). */
+export interface ModuleSequencer {
+  /** The next chunk in file order; row r of the chunk is row r + rowOffset of the file. Under
+   *  the reject policy, errors_json holds the rows refused as duplicates. */
+  add(chunk: Pick<ChunkLines, 'body' | 'meta'>, rowOffset: number): { batches: Batch[]; errors_json: string[] };
+  finish(): { batches: Batch[]; errors_json: string[] };
+  /** duplicates, skipped; failed, errors and by_field_code of the rows refused under reject. */
+  adjustments(): Counts;
   fileError(): FileError | null;
   duplicateTrackingFull(): boolean;
   delete(): void;
