@@ -18,44 +18,51 @@ class BatchSink final : public ValidationSink {
     slot_.assign(outputs.size(), -1);
     for (size_t k = 0; k < outputs.size(); ++k) {
       const Field& f = fields_[outputs[k]];
-      keys_.push_back(f.key);
+      std::string_view key = out_.text.copy(f.key);
+      keys_.push_back(key);
+      std::string member;  // "key": as it opens the value in the JSON object
+      append_json_string(member, f.key);
+      member.push_back(':');
+      json_keys_.push_back(std::move(member));
       switch (f.identity) {
         case Identity::name: slot_[k] = 0; break;
-        case Identity::email: slot_[k] = 1; identity_key_[1] = f.key; break;
-        case Identity::phone: slot_[k] = 2; identity_key_[2] = f.key; break;
-        case Identity::external_id: slot_[k] = 3; identity_key_[0] = f.key; break;
+        case Identity::email: slot_[k] = 1; identity_key_[1] = key; break;
+        case Identity::phone: slot_[k] = 2; identity_key_[2] = key; break;
+        case Identity::external_id: slot_[k] = 3; identity_key_[0] = key; break;
         default: break;
       }
     }
   }
 
   void on_clean_row(const CleanRow& row) override {
-    store::StagedRow r;
+    store::BatchText& text = out_.text;
+    store::StagedRow& r = out_.rows.emplace_back();
     r.row = int64_t(row.row);
-    r.identity = std::string(row.identity);
-    if (r.identity.rfind("external_id:", 0) == 0) r.identity_field = identity_key_[0];
-    else if (r.identity.rfind("email:", 0) == 0) r.identity_field = identity_key_[1];
-    else if (r.identity.rfind("phone:", 0) == 0) r.identity_field = identity_key_[2];
-    std::string& data = r.data_json;
-    data.push_back('{');
+    r.identity = text.copy(row.identity);
+    if (r.identity.starts_with("external_id:")) r.identity_field = identity_key_[0];
+    else if (r.identity.starts_with("email:")) r.identity_field = identity_key_[1];
+    else if (r.identity.starts_with("phone:")) r.identity_field = identity_key_[2];
+    data_.clear();
+    data_.push_back('{');
+    r.values_at = uint32_t(out_.values.size());
     for (size_t k = 0; k < row.values.size() && k < slot_.size(); ++k) {
       std::string_view v = row.values[k];
       switch (slot_[k]) {
-        case 0: r.name = v; continue;
-        case 1: r.email = v; continue;
-        case 2: r.phone = v; continue;
-        case 3: r.external_id = v; continue;
+        case 0: r.name = text.copy(v); continue;
+        case 1: r.email = text.copy(v); continue;
+        case 2: r.phone = text.copy(v); continue;
+        case 3: r.external_id = text.copy(v); continue;
         default: break;
       }
       if (v.empty()) continue;
-      if (data.size() > 1) data.push_back(',');
-      append_json_string(data, keys_[k]);
-      data.push_back(':');
-      append_json_string(data, v);
-      r.values.emplace_back(keys_[k], v);
+      if (data_.size() > 1) data_.push_back(',');
+      data_ += json_keys_[k];
+      append_json_string(data_, v);
+      out_.values.emplace_back(keys_[k], text.copy(v));
     }
-    data.push_back('}');
-    out_.rows.push_back(std::move(r));
+    data_.push_back('}');
+    r.data_json = text.copy(data_);
+    r.values_count = uint32_t(out_.values.size()) - r.values_at;
   }
 
   void on_row_failed(uint64_t row, std::span<const RowError> errors) override {
@@ -67,8 +74,10 @@ class BatchSink final : public ValidationSink {
   const std::vector<Field>& fields_;
   store::ValidatedBatch& out_;
   std::vector<int> slot_;  // per output value: 0 name, 1 email, 2 phone, 3 external id, -1 data
-  std::vector<std::string> keys_;
-  std::string identity_key_[3];  // external_id, email, phone field keys
+  std::vector<std::string_view> keys_;  // field keys, in the batch's text
+  std::vector<std::string> json_keys_;  // the same as JSON member names: "key":
+  std::string_view identity_key_[3];    // external_id, email, phone field keys
+  std::string data_;                    // the row's JSON object, built here, then copied
 };
 
 }  // namespace

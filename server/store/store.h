@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -114,21 +116,52 @@ struct BatchPlan {
   std::vector<std::string> run_keys;
 };
 
+// The text of a batch's rows, copied into blocks that never move (one allocation per 64 KiB
+// instead of several per row): the views of StagedRow point here, valid while it lives,
+// moves included.
+class BatchText {
+ public:
+  std::string_view copy(std::string_view s) {
+    if (s.empty()) return {};
+    if (s.size() > left_) {
+      size_t size = s.size() > kBlock ? s.size() : kBlock;
+      blocks_.push_back(std::make_unique<char[]>(size));
+      at_ = blocks_.back().get();
+      left_ = size;
+    }
+    char* p = at_;
+    std::memcpy(p, s.data(), s.size());
+    at_ += s.size();
+    left_ -= s.size();
+    return {p, s.size()};
+  }
+
+ private:
+  static constexpr size_t kBlock = 64 * 1024;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* at_ = nullptr;
+  size_t left_ = 0;
+};
+
 // One clean row of a batch, ready to store: identity ("external_id:P1", or "" for none), the
-// four identity columns and the other imported values as a JSON object text.
+// four identity columns and the other imported values as a JSON object text. The views point
+// into the batch's `text` (or strings the caller keeps alive).
 struct StagedRow {
   int64_t row = 0;
-  std::string identity;
-  std::string identity_field;  // key of the field the identity came from ("external_id", ...)
-  std::string name, email, phone, external_id;
-  std::string data_json;
-  // The values in data_json as (field key, value), in the same order (sort runs of indexed
-  // fields take a created row's values from here instead of re-reading its JSON).
-  std::vector<std::pair<std::string, std::string>> values;
+  std::string_view identity;
+  std::string_view identity_field;  // key of the field the identity came from ("external_id", ...)
+  std::string_view name, email, phone, external_id;
+  std::string_view data_json;
+  // The values in data_json as (field key, value), in the same order: the batch's
+  // values[values_at, values_at + values_count) (sort runs of indexed fields take a created
+  // row's values from there instead of re-reading its JSON).
+  uint32_t values_at = 0, values_count = 0;
 };
 struct ValidatedBatch {
   int64_t first_row = 0;
   std::vector<StagedRow> rows;
+  std::vector<std::pair<std::string_view, std::string_view>> values;  // see StagedRow::values_at
+  BatchText text;  // the rows' strings
   std::vector<RowError> errors;  // of failed rows, as the core reported them
   int64_t failed_rows = 0;
   // The smallest and largest spreadsheet row the batch carried (clean or failed); 0 when empty.

@@ -102,8 +102,8 @@ Result<BatchAnswer> stored_answer(Connection& c, int64_t upload_id, int64_t seq,
 // (`existing_id`) or the earlier row of this batch it duplicates.
 RowError duplicate_error(const StagedRow& r, int64_t existing_id, int64_t earlier_row) {
   auto colon = r.identity.find(':');
-  std::string value = r.identity.substr(colon == std::string::npos ? 0 : colon + 1);
-  std::string field = r.identity_field.empty() ? r.identity.substr(0, colon) : r.identity_field;
+  std::string value(r.identity.substr(colon == std::string_view::npos ? 0 : colon + 1));
+  std::string field(r.identity_field.empty() ? r.identity.substr(0, colon) : r.identity_field);
   std::string msg = "Another participant has " + field + " " + value + " (";
   msg += earlier_row ? "row " + std::to_string(earlier_row) + " of this file"
                      : "participant " + std::to_string(existing_id) + ", already stored";
@@ -123,24 +123,25 @@ class RunValueOf {
     else if (key.substr(0, 2) == "f:") field_ = key.substr(2);
   }
   // The row's value; nullopt when it has none (no entry).
-  std::optional<std::string_view> operator()(const StagedRow& r) {
-    if (member_) return std::string_view(r.*member_);
+  std::optional<std::string_view> operator()(const ValidatedBatch& batch, const StagedRow& r) {
+    if (member_) return r.*member_;
     if (field_.empty()) return std::nullopt;
     // Rows of a batch list their fields in the same order (minus empty cells): try the place
     // this field had in the previous row first.
-    const auto& values = r.values;
-    if (hint_ < values.size() && values[hint_].first == field_) return std::string_view(values[hint_].second);
-    for (size_t i = 0; i < values.size(); ++i) {
+    const auto* values = batch.values.data() + r.values_at;
+    const size_t n = r.values_count;
+    if (hint_ < n && values[hint_].first == field_) return values[hint_].second;
+    for (size_t i = 0; i < n; ++i) {
       if (values[i].first == field_) {
         hint_ = i;
-        return std::string_view(values[i].second);
+        return values[i].second;
       }
     }
     return std::nullopt;
   }
 
  private:
-  std::string StagedRow::*member_ = nullptr;
+  std::string_view StagedRow::*member_ = nullptr;
   std::string_view field_;
   size_t hint_ = 0;
 };
@@ -455,7 +456,7 @@ void Store::order_batch_runs(ValidatedBatch& batch, const std::vector<std::strin
     std::vector<Keyed>& order = batch.run_orders.emplace_back(ValidatedBatch::RunOrder{key, {}}).rows;
     order.reserve(batch.rows.size());
     for (size_t i = 0; i < batch.rows.size(); ++i)
-      if (auto v = value_of(batch.rows[i])) order.emplace_back(*v, uint32_t(i));
+      if (auto v = value_of(batch, batch.rows[i])) order.emplace_back(*v, uint32_t(i));
     // Files are often in the order of one column (an id): nothing to sort then.
     if (std::is_sorted(order.begin(), order.end(), less)) continue;
     sorter.sort(order.data(), order.size(), 0);
@@ -713,7 +714,7 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
           RunValueOf value_of(col.key);
           for (size_t i = 0; i < batch.rows.size(); ++i)
             if (created_id[i])
-              if (auto v = value_of(batch.rows[i])) run.entries.push_back({*v, created_id[i]});
+              if (auto v = value_of(batch, batch.rows[i])) run.entries.push_back({*v, created_id[i]});
         }
       }
       linked.push_back(']');

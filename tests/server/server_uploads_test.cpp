@@ -865,6 +865,25 @@ TEST_CASE("sort runs of many batches are merged outside the batches; lists stay 
   CHECK(count_by_name(names[101]) == 1);
 }
 
+TEST_CASE("a batch's text keeps every copied string in place, across blocks and moves") {
+  std::mt19937 rng(11);
+  intake::store::ValidatedBatch batch;
+  std::vector<std::string> originals;
+  std::vector<std::string_view> views;
+  for (int i = 0; i < 3000; ++i) {
+    size_t size = i % 500 == 7 ? 70000 + rng() % 1000 : rng() % 200;  // some pass a 64 KiB block
+    std::string s(size, '\0');
+    for (char& ch : s) ch = char('a' + rng() % 26);
+    views.push_back(batch.text.copy(s));
+    originals.push_back(std::move(s));
+  }
+  CHECK(batch.text.copy("").empty());
+  intake::store::ValidatedBatch moved = std::move(batch);
+  for (size_t i = 0; i < originals.size(); ++i) REQUIRE(views[i] == originals[i]);
+  for (size_t i = 1; i < views.size(); ++i)  // no two copies overlap
+    if (!views[i].empty() && !views[i - 1].empty()) CHECK(views[i].data() != views[i - 1].data());
+}
+
 TEST_CASE("order_batch_runs orders each column by (value, row) as a plain sort does") {
   std::mt19937 rng(7);
   const std::vector<std::string> stems = {"", "a", "a", "ab", "America/", "America/Chicago", "America/Denver",
@@ -880,10 +899,12 @@ TEST_CASE("order_batch_runs orders each column by (value, row) as a plain sort d
     size_t n = 1 + rng() % (round % 3 ? 300 : 4000);  // large batches take the radix sort
     for (size_t i = 0; i < n; ++i) {
       intake::store::StagedRow r;
-      r.name = stems[rng() % stems.size()] + (rng() % 3 ? "" : std::to_string(rng() % 5));
-      r.email = stems[rng() % stems.size()];
-      if (rng() % 4) r.values.emplace_back("plan", stems[rng() % stems.size()]);
-      batch.rows.push_back(std::move(r));
+      r.name = batch.text.copy(stems[rng() % stems.size()] + (rng() % 3 ? "" : std::to_string(rng() % 5)));
+      r.email = batch.text.copy(stems[rng() % stems.size()]);
+      r.values_at = uint32_t(batch.values.size());
+      if (rng() % 4) batch.values.emplace_back("plan", batch.text.copy(stems[rng() % stems.size()]));
+      r.values_count = uint32_t(batch.values.size()) - r.values_at;
+      batch.rows.push_back(r);
     }
     intake::store::Store::order_batch_runs(batch, {"name", "email", "f:plan"});
     REQUIRE(batch.run_orders.size() == 3);
@@ -893,7 +914,7 @@ TEST_CASE("order_batch_runs orders each column by (value, row) as a plain sort d
         const auto& r = batch.rows[i];
         if (order.key == "name") expected.emplace_back(r.name, i);
         else if (order.key == "email") expected.emplace_back(r.email, i);
-        else if (!r.values.empty()) expected.emplace_back(r.values[0].second, i);
+        else if (r.values_count) expected.emplace_back(batch.values[r.values_at].second, i);
       }
       std::sort(expected.begin(), expected.end());
       REQUIRE(order.rows.size() == expected.size());
