@@ -104,12 +104,12 @@ val StreamingValidator::finish() {
   return take_result(true);
 }
 
-val StreamingValidator::take_chunk() {
+val StreamingValidator::take_chunk(val lend) {
   val out = val::object();
   if (lines_) lines_->finish();
   const std::string_view body = lines_ ? lines_->body() : std::string_view();
   const std::span<const uint32_t> meta = lines_ ? lines_->meta() : std::span<const uint32_t>();
-  out.set("body", copy_bytes_out(body));
+  out.set("body", lend.typeOf().as<std::string>() == "function" ? copy_bytes_out(body, lend) : copy_bytes_out(body));
   out.set("meta", val(emscripten::typed_memory_view(meta.size(), meta.data())).call<val>("slice"));
   out.set("records", records_read());
   out.set("between_records", between_records());

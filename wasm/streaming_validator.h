@@ -42,7 +42,9 @@ class StreamingValidator final : public ValidationSink {
   // Chunk mode (option `chunk`): the chunk's clean rows so far as batch lines, moved out:
   // {body: Uint8Array, meta: Uint32Array, records, between_records} — see ChunkLines and
   // FileValidator::records_read / between_records. Batches are then built by a BatchSequencer.
-  val take_chunk();
+  // `lend`: as options.batch_body_buffer, a function giving the Uint8Array the body is copied
+  // into (or undefined: a new one).
+  val take_chunk(val lend);
   bool between_records() const;
   double records_read() const;  // FileValidator::records_read()
 

@@ -1,7 +1,10 @@
 // Chunked validation (see chunked_batches.h).
 #include "batch/chunked_batches.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "core/platform.h"
 
 #include "csv/tokenizer.h"
 
@@ -70,6 +73,19 @@ std::string_view ChunkSequencer::line_rest(std::string_view body, std::span<cons
   size_t p = start;
   while (p < end && body[p] != ',' && body[p] != '\r') ++p;  // past the row number
   return body.substr(p, end - p);
+}
+
+void ChunkSequencer::request(std::span<const uint32_t> meta, size_t i) {
+  if (!duplicates_) return;
+  const size_t end = std::min(meta.size(), i + kRequestLines * kChunkMetaWords);
+  uint32_t touched = 0;
+  for (; i + kChunkMetaWords <= end; i += kChunkMetaWords) {
+    const uint64_t hash = meta[i + 2] | uint64_t(meta[i + 3]) << 32;
+    if (!hash) continue;
+    if constexpr (platform::kHasPrefetch) duplicates_->prefetch(hash);
+    else touched ^= duplicates_->touch(hash);
+  }
+  touched_ ^= touched;
 }
 
 RowError ChunkSequencer::duplicate_error(uint64_t row, uint64_t first, uint32_t value_index,

@@ -1,9 +1,9 @@
 // Browser benchmark of the embedder module, in one headless Chromium run on the reference file
 // (build/bench-data/ref.csv, made as scripts/bench_core.sh makes it): Intake validate through the
-// Worker (parse, every check, batches) side by side with Papa Parse streaming the same Blob
+// Workers (parse, every check, batches; in chunks, one helper Worker per core) side by side with Papa Parse streaming the same Blob
 // (parse only), uDSV parsing the same text held in memory, and merely reading the Blob
 // (blob.stream(), no work); then the wasm heap peak for a ~1 GB Blob (the reference body repeated) against the reference file's.
-// An extra row shows the wasm validator alone in a Worker, on bytes already in memory (1 MiB
+// Extra rows show validate kept to one Worker, and the wasm validator alone in a Worker, on bytes already in memory (1 MiB
 // pushes, batches built and copied out into reused buffers, nothing read or posted): the gap
 // between it and `validate` is the pipeline's own cost (reading, messaging, the main thread).
 //
@@ -121,7 +121,11 @@ try {
     });
     const validate = await best(async () => {
       const s = await intake.validate(file, { fields, onBatch: () => {} });
-      return { rows: s.counts.rows, errors: s.counts.errors, batches: s.batches, heap: s.heap_peak_bytes, wasmMs: s.wasm_ms };
+      return { rows: s.counts.rows, errors: s.counts.errors, batches: s.batches, heap: s.heap_peak_bytes, wasmMs: s.wasm_ms, workers: s.workers ?? 1, chunks: s.chunks ?? 0 };
+    });
+    const oneWorker = await best(async () => {
+      const s = await intake.validate(file, { fields, onBatch: () => {}, chunked: false });
+      return { rows: s.counts.rows };
     });
     const raw = await new Promise((resolve, reject) => {
       const worker = new Worker('/__bench_raw.js', { type: 'module' });
@@ -156,15 +160,16 @@ try {
       const s = await intake.validate(blob, { fields, onBatch: () => {}, options: {} });
       huge = { bytes: blob.size, ms: performance.now() - t0, heap: s.heap_peak_bytes, rows: s.counts.rows };
     }
-    return { read, validate, raw, papa, udsv, huge, textBytes: text.length };
+    return { read, validate, oneWorker, raw, papa, udsv, huge, textBytes: text.length, cores: navigator.hardwareConcurrency };
   }, { fields, runs, big: !args.includes('--no-1gb') });
 
   const mbps = (r) => (size / 1e6) / (r.ms / 1000);
   const line = (name, r, note = '') => console.log(`${name.padEnd(34)} ${mbps(r).toFixed(1).padStart(8)} MB/s  ${(r.ms / 1000).toFixed(2).padStart(7)} s  ${note}`);
   console.log(`\nreference file: ${file} (${(size / 1e6).toFixed(1)} MB, ${results.validate.rows} rows), best of ${runs} runs\n`);
   line('read only (blob.stream())', results.read);
-  line('Intake validate (Worker, batches)', results.validate, `${results.validate.errors} errors, ${results.validate.batches} batches, heap peak ${(results.validate.heap / 2 ** 20).toFixed(1)} MiB, ${(results.validate.wasmMs / 1000).toFixed(2)} s in wasm`);
-  line('  wasm validator alone (in memory)', results.raw, `${results.raw.rows} rows, ${results.raw.batches} batches; validate reaches ${(100 * results.raw.ms / results.validate.ms).toFixed(0)}% of it`);
+  line('Intake validate (Workers, batches)', results.validate, `${results.validate.errors} errors, ${results.validate.batches} batches, ${results.validate.chunks} chunks in ${results.validate.workers} Workers (${results.cores} cores), heap peak ${(results.validate.heap / 2 ** 20).toFixed(1)} MiB, ${(results.validate.wasmMs / 1000).toFixed(2)} s in wasm`);
+  line('  the same in one Worker', results.oneWorker, `chunked: false`);
+  line('  wasm validator alone (in memory)', results.raw, `${results.raw.rows} rows, ${results.raw.batches} batches, one Worker; one-Worker validate reaches ${(100 * results.raw.ms / results.oneWorker.ms).toFixed(0)}% of it`);
   line('Papa Parse (Blob, chunk, parse)', results.papa, `${results.papa.rows} rows`);
   line('uDSV (text in memory, parse)', results.udsv, `${results.udsv.rows} rows`);
   const v = mbps(results.validate);

@@ -20,12 +20,13 @@ export class ChunkedValidation {
   constructor({ sequencer, workers, call, id, file, fields, mapping, options, chunkBytes = CHUNK_BYTES, maxPendingBatches, emit, fail }) {
     Object.assign(this, { sequencer, workers, call, id, file, fields, mapping, options, chunkBytes, maxPendingBatches, emit, fail });
     this.started = performance.now();
-    this.inFlight = workers.map(() => 0);
-    this.owner = new Map();     // slot -> index in workers of the Worker validating it
     this.all = [...new Set([sequencer, ...workers])];
-    this.queue = [];            // slots waiting for a Worker, in order
-    this.results = new Map();   // slot -> chunk result not yet sequenced
-    this.slots = [];            // slot -> {from, to} (speculative) or {start} (exact)
+    this.inFlight = workers.map(() => 0);
+    this.jobs = new Map();      // job id -> {slot, start (exact) or from/to (speculative), worker}
+    this.queue = [];            // job ids waiting for a Worker, in order
+    this.nextJob = 0;
+    this.results = new Map();   // slot -> chunk results not yet sequenced (a slot may have several)
+    this.slots = 0;             // slots: the chunks of the first cut, one per chunkBytes
     this.next = 0;              // the next slot to sequence
     this.expected = 0;          // where the next chunk must start: the end of those sequenced
     this.offset = 0;            // row numbering offset of the next chunk
@@ -56,21 +57,58 @@ export class ChunkedValidation {
     this.plan = plan;
     this.header = plan.header;
     this.expected = plan.headerEnd;
-    const n = Math.max(1, Math.ceil(file.size / this.chunkBytes));
-    for (let k = 0; k < n; k++) this.slots.push({ from: k * this.chunkBytes, to: (k + 1) * this.chunkBytes });
-    this.queue = this.slots.map((_, k) => k);
+    this.slots = Math.max(1, Math.ceil(file.size / this.chunkBytes));
+    for (let k = 0; k < this.slots; k++) this.addJob({ slot: k, from: k * this.chunkBytes, to: (k + 1) * this.chunkBytes });
     this.dispatch();
     return true;
+  }
+
+  addJob(job, first = false) {
+    const id = this.nextJob++;
+    this.jobs.set(id, job);
+    if (first) this.queue.unshift(id);
+    else this.queue.push(id);
+  }
+
+  // A chunk of `slot` validated from exactly `start`, unless one is already there or on its way;
+  // the slot's other chunks not yet started are dropped.
+  redo(slot, start) {
+    for (const job of this.jobs.values()) if (job.slot === slot && job.start === start) return;
+    if ((this.results.get(slot) || []).some((r) => r.start === start)) return;
+    for (const [id, job] of this.jobs) {
+      if (job.slot !== slot) continue;
+      const queued = this.queue.indexOf(id);
+      if (queued >= 0) {
+        this.queue.splice(queued, 1);
+        this.jobs.delete(id);
+      } else {
+        this.workers[job.worker].postMessage({ type: 'drop', id: this.id, job: id });
+      }
+    }
+    this.redone++;
+    this.addJob({ slot, start, urgent: true }, true);
+    this.dispatch();
   }
 
   // A message for this validation from any Worker: true when it was a chunk's result.
   onMessage(msg) {
     if (this.stopped || msg.type !== 'chunk') return false;
-    this.inFlight[this.owner.get(msg.job)]--;
+    const job = this.jobs.get(msg.job);
+    this.jobs.delete(msg.job);
+    this.inFlight[job.worker]--;
     const r = msg.result;
-    this.results.set(msg.job, r);
+    if (!r) {  // dropped before it started
+      this.dispatch();
+      return true;
+    }
     this.heapPeak = Math.max(this.heapPeak, r.heap);
     this.wasmMs += r.wasm_ms;
+    if (job.slot >= this.next) {
+      if (!this.results.has(job.slot)) this.results.set(job.slot, []);
+      this.results.get(job.slot).push(Object.assign(r, { worker: job.worker }));
+      // Its cut lay inside a record, so the next chunk's first cut is wrong: redo it now.
+      if (r.end > r.stop && job.slot + 1 < this.slots) this.redo(job.slot + 1, r.end);
+    }
     this.pump();
     this.dispatch();
     return true;
@@ -90,18 +128,19 @@ export class ChunkedValidation {
 
   dispatch() {
     const window = this.next + this.workers.length * JOBS_PER_WORKER + 1;  // chunks held at most
-    while (!this.stopped && this.queue.length && this.queue[0] < window) {
+    while (!this.stopped && this.queue.length && this.jobs.get(this.queue[0]).slot < window) {
       let w = 0;
       for (let i = 1; i < this.workers.length; i++) if (this.inFlight[i] < this.inFlight[w]) w = i;
       if (this.inFlight[w] >= JOBS_PER_WORKER) return;
-      const slot = this.queue.shift();
-      const { from, to, start } = this.slots[slot];
+      const id = this.queue.shift();
+      const job = this.jobs.get(id);
+      job.worker = w;
       this.inFlight[w]++;
-      this.owner.set(slot, w);
+      const { start } = job;
       this.workers[w].postMessage({
-        type: 'chunk', id: this.id, job: slot, file: this.file, headerEnd: this.plan.headerEnd,
+        type: 'chunk', id: this.id, job: id, urgent: Boolean(job.urgent), file: this.file, headerEnd: this.plan.headerEnd,
         fields: this.fields, mapping: this.mapping, options: { ...this.options, dialect: this.plan.dialect },
-        start: start ?? null, from: from ?? start, to: to ?? (Math.floor(start / this.chunkBytes) + 1) * this.chunkBytes,
+        start: start ?? null, from: job.from ?? start, to: job.to ?? (Math.floor(start / this.chunkBytes) + 1) * this.chunkBytes,
       });
     }
   }
@@ -109,35 +148,31 @@ export class ChunkedValidation {
   // Sequences the chunks that are ready, in order, one request at a time.
   pump() {
     while (!this.stopped && !this.sequencing && this.pendingBatches < this.maxPendingBatches) {
-      if (this.next === this.slots.length) {
+      if (this.next >= this.slots) {
         if (this.expected < this.file.size) {  // the last chunk was redone and ended early
-          this.redo(this.slots.length);
+          this.slots++;
+          this.redo(this.slots - 1, this.expected);
           continue;
         }
         this.sequence(null, true);
         return;
       }
-      const r = this.results.get(this.next);
-      if (!r) return;
-      this.results.delete(this.next);
-      if (r.start === this.expected) {
+      const here = this.results.get(this.next) || [];
+      const r = here.find((x) => x.start === this.expected);
+      if (r) {
+        this.results.delete(this.next);
         this.sequence(r, false);
         return;
       }
-      if (r.end <= this.expected) {  // the chunk before ran over all of it
+      if (here.some((x) => x.stop <= this.expected)) {  // the chunks before ran over all of it
+        this.results.delete(this.next);
         this.next++;
         continue;
       }
-      this.redo(this.next);  // it started inside a record of the chunk before
+      // Its first cut lay inside a record of the chunk before: validate it from where that ended.
+      if (here.length) this.redo(this.next, this.expected);
       return;
     }
-  }
-
-  redo(slot) {
-    this.redone++;
-    this.slots[slot] = { start: this.expected };
-    this.queue.unshift(slot);
-    this.dispatch();
   }
 
   sequence(r, finish) {
@@ -146,6 +181,9 @@ export class ChunkedValidation {
     const message = finish ? { type: 'sequence', vid: this.id, finish: true }
                            : { type: 'sequence', vid: this.id, chunk: { body: r.body, meta: r.meta }, offset };
     this.call(message, finish ? [] : [r.body.buffer, r.meta.buffer]).then((reply) => {
+      if (reply.chunk_body) {  // the lines' buffer, back to the Worker that lent it
+        this.workers[r.worker].postMessage({ type: 'give-chunk', buffer: reply.chunk_body.buffer }, [reply.chunk_body.buffer]);
+      }
       if (this.stopped) return;
       this.sequencing = false;
       this.heapPeak = Math.max(this.heapPeak, reply.heap);

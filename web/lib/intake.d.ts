@@ -160,12 +160,13 @@ export interface ValidateOptions {
   /** Batches the Worker may have sent ahead of onBatch before it stops reading (default 2).
    *  The batches one chunk completes are sent together, so a few more may be in flight. */
   maxPendingBatches?: number;
-  /** 'auto' (default): a file of at least two chunks is validated in chunks by one helper
-   *  Worker per core (at most 4; none on a single core), the first Worker putting their results
-   *  back in order — same batches, errors and counts as one Worker. true: in chunks whatever
-   *  the size (with the first Worker alone when there is no helper); false: one Worker. */
+  /** 'auto' (default): on 4 cores or more, a file of at least two chunks is validated in
+   *  chunks by one helper Worker per core (at most 4), the first Worker putting their results
+   *  back in order — same batches, errors and counts as one Worker; else in one Worker.
+   *  true: in chunks whatever the size and cores (helpers started on first use; the first
+   *  Worker alone on a single core); false: one Worker. */
   chunked?: 'auto' | boolean;
-  /** Size of those chunks (default 4 MiB); each is cut at the first line end past it. */
+  /** Size of those chunks (default 4 MiB, at most 8 MiB); each is cut at the first line end past it. */
   chunkBytes?: number;
 }
 

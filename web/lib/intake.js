@@ -16,6 +16,11 @@ const DEFAULT_WASM_URL = new URL('./wasm/intake_module.wasm', import.meta.url).h
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url).href;
 const PROGRESS_INTERVAL_MS = 250;
 const MAX_HELPERS = 4;
+// Validating in chunks costs about 1.5 times the CPU of one Worker (reading each chunk on its
+// own, sequencing): on 2 cores it measured slower than one Worker, so `chunked: 'auto'` uses it
+// from this many cores on.
+const AUTO_CHUNK_CORES = 4;
+const autoChunks = () => (globalThis.navigator?.hardwareConcurrency ?? 1) >= AUTO_CHUNK_CORES;
 
 const loaded = new Map();  // wasm URL -> Promise<Intake>
 
@@ -43,6 +48,8 @@ export class Intake {
   #worker;
   #helpers = [];         // more Workers, for validating large files in chunks (chunked.js)
   #helpersReady = null;  // Promise of #helpers being loaded
+  #workerUrl = null;
+  #loadMessage = null;
   #nextId = 1;
   #calls = new Map();  // id -> message handler (msg, index of the Worker it came from)
   #broken = null;
@@ -57,14 +64,16 @@ export class Intake {
     worker.onmessageerror = () => this.#fail(new IntakeError('worker_failed', 'a message from the Intake worker could not be read'));
   }
 
-  // With more than one core, one more Worker per core (at most MAX_HELPERS, loaded in the
-  // background): large files are then validated in chunks by them at once, while the first
-  // Worker sequences the chunks. A helper that fails to load is simply not used.
-  #startHelpers(workerUrl, message) {
-    const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-    if (cores < 2) return;
-    const count = Math.min(cores, MAX_HELPERS);
-    this.#helpersReady = Promise.all(Array.from({ length: count }, () => this.#startHelper(workerUrl, message)));
+  // Helper Workers, one per core (at most MAX_HELPERS), for validating a file in chunks while the
+  // first Worker sequences them; started once, on the first call. A helper that fails to load
+  // is simply not used. Resolves when they are loaded.
+  #ensureHelpers() {
+    if (!this.#helpersReady) {
+      const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+      const count = cores < 2 ? 0 : Math.min(cores, MAX_HELPERS);
+      this.#helpersReady = Promise.all(Array.from({ length: count }, () => this.#startHelper(this.#workerUrl, this.#loadMessage)));
+    }
+    return this.#helpersReady;
   }
 
   #startHelper(workerUrl, message) {
@@ -103,7 +112,9 @@ export class Intake {
         const message = { type: 'load', moduleUrl: wasm.replace(/\.wasm(\?.*)?$/, '.js$1'), wasmUrl: wasm };
         try {
           await intake.#call(message);
-          intake.#startHelpers(new URL(workerUrl, globalThis.location?.href).href, message);
+          intake.#workerUrl = new URL(workerUrl, globalThis.location?.href).href;
+          intake.#loadMessage = message;
+          if (autoChunks()) intake.#ensureHelpers();  // in the background, ready for a large file
         } catch (e) {
           worker.terminate();
           throw e instanceof IntakeError ? e : new IntakeError('module_load_failed', String(e?.message || e));
@@ -257,21 +268,23 @@ export class Intake {
         options: { ...options, batches: Boolean(onBatch) },
         sliceBytes, maxPendingBatches,
       }, finish);
-      if (chunked === false || (chunked === 'auto' && file.size < 2 * chunkBytes)) {
+      if (chunked === false || (chunked === 'auto' && (file.size < 2 * chunkBytes || !autoChunks()))) {
         inOneWorker();
         return;
       }
       (async () => {
-        await this.#helpersReady;
+        await this.#ensureHelpers();
         if (settled) return;
         if (!this.#helpers.length && chunked === 'auto') {
           inOneWorker();
           return;
         }
+        // At most 8 MiB: each Worker's heap holds a chunk's lines (and the sequencer's a copy).
         run = new ChunkedValidation({
           sequencer: this.#worker, workers: this.#helpers.length ? this.#helpers : [this.#worker],
           call: (m, transfer) => this.#call(m, transfer), id, file,
-          fields: list, mapping, options: { ...options, batches: Boolean(onBatch) }, chunkBytes, maxPendingBatches,
+          fields: list, mapping, options: { ...options, batches: Boolean(onBatch) },
+          chunkBytes: Math.min(Math.max(Math.floor(chunkBytes) || CHUNK_BYTES, 64), 8 << 20), maxPendingBatches,
           emit: handle, fail: finish,
         });
         if (!(await run.start())) {  // not a file for chunks: one Worker reports what is wrong with it

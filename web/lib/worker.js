@@ -9,9 +9,10 @@
 //        {type: 'done', id, summary} · {type: 'error', id, error: {name, code, message}}
 // and, for a file validated in chunks by several Workers at once (chunked.js drives them):
 //   in:  {type: 'plan', id, file, fields, mapping, options} · {type: 'chunk', id, job, ...}
-//        {type: 'sequence-start', id, ...} · {type: 'sequence', id, chunk, offset}
-//        {type: 'sequence-finish', id} · {type: 'forget', id}
+//        {type: 'sequence-start', vid, ...} · {type: 'sequence', vid, chunk, offset, finish}
+//        {type: 'drop', id, job} · {type: 'forget', id} · {type: 'give-chunk', buffer}
 //   out: {type: 'result', id, value} (plan, sequence*) · {type: 'chunk', id, job, result}
+//        (result null: the chunk was dropped before it started)
 
 import { prepareFileChunks, readFileChunks, unreadable } from './file_chunks.js';
 
@@ -215,10 +216,11 @@ const sequencers = new Map();      // validation id -> {sequencer, heapPeak}
 const readBytes = (file, start, end) =>
   file.slice(start, end).arrayBuffer().then((b) => new Uint8Array(b), (e) => { throw unreadable(e?.name, e?.message); });
 
-// The offset just past the first LF at or after `at` (the file's size when there is none).
+// The offset just past the first LF at or after `at` (the file's size when there is none): a
+// small read first (rows are short), then PIECE_BYTES at a time.
 async function lineEndAfter(file, at) {
-  for (let p = at; p < file.size; p += PIECE_BYTES) {
-    const bytes = await readBytes(file, p, Math.min(file.size, p + PIECE_BYTES));
+  for (let p = at, n = 4096; p < file.size; p += n, n = PIECE_BYTES) {
+    const bytes = await readBytes(file, p, Math.min(file.size, p + n));
     const i = bytes.indexOf(10);
     if (i >= 0) return p + i + 1;
   }
@@ -256,13 +258,60 @@ async function plan({ file, fields, mapping, options }) {
 // lies inside a record, after the header record. Its clean rows come back as lines (the
 // Sequencer makes the batches), its errors and counts with rows numbered as if the chunk
 // followed the header directly; `records` says how far the numbering went.
-async function validateChunk({ id, file, job, start, from, to, headerEnd, fields, mapping, options }) {
-  const M = await modulePromise;
-  const state = jobs.get(id);
-  const header = await readBytes(file, 0, headerEnd);
+// Buffers for chunks' bytes and lines, used again and again: a fresh 4 MiB ArrayBuffer costs
+// this thread about 4 ms of page faults. A chunk's lines travel to the sequencing Worker and come
+// back ('give-chunk').
+const chunkPool = [];
+const CHUNK_POOL_MAX = 6;
+function takeChunkBuffer(n) {
+  const i = chunkPool.findIndex((b) => b.byteLength >= n);
+  return i >= 0 ? chunkPool.splice(i, 1)[0] : new ArrayBuffer(Math.max(n, 4 << 20));
+}
+function giveChunkBuffer(buffer) {
+  if (chunkPool.length < CHUNK_POOL_MAX && buffer instanceof ArrayBuffer && buffer.byteLength) chunkPool.push(buffer);
+}
+const lendChunkBuffer = (n) => new Uint8Array(takeChunkBuffer(n), 0, n);
+
+// Reads [start, end) of `file` into a pooled buffer (a BYOB read of the slice's stream, where the
+// browser has it).
+async function readPooled(file, start, end) {
+  const n = end - start;
+  let buffer = takeChunkBuffer(n);
+  let reader = null;
+  try {
+    reader = file.slice(start, end).stream().getReader({ mode: 'byob' });
+  } catch {
+    giveChunkBuffer(buffer);
+    return readBytes(file, start, end);
+  }
+  try {
+    for (let at = 0; at < n;) {
+      const { done, value } = await reader.read(new Uint8Array(buffer, at, n - at));
+      if (done) break;
+      buffer = value.buffer;
+      at += value.byteLength;
+    }
+  } catch (e) {
+    throw unreadable(e?.name, e?.message);
+  }
+  return new Uint8Array(buffer, 0, n);
+}
+
+// The chunk's bounds and bytes, read as soon as the chunk is handed over (before the chunks ahead
+// of it in this Worker are validated).
+const headers = new Map();  // validation id -> Promise of the header record's bytes
+async function readChunk({ id, file, start, from, to, headerEnd }) {
+  if (!headers.has(id)) headers.set(id, readBytes(file, 0, headerEnd));
+  const header = headers.get(id);
   if (start == null) start = Math.max(headerEnd, from === 0 ? 0 : await lineEndAfter(file, from));
   const stop = Math.max(start, to >= file.size ? file.size : await lineEndAfter(file, to));
-  const bytes = await readBytes(file, start, stop);
+  return { start, stop, header: await header, bytes: await readPooled(file, start, stop) };
+}
+
+async function validateChunk({ id, file, job, fields, mapping, options }, read) {
+  const M = await modulePromise;
+  const state = jobs.get(id);
+  const { start, stop, header, bytes } = await read;
   if (!state || state.aborted) return null;
   const t0 = performance.now();
   const v = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '',
@@ -287,13 +336,14 @@ async function validateChunk({ id, file, job, start, from, to, headerEnd, fields
       last = v.finish();
       errors.push(...last.errors_json);
     }
-    const chunk = v.takeChunk();
+    const chunk = v.takeChunk(lendChunkBuffer);
     return {
-      job, start, end, records: chunk.records, body: chunk.body, meta: chunk.meta, errors_json: errors,
+      job, start, stop, end, records: chunk.records, body: chunk.body, meta: chunk.meta, errors_json: errors,
       counts: last.counts, heap: M.heapBytes(), wasm_ms: performance.now() - t0,
     };
   } finally {
     v.delete();
+    giveChunkBuffer(bytes.buffer);
   }
 }
 
@@ -318,6 +368,7 @@ function sequence({ vid, chunk, offset, finish }) {
   const result = finish ? s.sequencer.finish() : s.sequencer.add(chunk, offset);
   s.wasmMs += performance.now() - t0;
   const value = { ...result, adjustments: s.sequencer.adjustments(), heap: s.M.heapBytes(), wasm_ms: s.wasmMs };
+  if (chunk) value.chunk_body = chunk.body;  // back to the Worker that lent it
   if (finish) {
     value.duplicate_tracking_full = s.sequencer.duplicateTrackingFull();
     forget(vid);
@@ -331,18 +382,40 @@ function forget(id) {
   try { s?.sequencer.delete(); } catch { /* the module aborted */ }
 }
 
-// Chunks of one validation run one at a time, in the order they came; their reads start at once.
-const chunkQueues = new Map();  // id -> Promise (the last chunk's)
+// Chunks run one at a time, in the order they came, except that an urgent one (a chunk validated
+// again, which everything after it waits for) goes first; their reads start as they arrive. A
+// chunk not yet started can be dropped (the cut it starts from turned out wrong).
+const chunkQueue = [];  // [{msg, read}]
+let chunkRunning = false;
+
 function queueChunk(msg) {
   if (!jobs.has(msg.id)) jobs.set(msg.id, { aborted: false, pending: 0, wake: null });
-  const before = chunkQueues.get(msg.id) || Promise.resolve();
-  const run = before.then(() => validateChunk(msg)).then(
-    (result) => {
-      if (!result) return;
-      post({ type: 'chunk', id: msg.id, job: msg.job, result }, [result.body.buffer, result.meta.buffer]);
-    },
-    (e) => replyError(msg.id, e));
-  chunkQueues.set(msg.id, run);
+  const read = readChunk(msg);
+  read.catch(() => {});  // reported when its turn comes
+  if (msg.urgent) chunkQueue.unshift({ msg, read });
+  else chunkQueue.push({ msg, read });
+  if (!chunkRunning) runChunks();
+}
+
+function dropChunk({ id, job }) {
+  const i = chunkQueue.findIndex((c) => c.msg.id === id && c.msg.job === job);
+  if (i < 0) return;
+  chunkQueue.splice(i, 1);
+  post({ type: 'chunk', id, job, result: null });  // dropped: its slot is free again
+}
+
+async function runChunks() {
+  chunkRunning = true;
+  while (chunkQueue.length) {
+    const { msg, read } = chunkQueue.shift();
+    try {
+      const result = await validateChunk(msg, read);
+      if (result) post({ type: 'chunk', id: msg.id, job: msg.job, result }, [result.body.buffer, result.meta.buffer]);
+    } catch (e) {
+      replyError(msg.id, e);
+    }
+  }
+  chunkRunning = false;
 }
 
 const handlers = {
@@ -365,11 +438,20 @@ self.onmessage = async (event) => {
     queueChunk(msg);
     return;
   }
+  if (msg.type === 'give-chunk') {
+    giveChunkBuffer(msg.buffer);
+    return;
+  }
+  if (msg.type === 'drop') {
+    dropChunk(msg);
+    return;
+  }
   if (msg.type === 'forget') {  // a chunked validation ended (or was stopped)
     const job = jobs.get(msg.id);
     if (job) job.aborted = true;
     jobs.delete(msg.id);
-    chunkQueues.delete(msg.id);
+    for (let i = chunkQueue.length - 1; i >= 0; i--) if (chunkQueue[i].msg.id === msg.id) chunkQueue.splice(i, 1);
+    headers.delete(msg.id);
     forget(msg.id);
     return;
   }
@@ -395,7 +477,9 @@ self.onmessage = async (event) => {
     if (msg.type !== 'load' && !modulePromise) throw Object.assign(new Error('the module is not loaded'), { code: 'not_loaded' });
     const value = await handler(msg);
     // Batch bodies (the Sequencer's) are transferred, as in 'slice' messages.
-    if (msg.type !== 'validate') post({ type: 'result', id: msg.id, value }, value?.batches?.map((b) => b.body.buffer));
+    const transfer = value?.batches?.map((b) => b.body.buffer) || [];
+    if (value?.chunk_body) transfer.push(value.chunk_body.buffer);
+    if (msg.type !== 'validate') post({ type: 'result', id: msg.id, value }, transfer);
   } catch (e) {
     replyError(msg.id, e);
   }
