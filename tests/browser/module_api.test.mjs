@@ -179,17 +179,17 @@ test('validating in chunks gives the batches, errors and counts of one Worker, u
   fs.rmSync(file);
 });
 
-test('progress at least every 250 ms; reading pauses while onBatch is pending', async () => {
+for (const chunked of [false, true]) test(`progress at least every 250 ms; reading pauses while onBatch is pending${chunked ? ', in chunks' : ''}`, async () => {
   const file = tempFile('progress.csv', participantsCsv(120000));
   await pickFile(page, file);
-  const r = await page.evaluate(async (fields) => {
+  const r = await page.evaluate(async ({ fields, chunked }) => {
     const intake = await window.I.Intake.load();
     const f = document.getElementById('file').files[0];
     const ticks = [];
     let last = null;
     let stall = null;
     const summary = await intake.validate(f, {
-      fields, options: { batch_rows: 2000 }, sliceBytes: 1 << 20,
+      fields, options: { batch_rows: 2000 }, sliceBytes: 1 << 20, chunked, chunkBytes: 1 << 20,
       onProgress: (p) => { last = p; ticks.push({ t: performance.now(), bytes: p.bytesRead, rate: p.rate, eta: p.etaMs }); },
       onBatch: async (b) => {
         await new Promise((res) => setTimeout(res, 15));
@@ -203,8 +203,9 @@ test('progress at least every 250 ms; reading pauses while onBatch is pending', 
         }
       },
     });
-    return { ticks, stall, summary: { counts: summary.counts, batches: summary.batches }, size: f.size };
-  }, participantFields);
+    return { ticks, stall, summary: { counts: summary.counts, batches: summary.batches, chunks: summary.chunks }, size: f.size };
+  }, { fields: participantFields, chunked });
+  if (chunked) assert.ok(r.summary.chunks > 5, `${r.summary.chunks} chunks`);
   const gaps = r.ticks.slice(1).map((x, i) => x.t - r.ticks[i].t);
   assert.ok(r.ticks.length >= 6, `${r.ticks.length} progress calls`);
   // Every 250 ms by a timer; the bound leaves room for timers delayed on a loaded machine.
@@ -221,20 +222,20 @@ test('progress at least every 250 ms; reading pauses while onBatch is pending', 
   assert.equal(r.summary.batches, 60);
 });
 
-test('a file deleted after it was picked is refused with code file_unreadable', async () => {
+for (const chunked of [false, true]) test(`a file deleted after it was picked is refused with code file_unreadable${chunked ? ', in chunks' : ''}`, async () => {
   const path = tempFile('deleted.csv', participantsCsv(30000));
   await pickFile(page, path);
   fs.rmSync(path);
-  const r = await validateInPage({ fields: participantFields, options: {} });
+  const r = await validateInPage({ fields: participantFields, options: {}, chunked, chunkBytes: 64 << 10 });
   assert.equal(r.error?.code, 'file_unreadable', JSON.stringify(r));
   assert.equal(r.error.name, 'IntakeError');
   assert.match(r.error.message, /could not be read/);
 });
 
-test('abort stops validation at once and the instance stays usable', async () => {
+for (const chunked of [false, true]) test(`abort stops validation at once and the instance stays usable${chunked ? ', in chunks' : ''}`, async () => {
   const file = tempFile('abort.csv', participantsCsv(150000));
   await pickFile(page, file);
-  const r = await page.evaluate(async (fields) => {
+  const r = await page.evaluate(async ({ fields, chunked }) => {
     const intake = await window.I.Intake.load();
     const f = document.getElementById('file').files[0];
     const ctl = new AbortController();
@@ -243,7 +244,7 @@ test('abort stops validation at once and the instance stays usable', async () =>
     let error;
     try {
       await intake.validate(f, {
-        fields, options: { batch_rows: 1000 }, signal: ctl.signal,
+        fields, options: { batch_rows: 1000 }, signal: ctl.signal, chunked, chunkBytes: 1 << 20,
         onBatch: async (b) => {
           if (abortedAt) batchesAfterAbort++;
           if (b.seq === 5) { abortedAt = performance.now(); ctl.abort(); }
@@ -256,7 +257,7 @@ test('abort stops validation at once and the instance stays usable', async () =>
     await new Promise((res) => setTimeout(res, 300));
     const again = await intake.validate(new File(['external_id,email\nP1,a@b.com\n'], 'small.csv'), { fields });
     return { error, rejectMs, batchesAfterAbort, again: again.counts.valid };
-  }, participantFields);
+  }, { fields: participantFields, chunked });
   assert.deepEqual(r.error, { name: 'IntakeAbortError', code: 'aborted', isError: true, isIntake: true });
   assert.ok(r.rejectMs < 100, `rejected ${r.rejectMs} ms after abort`);
   assert.equal(r.batchesAfterAbort, 0);
@@ -284,12 +285,13 @@ function uploadFor(campaignId) {
   return [...api.uploads.values()].filter((u) => u.campaign_id === campaignId);
 }
 
-test('upload sends every clean row once, the error records, and completes', async () => {
+for (const chunked of [false, true]) test(`upload sends every clean row once, the error records, and completes${chunked ? ', in chunks' : ''}`, async () => {
   const file = tempFile('upload.csv', participantsCsv(4000, { badEvery: 9 }));
   await pickFile(page, file);
-  const r = await uploadInPage('c-happy');
+  const campaign = chunked ? 'c-happy-chunks' : 'c-happy';
+  const r = await uploadInPage(campaign, { chunked, chunkBytes: 32 << 10 });
   assert.equal(r.error, undefined, JSON.stringify(r.error));
-  const [u] = uploadFor('c-happy');
+  const [u] = uploadFor(campaign);
   const rows = [...u.batches.values()].reduce((n, b) => n + b.rows, 0);
   assert.equal(rows, r.counts.valid);
   assert.equal(u.errors.length, r.counts.errors);
@@ -323,15 +325,17 @@ test('dropped connections and 503s are retried with backoff and each batch store
   assert.equal(r2.upload.status, 'Completed');
 });
 
-test('after a drop and a page reload, the same file resumes from the acknowledged batches', async () => {
+for (const chunked of [false, true]) test(`after a drop and a page reload, the same file resumes from the acknowledged batches${chunked ? ', in chunks' : ''}`, async () => {
   const path = tempFile('resume.csv', participantsCsv(6000, { badEvery: 50 }));
   await pickFile(page, path);
   api.failBatch = { seq: 4, times: Infinity, how: 'drop' };  // the network is down for batch 4
-  const first = await uploadInPage('c-resume', { retries: 0, concurrency: 1 });
+  // One attempt in chunks and the other in one Worker: the batches are the same either way.
+  const campaign = chunked ? 'c-resume-chunks' : 'c-resume';
+  const first = await uploadInPage(campaign, { retries: 0, concurrency: 1, chunked, chunkBytes: 32 << 10 });
   api.failBatch = null;
   assert.equal(first.error?.code, 'network_error', JSON.stringify(first));
   assert.equal(first.error?.name, 'IntakeHttpError');
-  const [u] = uploadFor('c-resume');
+  const [u] = uploadFor(campaign);
   assert.equal(u.status, 'Processing');
   const ackedBefore = [...u.batches.keys()];
   assert.ok(ackedBefore.length >= 4, `acked before: ${ackedBefore}`);
@@ -339,17 +343,17 @@ test('after a drop and a page reload, the same file resumes from the acknowledge
   await page.reload();
   await page.waitForFunction(() => window.I !== undefined);
   await pickFile(page, path);
-  const records = () => page.evaluate(async (server) => {
+  const records = () => page.evaluate(async ({ server, campaign }) => {
     const intake = await window.I.Intake.load();
     const fingerprint = await intake.fingerprint(document.getElementById('file').files[0]);
-    return { fingerprint, list: window.I.listResumableUploads({ server, campaignId: 'c-resume' }) };
-  }, server.url);
+    return { fingerprint, list: window.I.listResumableUploads({ server, campaignId: campaign }) };
+  }, { server: server.url, campaign });
   const pending = await records();
   assert.deepEqual(pending.list, [{ fingerprint: pending.fingerprint, upload_id: u.id, errors_sent: 0 }]);
   const logStart = api.log.length;
-  const second = await uploadInPage('c-resume');
+  const second = await uploadInPage(campaign, { chunked: !chunked, chunkBytes: 32 << 10 });
   assert.equal(second.error, undefined, JSON.stringify(second.error));
-  assert.equal(uploadFor('c-resume').length, 1, 'resumed, not created anew');
+  assert.equal(uploadFor(campaign).length, 1, 'resumed, not created anew');
   const puts = api.log.slice(logStart).filter((l) => l.startsWith('PUT '));
   for (const seq of ackedBefore) assert.ok(!puts.includes(`PUT /api/v1/uploads/${u.id}/batches/${seq}`), `batch ${seq} sent again`);
   assert.ok([...u.batches.values()].every((b) => b.puts === 1));

@@ -213,6 +213,9 @@ export interface UploadOptions {
   /** The campaign's fields, if already fetched (default: GET .../fields). */
   fields?: Fields;
   fetch?: typeof fetch;
+  /** As for validate (batches are the same either way, so an upload resumes in either mode). */
+  chunked?: 'auto' | boolean;
+  chunkBytes?: number;
 }
 
 export interface UploadProgress extends Progress {

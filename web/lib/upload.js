@@ -140,7 +140,7 @@ function writeResume(storage, key, value) {
 export async function uploadFile(intake, file, opts = {}) {
   const {
     server, token, campaignId, mapping = null, options = {}, onProgress, signal,
-    concurrency = 3, retries = 6, cancelOnAbort = false, fields: fieldsOverride,
+    concurrency = 3, retries = 6, cancelOnAbort = false, fields: fieldsOverride, chunked, chunkBytes,
   } = opts;
   if (!server || !token || !campaignId) {
     throw new IntakeError('invalid_arguments', 'upload() needs server (the Intake server URL), token (an API token) and campaignId');
@@ -233,7 +233,7 @@ export async function uploadFile(intake, file, opts = {}) {
     };
 
     const summary = await intake.validate(file, {
-      fields, mapping, options, signal: ctl.signal,
+      fields, mapping, options, signal: ctl.signal, chunked, chunkBytes,
       onProgress: (p) => { state.validation = p; },
       onErrors: (records) => {
         // Records already sent before an interruption come first, in the same order: skip them.
