@@ -179,7 +179,7 @@ std::vector<EncodedBlock> encode_blocks(const std::string& col, const std::vecto
     put(p, to - from);
     put(p, values);
     for (size_t i = from; i < to; ++i) {
-      std::memcpy(p, entries[i].value.data(), entries[i].value.size());
+      if (!entries[i].value.empty()) std::memcpy(p, entries[i].value.data(), entries[i].value.size());
       p += entries[i].value.size();
     }
     for (size_t i = from; i < to; ++i) {

@@ -122,7 +122,7 @@ struct BatchPlan {
 class BatchText {
  public:
   std::string_view copy(std::string_view s) {
-    if (s.empty()) return {};
+    if (s.empty()) return std::string_view("", 0);  // never a null pointer
     if (s.size() > left_) {
       size_t size = s.size() > kBlock ? s.size() : kBlock;
       blocks_.push_back(std::make_unique<char[]>(size));
