@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite_db.h"
 #include "store/store.h"
 #include "test_server.h"
 
@@ -863,6 +864,39 @@ TEST_CASE("sort runs of many batches are merged outside the batches; lists stay 
   ts.restart();
   c = ts.client();
   CHECK(count_by_name(names[101]) == 1);
+}
+
+TEST_CASE("a write is durable when Database::write returns: the writer commits, then syncs the WAL") {
+  TestServer ts;
+  ts.stop();
+  intake::store::Database db(ts.dir() + "/sync.db");
+  db.write([](intake::store::Connection& c) {
+    c.exec("CREATE TABLE t(x)");
+    auto s = c.prepare_once("PRAGMA synchronous");
+    REQUIRE(s.step());
+    CHECK(s.int64(0) == 1);  // NORMAL: COMMIT does not sync; write() does, after the lock
+    return 0;
+  });
+  std::vector<std::thread> writers;
+  std::atomic<int> late{0};
+  for (int t = 0; t < 3; ++t) {
+    writers.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        uint64_t mine = 0;
+        db.write([&](intake::store::Connection& c) {
+          intake::store::Transaction tx(c, intake::store::Transaction::Kind::write);
+          c.exec("INSERT INTO t VALUES(1)");
+          tx.commit();
+          mine = db.writes() + 1;  // this write's number (counted when the lambda returns)
+          return 0;
+        });
+        if (db.durable_writes() < mine) ++late;
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  CHECK(late == 0);
+  CHECK(db.durable_writes() == db.writes());
 }
 
 TEST_CASE("a batch's text keeps every copied string in place, across blocks and moves") {
