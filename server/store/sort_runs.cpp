@@ -581,6 +581,7 @@ void RunMerger::apply_ready(Connection& c) {
 }
 
 void RunMerger::loop() {
+  lower_thread_priority();
   for (;;) {
     auto job = std::make_unique<Ready>();
     {

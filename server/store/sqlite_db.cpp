@@ -5,7 +5,9 @@
 #include <sqlite3.h>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -262,7 +264,13 @@ int Database::on_wal_commit(void* self, sqlite3* db, const char* name, int frame
   return SQLITE_OK;
 }
 
+void lower_thread_priority() {
+  // Linux: a thread id names one thread for setpriority (POSIX would lower the whole process).
+  setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), kBackgroundNice);
+}
+
 void Database::checkpoint_loop() {
+  lower_thread_priority();
   std::unique_ptr<Connection> conn;
   for (;;) {
     {

@@ -119,6 +119,13 @@ class Transaction {
   bool open_ = true;
 };
 
+// Lowers the calling thread's scheduling priority (nice +kBackgroundNice): the store's
+// background threads (checkpoints, sort-run merges) yield the CPU to the writer and to the
+// workers validating the next batches, which is where a batch's latency goes on a busy machine.
+// Best effort: a failure leaves the priority as it was.
+inline constexpr int kBackgroundNice = 10;
+void lower_thread_priority();
+
 // One writer, a bounded pool of readers. write() runs `fn` on the writer connection under the
 // write mutex; read() lends a reader connection from the pool, opening one while fewer than
 // kMaxReaders exist. With all of them lent it waits up to kReaderWait for one to come back, then

@@ -5,6 +5,10 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <iterator>
+#include <sstream>
+#include <fstream>
+#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -864,6 +868,32 @@ TEST_CASE("sort runs of many batches are merged outside the batches; lists stay 
   ts.restart();
   c = ts.client();
   CHECK(count_by_name(names[101]) == 1);
+}
+
+TEST_CASE("the store's background threads (checkpoints, sort-run merges) run at a lower priority") {
+  // Counts this process's threads at nice kBackgroundNice (field 19 of /proc/self/task/*/stat).
+  auto background = [] {
+    int n = 0;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream in(task.path() / "stat");
+      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+      std::string field;
+      for (int i = 3; i <= 19 && fields >> field; ++i) {
+        if (i == 19 && std::stoi(field) == intake::store::kBackgroundNice) ++n;
+      }
+    }
+    return n;
+  };
+  int before = background();
+  TestServer ts;
+  // The merger lowers itself at start; the checkpoint thread too.
+  int now = before;
+  for (int i = 0; i < 100 && now < before + 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    now = background();
+  }
+  CHECK(now >= before + 2);
 }
 
 TEST_CASE("a write is durable when Database::write returns: the writer commits, then syncs the WAL") {
