@@ -870,6 +870,38 @@ TEST_CASE("sort runs of many batches are merged outside the batches; lists stay 
   CHECK(count_by_name(names[101]) == 1);
 }
 
+TEST_CASE("apply_batch tells its caller when the batch has committed, before it returns") {
+  // The route wakes the next batch's wait then, so that batch is written during this one's
+  // WAL sync; readers must already see the batch (batch_may_apply for the next seq).
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  int64_t upload = std::stoll(make_upload(*c, campaign));
+  ts.stop();
+  intake::store::Store store(ts.dir() + "/intake.db");
+  intake::store::ValidatedBatch batch;
+  intake::store::StagedRow& r = batch.rows.emplace_back();
+  r.row = 2;
+  r.identity = "external_id:P1";
+  r.external_id = "P1";
+  r.name = "Ana";
+  r.data_json = "{}";
+  batch.min_row = batch.max_row = 2;
+  int calls = 0;
+  bool visible = false;
+  auto answer = store.apply_batch(upload, 0, "h0", batch, [&] {
+    ++calls;
+    visible = store.batch_may_apply(upload, 1);
+  });
+  REQUIRE(bool(answer));
+  CHECK(answer.value.created == 1);
+  CHECK(calls == 1);
+  CHECK(visible);
+  // A replay commits nothing new: no call.
+  CHECK(bool(store.apply_batch(upload, 0, "h0", batch, [&] { ++calls; })));
+  CHECK(calls == 1);
+}
+
 TEST_CASE("the store's background threads (checkpoints, sort-run merges) run at a lower priority") {
   // Counts this process's threads at nice kBackgroundNice (field 19 of /proc/self/task/*/stat).
   auto background = [] {
