@@ -108,10 +108,12 @@ val batch_to_js(const Batch& b, const val& lend) {
   return to_js(b, lend.isUndefined() ? copy_bytes_out(b.body) : copy_bytes_out(b.body, lend));
 }
 
+bool is_function(const val& options, const char* key) {
+  return is_object(options) && options[key].typeOf().as<std::string>() == "function";
+}
+
 val lend_function(const val& options) {
-  if (is_object(options) && options["batch_body_buffer"].typeOf().as<std::string>() == "function")
-    return options["batch_body_buffer"];
-  return val::undefined();
+  return is_function(options, "batch_body_buffer") ? options["batch_body_buffer"] : val::undefined();
 }
 
 val to_js(const ValidationCounts& c) {

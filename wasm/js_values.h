@@ -48,6 +48,8 @@ val to_js(const Batch& b, val body);  // {seq, first_row, last_row, rows, body}
 val batch_to_js(const Batch& b, const val& lend);
 // options.batch_body_buffer when it is a function, else undefined.
 val lend_function(const val& options);
+// Whether options[key] is a function.
+bool is_function(const val& options, const char* key);
 val field_refs(const std::vector<size_t>& indexes, const std::vector<Field>& fields);  // [{key, label}]
 val to_js(const HeaderInfo& h, const std::vector<Field>& fields);  // see intake.d.ts HeaderInfo
 val to_js(const std::vector<FieldProblem>& problems);                // [{index, path, message}]

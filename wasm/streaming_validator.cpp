@@ -14,12 +14,15 @@ constexpr size_t kPieceBytes = size_t(64) << 10;
 constexpr size_t kErrorsFlushBytes = size_t(1) << 20;
 // Input is copied into the heap this much at a time, so a large slice costs no heap.
 constexpr size_t kCopyBytes = size_t(1) << 20;
+// Chunk mode: lines (text and meta) are moved out of the heap once they hold this much.
+constexpr size_t kPartBytes = size_t(2) << 20;
 }  // namespace
 
 StreamingValidator::StreamingValidator(std::string fields_json, std::string mapping_json, val options)
     : setup_(read_setup(fields_json, mapping_json, options)) {
   if (setup_.error) return;
   body_buffer_ = lend_function(options);
+  if (is_function(options, "lines_buffer")) lines_buffer_ = options["lines_buffer"];
   validator_ = std::make_unique<FileValidator>(setup_.fields, setup_.options);
 }
 
@@ -89,6 +92,7 @@ val StreamingValidator::push(val bytes) {
       std::string_view piece = rest.substr(0, kPieceBytes);
       rest.remove_prefix(piece.size());
       validator_->push(piece, *this);
+      if (lines_ && lines_->pending_bytes() >= kPartBytes) take_part();
       if (errors_json_.size() >= kErrorsFlushBytes) flush_errors();
     }
   }
@@ -104,16 +108,24 @@ val StreamingValidator::finish() {
   return take_result(true);
 }
 
-val StreamingValidator::take_chunk(val lend) {
+void StreamingValidator::take_part() {
+  lines_->finish();
+  const std::string_view body = lines_->body();
+  const std::span<const uint32_t> meta = lines_->meta();
+  val part = val::object();
+  part.set("body", lines_buffer_.isUndefined() ? copy_bytes_out(body) : copy_bytes_out(body, lines_buffer_));
+  part.set("meta", val(emscripten::typed_memory_view(meta.size(), meta.data())).call<val>("slice"));
+  parts_.call<void>("push", part);
+  lines_->clear();
+}
+
+val StreamingValidator::take_chunk() {
+  if (lines_ && lines_->lines() > 0) take_part();
   val out = val::object();
-  if (lines_) lines_->finish();
-  const std::string_view body = lines_ ? lines_->body() : std::string_view();
-  const std::span<const uint32_t> meta = lines_ ? lines_->meta() : std::span<const uint32_t>();
-  out.set("body", lend.typeOf().as<std::string>() == "function" ? copy_bytes_out(body, lend) : copy_bytes_out(body));
-  out.set("meta", val(emscripten::typed_memory_view(meta.size(), meta.data())).call<val>("slice"));
+  out.set("parts", parts_);
   out.set("records", records_read());
   out.set("between_records", between_records());
-  if (lines_) lines_->clear();
+  parts_ = val::array();
   return out;
 }
 

@@ -40,11 +40,12 @@ class StreamingValidator final : public ValidationSink {
   val finish();
 
   // Chunk mode (option `chunk`): the chunk's clean rows so far as batch lines, moved out:
-  // {body: Uint8Array, meta: Uint32Array, records, between_records} — see ChunkLines and
-  // FileValidator::records_read / between_records. Batches are then built by a BatchSequencer.
-  // `lend`: as options.batch_body_buffer, a function giving the Uint8Array the body is copied
-  // into (or undefined: a new one).
-  val take_chunk(val lend);
+  // {parts: [{body: Uint8Array, meta: Uint32Array}, ...], records, between_records} — see
+  // ChunkLines and FileValidator::records_read / between_records. The lines are moved out of
+  // the heap in parts of about kPartBytes as they are written (so the heap stays small however
+  // short the rows); each part's body is copied into a Uint8Array from options.lines_buffer(n)
+  // when that is a function. Batches are then built by a BatchSequencer, part after part.
+  val take_chunk();
   bool between_records() const;
   double records_read() const;  // FileValidator::records_read()
 
@@ -64,6 +65,9 @@ class StreamingValidator final : public ValidationSink {
   std::unique_ptr<FileValidator> validator_;
   std::optional<BatchBuilder> builder_;
   std::optional<ChunkLines> lines_;  // chunk mode
+  void take_part();
+  val parts_ = val::array();
+  val lines_buffer_ = val::undefined();  // options.lines_buffer, if a function
   void push_batch(const Batch& b);  // copies the batch out to the JS array of this push
   std::string input_;        // the current slice, copied in once
   std::string errors_json_;  // error records of the current slice not yet handed to JS

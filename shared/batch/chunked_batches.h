@@ -1,4 +1,4 @@
-// Validating one file as chunks checked apart — in the browser, by two Workers at once — with
+// Validating one file as chunks checked apart — in the browser, by several Workers at once — with
 // the very batches, errors and counts a single FileValidator and BatchBuilder give.
 //
 // A chunk is a run of whole records. Each is validated on its own by a FileValidator fed the
@@ -43,6 +43,8 @@ class ChunkLines {
   std::string_view body() const { return body_; }           // a batch header line, then the lines
   std::span<const uint32_t> meta() const { return meta_; }  // kChunkMetaWords per line
   size_t lines() const { return meta_.size() / kChunkMetaWords; }
+  // Memory the lines added since the last finish() or clear() hold, text and meta.
+  size_t pending_bytes() const { return builder_.body_bytes() + meta_.size() * sizeof(uint32_t); }
 
  private:
   BatchBuilder builder_;

@@ -2,7 +2,7 @@
 // quoted values), each chunk validated alone after the header record, then sequenced, must give
 // exactly what one FileValidator and BatchBuilder give on the whole file — batches byte for byte,
 // error records, counts — under every duplicate policy. The driver below does what
-// web/lib/parallel_validate.js does, without the Workers.
+// web/lib/chunked.js and worker.js do, without the Workers.
 #include "batch/chunked_batches.h"
 
 #include <doctest/doctest.h>

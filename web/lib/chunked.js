@@ -1,5 +1,5 @@
-// Validating one File with several Workers at once (intake.js uses it for large files when the
-// machine has more than one core). The file is cut into chunks of about CHUNK_BYTES at line
+// Validating one File with several Workers at once (intake.js uses it for large files on
+// machines of 4 cores or more, or when asked). The file is cut into chunks of about CHUNK_BYTES at line
 // ends; each Worker validates whole chunks on its own (worker.js validateChunk), and the first
 // Worker's Sequencer takes them back in file order (shared/batch/chunked_batches.h): it renumbers
 // their rows, applies the duplicate policy across the whole file and builds the very batches one
@@ -50,10 +50,15 @@ export class ChunkedValidation {
     const plan = await this.call({ type: 'plan', file, fields, mapping, options });
     if (!plan || this.stopped) return false;
     const header = new Uint8Array(await file.slice(0, plan.headerEnd).arrayBuffer());
+    if (this.stopped) return false;
     const seq = await this.call({
       type: 'sequence-start', vid: this.id, fields, mapping, options: { ...options, dialect: plan.dialect }, header,
     });
-    if (seq.error || this.stopped) return false;
+    if (this.stopped) {  // stopped while the Sequencer was being made: it goes too
+      this.sequencer.postMessage({ type: 'forget', id: this.id });
+      return false;
+    }
+    if (seq.error) return false;
     this.plan = plan;
     this.header = plan.header;
     this.expected = plan.headerEnd;
@@ -126,13 +131,17 @@ export class ChunkedValidation {
     for (const w of this.all) w.postMessage({ type: 'forget', id: this.id });
   }
 
+  // Hands queued chunks to Workers with room, first come first served, among the chunks within
+  // the window (those far ahead wait, so that results held here stay few).
   dispatch() {
-    const window = this.next + this.workers.length * JOBS_PER_WORKER + 1;  // chunks held at most
-    while (!this.stopped && this.queue.length && this.jobs.get(this.queue[0]).slot < window) {
+    const window = this.next + this.workers.length * JOBS_PER_WORKER + 1;
+    while (!this.stopped) {
+      const q = this.queue.findIndex((id) => this.jobs.get(id).slot < window);
+      if (q < 0) return;
       let w = 0;
       for (let i = 1; i < this.workers.length; i++) if (this.inFlight[i] < this.inFlight[w]) w = i;
       if (this.inFlight[w] >= JOBS_PER_WORKER) return;
-      const id = this.queue.shift();
+      const [id] = this.queue.splice(q, 1);
       const job = this.jobs.get(id);
       job.worker = w;
       this.inFlight[w]++;
@@ -149,7 +158,9 @@ export class ChunkedValidation {
   pump() {
     while (!this.stopped && !this.sequencing && this.pendingBatches < this.maxPendingBatches) {
       if (this.next >= this.slots) {
-        if (this.expected < this.file.size) {  // the last chunk was redone and ended early
+        // A redo's cut is past the end of its slot, so the last slot ends the file; this only
+        // guards the end of the file against a cut that did not.
+        if (this.expected < this.file.size) {
           this.slots++;
           this.redo(this.slots - 1, this.expected);
           continue;
@@ -179,10 +190,11 @@ export class ChunkedValidation {
     this.sequencing = true;
     const offset = this.offset;
     const message = finish ? { type: 'sequence', vid: this.id, finish: true }
-                           : { type: 'sequence', vid: this.id, chunk: { body: r.body, meta: r.meta }, offset };
-    this.call(message, finish ? [] : [r.body.buffer, r.meta.buffer]).then((reply) => {
-      if (reply.chunk_body) {  // the lines' buffer, back to the Worker that lent it
-        this.workers[r.worker].postMessage({ type: 'give-chunk', buffer: reply.chunk_body.buffer }, [reply.chunk_body.buffer]);
+                           : { type: 'sequence', vid: this.id, chunk: { parts: r.parts }, offset };
+    const transfer = finish ? [] : r.parts.flatMap((p) => [p.body.buffer, p.meta.buffer]);
+    this.call(message, transfer).then((reply) => {
+      for (const body of reply.chunk_bodies) {  // the lines' buffers, back to the Worker that lent them
+        this.workers[r.worker].postMessage({ type: 'give-chunk', buffer: body.buffer }, [body.buffer]);
       }
       if (this.stopped) return;
       this.sequencing = false;

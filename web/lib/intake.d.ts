@@ -303,6 +303,8 @@ export interface IntakeModule {
     /** Validate one chunk of a file (the header record, then records from its middle): clean
      *  rows are kept as lines for a Sequencer (takeChunk) instead of batches; no duplicate check. */
     chunk?: boolean;
+    /** Chunk mode: lends the Uint8Array (length n) each part of lines is copied into. */
+    lines_buffer?: (n: number) => Uint8Array;
   }) => ModuleValidator;
   /** Puts chunks back in file order (see shared/batch/chunked_batches.h): `headerRecord` is the
    *  file's bytes through the header record's line end; options need `dialect`. */
@@ -338,23 +340,24 @@ export interface ModuleValidator {
   betweenRecords(): boolean;
   /** Records read, the header and blank lines included. */
   recordsRead(): number;
-  /** Chunk mode: the clean rows so far as lines (5 words of meta per line), moved out. */
+  /** Chunk mode: the clean rows so far as lines, in parts of about 2 MiB (they leave the heap
+   *  as they are written), moved out. */
   takeChunk(): ChunkLines;
   delete(): void;
 }
 
 export interface ChunkLines {
-  body: Uint8Array;
-  meta: Uint32Array;
+  /** Each: a batch header line then lines (body), 5 words of meta per line. */
+  parts: { body: Uint8Array; meta: Uint32Array }[];
   records: number;
   between_records: boolean;
 }
 
 /** An Embind object: call delete() when done (in a finally). */
 export interface ModuleSequencer {
-  /** The next chunk in file order; row r of the chunk is row r + rowOffset of the file. Under
-   *  the reject policy, errors_json holds the rows refused as duplicates. */
-  add(chunk: Pick<ChunkLines, 'body' | 'meta'>, rowOffset: number): { batches: Batch[]; errors_json: string[] };
+  /** The next part of lines in file order; row r of its chunk is row r + rowOffset of the file.
+   *  Under the reject policy, errors_json holds the rows refused as duplicates. */
+  add(part: ChunkLines['parts'][number], rowOffset: number): { batches: Batch[]; errors_json: string[] };
   finish(): { batches: Batch[]; errors_json: string[] };
   /** duplicates, skipped; failed, errors and by_field_code of the rows refused under reject. */
   adjustments(): Counts;

@@ -82,8 +82,8 @@ export class Intake {
     return new Promise((resolve) => {
       helper.onmessage = (event) => {
         if (event.data.id === id) {
-          if (event.data.type === 'result') this.#helpers.push(helper);
-          else helper.terminate();
+          if (event.data.type === 'result' && !this.#broken) this.#helpers.push(helper);
+          else helper.terminate();  // it could not load, or this instance was closed meanwhile
           resolve();
           return;
         }
@@ -91,10 +91,13 @@ export class Intake {
       };
       helper.onerror = (event) => {
         event.preventDefault?.();
-        const i = this.#helpers.indexOf(helper);
-        if (i >= 0) this.#helpers.splice(i, 1);
-        helper.terminate();
-        resolve();
+        if (!this.#helpers.includes(helper)) {  // it could not start: it is not used
+          helper.terminate();
+          resolve();
+          return;
+        }
+        // A helper that failed while in use: the instance fails as when its first Worker does.
+        this.#fail(new IntakeError('worker_failed', `an Intake helper worker failed: ${event.message || 'it stopped'}`));
       };
       helper.postMessage({ ...message, id });
     });
@@ -129,7 +132,6 @@ export class Intake {
 
   // Stops the Worker; the instance cannot be used afterwards.
   close() {
-    for (const h of this.#helpers.splice(0)) h.terminate();
     this.#fail(new IntakeError('closed', 'this Intake instance was closed'));
     for (const [key, p] of loaded) p.then((i) => { if (i === this) loaded.delete(key); }, () => {});
   }
@@ -268,7 +270,10 @@ export class Intake {
         options: { ...options, batches: Boolean(onBatch) },
         sliceBytes, maxPendingBatches,
       }, finish);
-      if (chunked === false || (chunked === 'auto' && (file.size < 2 * chunkBytes || !autoChunks()))) {
+      // At most 8 MiB: a chunk's bytes are read in pieces, and its lines leave the heap in parts,
+      // but the chunks held at once are that big.
+      const chunkSize = Math.min(Math.max(Math.floor(chunkBytes) || CHUNK_BYTES, 64), 8 << 20);
+      if (chunked === false || (chunked === 'auto' && (file.size < 2 * chunkSize || !autoChunks()))) {
         inOneWorker();
         return;
       }
@@ -279,19 +284,24 @@ export class Intake {
           inOneWorker();
           return;
         }
-        // At most 8 MiB: each Worker's heap holds a chunk's lines (and the sequencer's a copy).
         run = new ChunkedValidation({
-          sequencer: this.#worker, workers: this.#helpers.length ? this.#helpers : [this.#worker],
+          sequencer: this.#worker, workers: this.#helpers.length ? [...this.#helpers] : [this.#worker],
           call: (m, transfer) => this.#call(m, transfer), id, file,
-          fields: list, mapping, options: { ...options, batches: Boolean(onBatch) },
-          chunkBytes: Math.min(Math.max(Math.floor(chunkBytes) || CHUNK_BYTES, 64), 8 << 20), maxPendingBatches,
-          emit: handle, fail: finish,
+          fields: list, mapping, options: { ...options, batches: Boolean(onBatch) }, chunkBytes: chunkSize,
+          maxPendingBatches, emit: handle,
+          fail: (e) => {
+            finish(e);
+            if (e?.code === 'wasm_aborted') this.close();  // the next load starts afresh
+          },
         });
         if (!(await run.start())) {  // not a file for chunks: one Worker reports what is wrong with it
           run = null;
           if (!settled) inOneWorker();
         }
-      })().catch((e) => finish(e instanceof IntakeError ? e : new IntakeError(e?.code || 'worker_failed', String(e?.message || e))));
+      })().catch((e) => {
+        finish(e instanceof IntakeError ? e : new IntakeError(e?.code || 'worker_failed', String(e?.message || e)));
+        if (e?.code === 'wasm_aborted') this.close();
+      });
     });
   }
 
@@ -324,6 +334,7 @@ export class Intake {
   #fail(error) {
     this.#broken = error;
     this.#worker.terminate();
+    for (const h of this.#helpers.splice(0)) h.terminate();
     for (const handler of [...this.#calls.values()]) handler({ type: 'error', error: { code: error.code, message: error.message } });
     this.#calls.clear();
   }

@@ -35,7 +35,17 @@ function lendBodyBuffer(n) {
   return new Uint8Array(buffer, 0, n);
 }
 
-function replyError(id, error) {
+// A wasm abort (out of memory, most likely) or a C++ exception (thrown as a bare number) leaves
+// the module unusable: reported as wasm_aborted, and the module is loaded afresh next time.
+function moduleError(e) {
+  if (!(e instanceof WebAssembly.RuntimeError) && typeof e !== 'number') return e;
+  modulePromise = null;
+  return Object.assign(new Error(`the Intake wasm module stopped (${typeof e === 'number' ? `exception ${e}` : e.message}); ` +
+                                 'load Intake again (or reload the page) to go on'), { code: 'wasm_aborted' });
+}
+
+function replyError(id, e) {
+  const error = moduleError(e);
   post({
     type: 'error', id,
     error: {
@@ -159,8 +169,7 @@ async function validate(msg) {
   };
   try {
     // Error records come as JSON text: one string is posted far more cheaply than many objects.
-    validator = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '',
-                                { ...options, errors_as_json: true, batch_body_buffer: lendBodyBuffer });
+    validator = newValidator(M, fields, mapping, { ...options, errors_as_json: true, batch_body_buffer: lendBodyBuffer });
     chunks = readFileChunks(file);
     job.chunks = chunks;
     let result = null;
@@ -193,12 +202,7 @@ async function validate(msg) {
       },
     });
   } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) {
-      // The module aborted (out of memory, most likely): it cannot be used again.
-      modulePromise = null;
-      throw Object.assign(new Error(`the Intake wasm module stopped: ${e.message}`), { code: 'wasm_aborted' });
-    }
-    throw e;
+    throw moduleError(e);
   } finally {
     chunks?.cancel();
     try { validator?.delete(); } catch { /* the module aborted; nothing left to free */ }
@@ -210,16 +214,20 @@ async function validate(msg) {
 
 const SNIFF_BYTES = 64 << 10;      // what the core's FileValidator sniffs the dialect from
 const HEADER_MAX_BYTES = 2 << 20;  // a header record longer than this: no chunks, one Worker
-const PIECE_BYTES = 64 << 10;      // reads while looking for a line end
-const sequencers = new Map();      // validation id -> {sequencer, heapPeak}
+const PIECE_BYTES = 1 << 20;       // a chunk is read and pushed this much at a time
+const LINE_END_READ = 4096;        // first read when looking for a line end (rows are short)
+const EXTEND_READ = 64 << 10;      // reads when a chunk runs on past its cut
+const sequencers = new Map();      // validation id -> {sequencer, M, wasmMs}
 
 const readBytes = (file, start, end) =>
   file.slice(start, end).arrayBuffer().then((b) => new Uint8Array(b), (e) => { throw unreadable(e?.name, e?.message); });
 
-// The offset just past the first LF at or after `at` (the file's size when there is none): a
-// small read first (rows are short), then PIECE_BYTES at a time.
+const newValidator = (M, fields, mapping, options) =>
+  new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '', options);
+
+// The offset just past the first LF at or after `at` (the file's size when there is none).
 async function lineEndAfter(file, at) {
-  for (let p = at, n = 4096; p < file.size; p += n, n = PIECE_BYTES) {
+  for (let p = at, n = LINE_END_READ; p < file.size; p += n, n = EXTEND_READ) {
     const bytes = await readBytes(file, p, Math.min(file.size, p + n));
     const i = bytes.indexOf(10);
     if (i >= 0) return p + i + 1;
@@ -228,15 +236,15 @@ async function lineEndAfter(file, at) {
 }
 
 // The file's dialect (sniffed from its head as the core does) and where its header record ends,
-// or null when the file is not for chunks (UTF-16, a header that cannot be read or mapped, one
-// longer than HEADER_MAX_BYTES): the caller then validates it in one Worker, which reports why.
+// or null when the file is not for chunks (UTF-16, a header that cannot be read or mapped or is
+// longer than HEADER_MAX_BYTES, rows not ended by LF): the caller then validates it in one
+// Worker, which reports what is wrong.
 async function plan({ file, fields, mapping, options }) {
   const M = await modulePromise;
   const dialect = M.sniffDialect(await readBytes(file, 0, Math.min(file.size, SNIFF_BYTES)));
   if (dialect.utf16) return null;
   const head = await readBytes(file, 0, Math.min(file.size, HEADER_MAX_BYTES));
-  const v = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '',
-                            { ...options, dialect, chunk: true });
+  const v = newValidator(M, fields, mapping, { ...options, dialect, chunk: true });
   try {
     for (let at = 0; at < head.length;) {
       const lf = head.indexOf(10, at);
@@ -244,7 +252,11 @@ async function plan({ file, fields, mapping, options }) {
       const r = v.push(head.subarray(at, lf + 1));
       if (r.file_error) return null;
       at = lf + 1;
-      if (v.recordsRead() === 1 && v.betweenRecords()) return { dialect, headerEnd: at, header: r.header };
+      if (v.recordsRead() === 1 && v.betweenRecords()) {
+        // Rows ended by CR alone: no cut could be made; one Worker reads them.
+        if (head.length > at + 1 && head.indexOf(10, at) < 0) return null;
+        return { dialect, headerEnd: at, header: r.header };
+      }
       if (v.recordsRead() > 1) return null;
     }
     return null;
@@ -253,97 +265,147 @@ async function plan({ file, fields, mapping, options }) {
   }
 }
 
-// Validates one chunk: the records from `start` (given, or just past the first line end at or
-// after `from`) to just past the first line end at or after `to`, or further when that line end
-// lies inside a record, after the header record. Its clean rows come back as lines (the
-// Sequencer makes the batches), its errors and counts with rows numbered as if the chunk
-// followed the header directly; `records` says how far the numbering went.
-// Buffers for chunks' bytes and lines, used again and again: a fresh 4 MiB ArrayBuffer costs
-// this thread about 4 ms of page faults. A chunk's lines travel to the sequencing Worker and come
-// back ('give-chunk').
+// Buffers for chunks' bytes and lines, used again and again: a fresh MiB of ArrayBuffer costs
+// this thread about a millisecond of page faults. A chunk's lines travel to the sequencing
+// Worker and come back ('give-chunk').
 const chunkPool = [];
-const CHUNK_POOL_MAX = 6;
+const CHUNK_POOL_MAX = 8;
 function takeChunkBuffer(n) {
   const i = chunkPool.findIndex((b) => b.byteLength >= n);
-  return i >= 0 ? chunkPool.splice(i, 1)[0] : new ArrayBuffer(Math.max(n, 4 << 20));
+  return i >= 0 ? chunkPool.splice(i, 1)[0] : new ArrayBuffer(Math.max(n, PIECE_BYTES));
 }
 function giveChunkBuffer(buffer) {
   if (chunkPool.length < CHUNK_POOL_MAX && buffer instanceof ArrayBuffer && buffer.byteLength) chunkPool.push(buffer);
 }
 const lendChunkBuffer = (n) => new Uint8Array(takeChunkBuffer(n), 0, n);
 
-// Reads [start, end) of `file` into a pooled buffer (a BYOB read of the slice's stream, where the
-// browser has it).
-async function readPooled(file, start, end) {
-  const n = end - start;
-  let buffer = takeChunkBuffer(n);
-  let reader = null;
-  try {
-    reader = file.slice(start, end).stream().getReader({ mode: 'byob' });
-  } catch {
-    giveChunkBuffer(buffer);
-    return readBytes(file, start, end);
-  }
-  try {
-    for (let at = 0; at < n;) {
-      const { done, value } = await reader.read(new Uint8Array(buffer, at, n - at));
-      if (done) break;
-      buffer = value.buffer;
-      at += value.byteLength;
+// Reads [start, end) of `file` in pieces of PIECE_BYTES (pooled buffers filled by a BYOB reader
+// where the browser has one), one piece ahead of the caller.
+class SliceReader {
+  constructor(file, start, end) {
+    const stream = file.slice(start, end).stream();
+    try {
+      this.reader = stream.getReader({ mode: 'byob' });
+      this.byob = true;
+    } catch {
+      this.reader = stream.getReader();
+      this.byob = false;
     }
-  } catch (e) {
-    throw unreadable(e?.name, e?.message);
+    this.ahead = this.read();
+    this.ahead.catch(() => {});
   }
-  return new Uint8Array(buffer, 0, n);
+
+  async read() {
+    try {
+      if (!this.byob) {
+        const { done, value } = await this.reader.read();
+        return done ? null : value;
+      }
+      let buffer = takeChunkBuffer(PIECE_BYTES);
+      let at = 0;
+      while (at < PIECE_BYTES) {
+        const { done, value } = await this.reader.read(new Uint8Array(buffer, at, PIECE_BYTES - at));
+        if (value) buffer = value.buffer;  // the same memory, handed back
+        if (done) break;
+        at += value.byteLength;
+      }
+      if (at === 0) {
+        giveChunkBuffer(buffer);
+        return null;
+      }
+      return new Uint8Array(buffer, 0, at);
+    } catch (e) {
+      throw unreadable(e?.name, e?.message);
+    }
+  }
+
+  // The next piece, or null at the end.
+  async next() {
+    const piece = await this.ahead;
+    if (piece) {
+      this.ahead = this.read();
+      this.ahead.catch(() => {});
+    }
+    return piece;
+  }
+
+  cancel() {
+    this.reader.cancel().catch(() => {});
+  }
 }
 
-// The chunk's bounds and bytes, read as soon as the chunk is handed over (before the chunks ahead
-// of it in this Worker are validated).
+// A chunk's bounds, found as soon as the chunk is handed over (before the chunks queued ahead of
+// it in this Worker are validated), and the reading of its bytes started.
 const headers = new Map();  // validation id -> Promise of the header record's bytes
-async function readChunk({ id, file, start, from, to, headerEnd }) {
+async function openChunk({ id, file, start, from, to, headerEnd }) {
   if (!headers.has(id)) headers.set(id, readBytes(file, 0, headerEnd));
   const header = headers.get(id);
   if (start == null) start = Math.max(headerEnd, from === 0 ? 0 : await lineEndAfter(file, from));
   const stop = Math.max(start, to >= file.size ? file.size : await lineEndAfter(file, to));
-  return { start, stop, header: await header, bytes: await readPooled(file, start, stop) };
+  return { start, stop, header: await header, pieces: new SliceReader(file, start, stop) };
 }
 
-async function validateChunk({ id, file, job, fields, mapping, options }, read) {
+// Validates one chunk: the records from `start` (given, or just past the first line end at or
+// after `from`) to just past the first line end at or after `to` — or further, when that line
+// end lies inside a record — after the header record. Its clean rows come back as lines (the
+// Sequencer makes the batches), its errors and counts with rows numbered as if the chunk
+// followed the header directly; `records` says how far the numbering went.
+async function validateChunk({ id, file, job, fields, mapping, options }, opened) {
   const M = await modulePromise;
   const state = jobs.get(id);
-  const { start, stop, header, bytes } = await read;
-  if (!state || state.aborted) return null;
-  const t0 = performance.now();
-  const v = new M.Validator(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '',
-                            { ...options, chunk: true, errors_as_json: true });
+  const { start, stop, header, pieces } = await opened;
+  if (!state || state.aborted) {
+    pieces.cancel();
+    return null;
+  }
+  let wasmMs = 0;
+  const v = newValidator(M, fields, mapping, { ...options, chunk: true, errors_as_json: true, lines_buffer: lendChunkBuffer });
   const errors = [];
   let last = null;
-  const push = (b) => {
-    last = v.push(b);
+  const push = (bytes) => {
+    const t0 = performance.now();
+    last = v.push(bytes);
+    wasmMs += performance.now() - t0;
     errors.push(...last.errors_json);
     if (last.file_error) throw Object.assign(new Error(last.file_error.message), { code: last.file_error.code });
   };
   try {
     push(header);
-    for (let at = 0; at < bytes.length; at += 1 << 20) push(bytes.subarray(at, at + (1 << 20)));
+    for (let piece; (piece = await pieces.next());) {
+      if (state.aborted) return null;
+      push(piece);
+      giveChunkBuffer(piece.buffer);
+    }
+    // When the cut lay inside a record (a quoted value with line breaks), read on, a line at a
+    // time, to the end of that record.
     let end = stop;
-    while (end < file.size && !v.betweenRecords()) {  // the cut lay inside a quoted value
-      const next = await lineEndAfter(file, end);
-      push(await readBytes(file, end, next));
-      end = next;
+    while (end < file.size && !v.betweenRecords()) {
+      const more = await readBytes(file, end, Math.min(file.size, end + EXTEND_READ));
+      if (state.aborted) return null;
+      let at = 0;
+      while (at < more.length) {
+        const lf = more.indexOf(10, at);
+        const upto = lf < 0 ? more.length : lf + 1;
+        push(more.subarray(at, upto));
+        at = upto;
+        if (lf >= 0 && v.betweenRecords()) break;
+      }
+      end += at;
     }
     if (end === file.size) {
+      const t0 = performance.now();
       last = v.finish();
+      wasmMs += performance.now() - t0;
       errors.push(...last.errors_json);
     }
-    const chunk = v.takeChunk(lendChunkBuffer);
+    const chunk = v.takeChunk();
     return {
-      job, start, stop, end, records: chunk.records, body: chunk.body, meta: chunk.meta, errors_json: errors,
-      counts: last.counts, heap: M.heapBytes(), wasm_ms: performance.now() - t0,
+      job, start, stop, end, records: chunk.records, parts: chunk.parts, errors_json: errors,
+      counts: last.counts, heap: M.heapBytes(), wasm_ms: wasmMs,
     };
   } finally {
-    v.delete();
-    giveChunkBuffer(bytes.buffer);
+    pieces.cancel();
+    try { v.delete(); } catch { /* the module aborted; nothing left to free */ }
   }
 }
 
@@ -361,14 +423,23 @@ function sequenceStart({ vid, fields, mapping, options, header }) {
   });
 }
 
+// The next chunk's parts through the Sequencer (or, with `finish`, the end of the file). The
+// parts' buffers go back to the Worker that lent them.
 function sequence({ vid, chunk, offset, finish }) {
   const s = sequencers.get(vid);
   if (!s) throw Object.assign(new Error('no sequencer for this validation'), { code: 'not_started' });
   const t0 = performance.now();
-  const result = finish ? s.sequencer.finish() : s.sequencer.add(chunk, offset);
+  const batches = [];
+  const errorsJson = [];
+  for (const r of finish ? [s.sequencer.finish()] : chunk.parts.map((part) => s.sequencer.add(part, offset))) {
+    batches.push(...r.batches);
+    errorsJson.push(...r.errors_json);
+  }
   s.wasmMs += performance.now() - t0;
-  const value = { ...result, adjustments: s.sequencer.adjustments(), heap: s.M.heapBytes(), wasm_ms: s.wasmMs };
-  if (chunk) value.chunk_body = chunk.body;  // back to the Worker that lent it
+  const value = {
+    batches, errors_json: errorsJson, adjustments: s.sequencer.adjustments(), heap: s.M.heapBytes(), wasm_ms: s.wasmMs,
+    chunk_bodies: finish ? [] : chunk.parts.map((part) => part.body),
+  };
   if (finish) {
     value.duplicate_tracking_full = s.sequencer.duplicateTrackingFull();
     forget(vid);
@@ -385,32 +456,40 @@ function forget(id) {
 // Chunks run one at a time, in the order they came, except that an urgent one (a chunk validated
 // again, which everything after it waits for) goes first; their reads start as they arrive. A
 // chunk not yet started can be dropped (the cut it starts from turned out wrong).
-const chunkQueue = [];  // [{msg, read}]
+const chunkQueue = [];  // [{msg, opened}]
 let chunkRunning = false;
 
 function queueChunk(msg) {
   if (!jobs.has(msg.id)) jobs.set(msg.id, { aborted: false, pending: 0, wake: null });
-  const read = readChunk(msg);
-  read.catch(() => {});  // reported when its turn comes
-  if (msg.urgent) chunkQueue.unshift({ msg, read });
-  else chunkQueue.push({ msg, read });
+  const opened = openChunk(msg);
+  opened.catch(() => {});  // reported when its turn comes
+  if (msg.urgent) chunkQueue.unshift({ msg, opened });
+  else chunkQueue.push({ msg, opened });
   if (!chunkRunning) runChunks();
+}
+
+function unqueue(index) {
+  const [{ opened }] = chunkQueue.splice(index, 1);
+  opened.then((o) => o.pieces.cancel(), () => {});
 }
 
 function dropChunk({ id, job }) {
   const i = chunkQueue.findIndex((c) => c.msg.id === id && c.msg.job === job);
   if (i < 0) return;
-  chunkQueue.splice(i, 1);
+  unqueue(i);
   post({ type: 'chunk', id, job, result: null });  // dropped: its slot is free again
 }
 
 async function runChunks() {
   chunkRunning = true;
   while (chunkQueue.length) {
-    const { msg, read } = chunkQueue.shift();
+    const { msg, opened } = chunkQueue.shift();
     try {
-      const result = await validateChunk(msg, read);
-      if (result) post({ type: 'chunk', id: msg.id, job: msg.job, result }, [result.body.buffer, result.meta.buffer]);
+      const result = await validateChunk(msg, opened);
+      if (result) {
+        const transfer = result.parts.flatMap((p) => [p.body.buffer, p.meta.buffer]);
+        post({ type: 'chunk', id: msg.id, job: msg.job, result }, transfer);
+      }
     } catch (e) {
       replyError(msg.id, e);
     }
@@ -450,7 +529,7 @@ self.onmessage = async (event) => {
     const job = jobs.get(msg.id);
     if (job) job.aborted = true;
     jobs.delete(msg.id);
-    for (let i = chunkQueue.length - 1; i >= 0; i--) if (chunkQueue[i].msg.id === msg.id) chunkQueue.splice(i, 1);
+    for (let i = chunkQueue.length - 1; i >= 0; i--) if (chunkQueue[i].msg.id === msg.id) unqueue(i);
     headers.delete(msg.id);
     forget(msg.id);
     return;
@@ -478,7 +557,7 @@ self.onmessage = async (event) => {
     const value = await handler(msg);
     // Batch bodies (the Sequencer's) are transferred, as in 'slice' messages.
     const transfer = value?.batches?.map((b) => b.body.buffer) || [];
-    if (value?.chunk_body) transfer.push(value.chunk_body.buffer);
+    for (const body of value?.chunk_bodies || []) transfer.push(body.buffer);
     if (msg.type !== 'validate') post({ type: 'result', id: msg.id, value }, transfer);
   } catch (e) {
     replyError(msg.id, e);
