@@ -1,9 +1,9 @@
 // Batches of one upload are applied strictly in seq order. The browser sends up to three at
 // once, so `PUT .../batches/{seq}` calls may arrive out of order; a batch whose predecessor is
-// not stored yet waits here (bounded) until it is (committed: its answer may still wait for the
-// WAL sync). BatchOrder is only the waiting room: the database (the `batches` table) stays the
-// truth about what is stored, so a waiter re-checks it each time anything about any upload
-// changes (notify()), and a restart loses nothing. shutdown() wakes every waiter so stopping the server never waits on them.
+// not acknowledged yet waits here (bounded) until it is. BatchOrder is only the waiting room:
+// the database (the `batches` table) stays the truth about what is acknowledged, so a waiter
+// re-checks it each time anything about any upload changes (notify()), and a restart loses
+// nothing. shutdown() wakes every waiter so stopping the server never waits on them.
 //
 // A waiter holds an HTTP worker thread and its body (up to 16 MiB), so waiting is capped: at
 // most `per_upload` waiters per upload and `total` overall (set_limits); a batch that would need

@@ -206,8 +206,7 @@ void add_upload_routes(RouteTable& t, store::Store& store, BatchOrder& order,
                             "batch " + std::to_string(seq - 1) +
                                 " has not arrived; batches are applied in order — send it, then retry this one");
            }
-           // The next batch may apply once this one commits, while this one's WAL sync runs.
-           auto applied = store.apply_batch(id, seq, hash, check.batch, [&order] { order.notify(); });
+           auto applied = store.apply_batch(id, seq, hash, check.batch);
            order.notify();
            send_json(res, 200, answer_json(take(std::move(applied))));
          }});

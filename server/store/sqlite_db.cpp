@@ -4,16 +4,11 @@
 
 #include <sqlite3.h>
 
-#include <fcntl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 
 namespace intake::store {
 namespace {
@@ -195,48 +190,12 @@ void Transaction::commit() {
 Database::Database(std::string path) : path_(std::move(path)) {
   writer_ = std::make_unique<Connection>(path_);
   {
-    auto s = writer_->prepare_once("PRAGMA journal_mode");
-    wal_ = s.step() && s.text_view(0) == "wal";
-  }
-  // In WAL mode write() syncs the WAL after releasing the lock (sync_wal); otherwise (a file
-  // system without WAL support) every COMMIT syncs, as synchronous=FULL does.
-  if (wal_) writer_->exec("PRAGMA synchronous=NORMAL");
-  {
     auto s = writer_->prepare_once("PRAGMA page_size");
     if (s.step()) page_bytes_ = s.int64(0);
   }
   // Replaces SQLite's own checkpoint-on-commit (sqlite3_wal_autocheckpoint) with on_wal_commit.
   sqlite3_wal_hook(writer_->raw(), &Database::on_wal_commit, this);
   checkpointer_ = std::thread([this] { checkpoint_loop(); });
-}
-
-void Database::sync_wal(uint64_t upto) {
-  std::lock_guard<std::mutex> lock(sync_mu_);
-  if (!wal_) {  // COMMIT synced (synchronous=FULL)
-    synced_ = std::max(synced_, upto);
-    return;
-  }
-  if (synced_ >= upto) return;  // a sync that started after that write has finished
-  const uint64_t covered = writes_.load();  // every write finished before this sync starts
-  const std::string wal = path_ + "-wal";
-  struct stat named {}, open_file {};
-  if (wal_fd_ >= 0 && (::stat(wal.c_str(), &named) != 0 || ::fstat(wal_fd_, &open_file) != 0 ||
-                       named.st_ino != open_file.st_ino || named.st_dev != open_file.st_dev)) {
-    ::close(wal_fd_);  // the WAL was replaced: sync the one SQLite writes now
-    wal_fd_ = -1;
-  }
-  if (wal_fd_ < 0) {
-    wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
-    if (wal_fd_ < 0) {
-      if (errno == ENOENT) {  // no WAL (nothing written yet, or checkpointed and removed)
-        synced_ = covered;
-        return;
-      }
-      throw SqliteError(0, "cannot open " + wal + " to sync it: " + std::strerror(errno));
-    }
-  }
-  if (::fdatasync(wal_fd_) != 0) throw SqliteError(0, "cannot sync " + wal + ": " + std::strerror(errno));
-  synced_ = covered;
 }
 
 Database::~Database() {
@@ -246,7 +205,6 @@ Database::~Database() {
   }
   checkpoint_cv_.notify_one();
   checkpointer_.join();
-  if (wal_fd_ >= 0) ::close(wal_fd_);
 }
 
 int Database::on_wal_commit(void* self, sqlite3* db, const char* name, int frames) {

@@ -4,7 +4,6 @@
 // Nothing outside server/store/ includes this file.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -143,21 +142,10 @@ class Database {
   explicit Database(std::string path);
   ~Database();
 
-  // The writer runs with synchronous=NORMAL: its COMMIT writes the WAL without syncing it, and
-  // write() syncs the WAL after releasing the write lock, before returning — so a write is
-  // durable when write() returns, and the next write does not wait for this one's sync. One
-  // sync covers every commit before it (a commit already covered by a later sync skips its own).
   template <class F>
   auto write(F&& fn) {
-    uint64_t mine = 0;
-    auto result = [&] {
-      std::lock_guard<std::mutex> lock(write_mu_);
-      auto r = fn(*writer_);
-      mine = ++writes_;
-      return r;
-    }();
-    sync_wal(mine);
-    return result;
+    std::lock_guard<std::mutex> lock(write_mu_);
+    return fn(*writer_);
   }
 
   template <class F>
@@ -167,12 +155,6 @@ class Database {
   }
 
   const std::string& path() const { return path_; }
-  // Writes done, and writes known durable (for tests: after write() returns, its write is).
-  uint64_t writes() const { return writes_.load(); }
-  uint64_t durable_writes() {
-    std::lock_guard<std::mutex> lock(sync_mu_);
-    return synced_;
-  }
 
   // WAL checkpoints: a thread with its own connection copies committed pages into the database
   // file (PASSIVE: never blocking the writer or readers) once kCheckpointBytes of frames have
@@ -183,9 +165,6 @@ class Database {
 
  private:
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
-  // Makes every write up to number `upto` (counted under the write lock) durable: fdatasync of
-  // the WAL, unless a sync that started after that write has finished. Throws SqliteError.
-  void sync_wal(uint64_t upto);
   void checkpoint_loop();
   struct Lease {
     explicit Lease(Database& db);
@@ -197,11 +176,6 @@ class Database {
   std::string path_;
   std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;
-  std::atomic<uint64_t> writes_{0};  // writes done (incremented under write_mu_)
-  std::mutex sync_mu_;
-  uint64_t synced_ = 0;  // writes known durable (under sync_mu_)
-  int wal_fd_ = -1;      // the WAL file, opened on the first sync (under sync_mu_)
-  bool wal_ = true;      // journal_mode is WAL (else COMMIT syncs and sync_wal has nothing to do)
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<Connection>> readers_;  // idle pooled readers

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -296,12 +295,8 @@ class Store {
   static void order_batch_runs(ValidatedBatch& batch, const std::vector<std::string>& run_keys);
   // Applies a validated batch in one transaction (see upload_store.cpp for the rules); a replay
   // with the same hash returns the stored answer, a different hash is a conflict.
-  // `committed`, if given, is called once the batch's transaction has committed (readers see
-  // it), before the WAL sync that makes it durable and before this returns: the next batch may
-  // be applied while this one syncs (server/batch_order.h waiters re-check then).
   Result<BatchAnswer> apply_batch(int64_t upload_id, int64_t seq, const std::string& hash,
-                                  const ValidatedBatch& batch,
-                                  const std::function<void()>& committed = {});
+                                  const ValidatedBatch& batch);
   Result<Upload> add_errors(int64_t upload_id, const std::vector<RowError>& errors);
   Result<Upload> complete_upload(int64_t upload_id, int64_t declared_total_rows);
   Result<Upload> cancel_upload(int64_t upload_id);

@@ -475,7 +475,7 @@ bool Store::batch_may_apply(int64_t upload_id, int64_t seq) {
 }
 
 Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std::string& hash,
-                                       const ValidatedBatch& batch, const std::function<void()>& committed) {
+                                       const ValidatedBatch& batch) {
   return db_->write([&](Connection& c) {
     Transaction tx(c, Transaction::Kind::write);
     detail::expire_idle(c, idle_seconds_, upload_id);
@@ -767,7 +767,6 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
     if (batch.max_row > 0) ins_batch.bind(8, batch.max_row); else ins_batch.bind_null(8);
     ins_batch.run();
     tx.commit();
-    if (committed) committed();
     if (!merges_due.empty()) merger_->schedule(u->campaign_id, merges_due);
     Result<BatchAnswer> r;
     r.value = answer;

@@ -870,38 +870,6 @@ TEST_CASE("sort runs of many batches are merged outside the batches; lists stay 
   CHECK(count_by_name(names[101]) == 1);
 }
 
-TEST_CASE("apply_batch tells its caller when the batch has committed, before it returns") {
-  // The route wakes the next batch's wait then, so that batch is written during this one's
-  // WAL sync; readers must already see the batch (batch_may_apply for the next seq).
-  TestServer ts;
-  auto c = ts.client();
-  std::string campaign = make_campaign(*c);
-  int64_t upload = std::stoll(make_upload(*c, campaign));
-  ts.stop();
-  intake::store::Store store(ts.dir() + "/intake.db");
-  intake::store::ValidatedBatch batch;
-  intake::store::StagedRow& r = batch.rows.emplace_back();
-  r.row = 2;
-  r.identity = "external_id:P1";
-  r.external_id = "P1";
-  r.name = "Ana";
-  r.data_json = "{}";
-  batch.min_row = batch.max_row = 2;
-  int calls = 0;
-  bool visible = false;
-  auto answer = store.apply_batch(upload, 0, "h0", batch, [&] {
-    ++calls;
-    visible = store.batch_may_apply(upload, 1);
-  });
-  REQUIRE(bool(answer));
-  CHECK(answer.value.created == 1);
-  CHECK(calls == 1);
-  CHECK(visible);
-  // A replay commits nothing new: no call.
-  CHECK(bool(store.apply_batch(upload, 0, "h0", batch, [&] { ++calls; })));
-  CHECK(calls == 1);
-}
-
 TEST_CASE("the store's background threads (checkpoints, sort-run merges) run at a lower priority") {
   // Counts this process's threads at nice kBackgroundNice (field 19 of /proc/self/task/*/stat).
   auto background = [] {
@@ -926,39 +894,6 @@ TEST_CASE("the store's background threads (checkpoints, sort-run merges) run at 
     now = background();
   }
   CHECK(now >= before + 2);
-}
-
-TEST_CASE("a write is durable when Database::write returns: the writer commits, then syncs the WAL") {
-  TestServer ts;
-  ts.stop();
-  intake::store::Database db(ts.dir() + "/sync.db");
-  db.write([](intake::store::Connection& c) {
-    c.exec("CREATE TABLE t(x)");
-    auto s = c.prepare_once("PRAGMA synchronous");
-    REQUIRE(s.step());
-    CHECK(s.int64(0) == 1);  // NORMAL: COMMIT does not sync; write() does, after the lock
-    return 0;
-  });
-  std::vector<std::thread> writers;
-  std::atomic<int> late{0};
-  for (int t = 0; t < 3; ++t) {
-    writers.emplace_back([&] {
-      for (int i = 0; i < 20; ++i) {
-        uint64_t mine = 0;
-        db.write([&](intake::store::Connection& c) {
-          intake::store::Transaction tx(c, intake::store::Transaction::Kind::write);
-          c.exec("INSERT INTO t VALUES(1)");
-          tx.commit();
-          mine = db.writes() + 1;  // this write's number (counted when the lambda returns)
-          return 0;
-        });
-        if (db.durable_writes() < mine) ++late;
-      }
-    });
-  }
-  for (auto& w : writers) w.join();
-  CHECK(late == 0);
-  CHECK(db.durable_writes() == db.writes());
 }
 
 TEST_CASE("a batch's text keeps every copied string in place, across blocks and moves") {
