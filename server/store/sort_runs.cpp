@@ -61,14 +61,6 @@ constexpr size_t kRunFanIn = 16;
 constexpr int64_t kStaleMin = 4096;
 constexpr int64_t kStaleShare = 32;  // stale > entries / kStaleShare
 
-void put_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(char(uint8_t(v) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(char(v));
-}
-
 bool get_varint(std::string_view in, size_t& pos, uint64_t& v) {
   v = 0;
   for (int shift = 0; shift < 64 && pos < in.size(); shift += 7) {
