@@ -21,19 +21,34 @@ const jobs = new Map();  // id -> {aborted, pending, wake, chunks}
 
 const post = (message, transfer) => self.postMessage(message, transfer || []);
 
-// Batch bodies are copied out of the wasm heap into buffers of this pool and transferred to
-// intake.js, which copies each body into memory of its own and gives the buffer back: the
-// fresh allocation per batch (page faults, ~1 ms per MB here) happens on the main thread,
-// beside validation, instead of on this thread, in front of it. A pool buffer serves any body
-// that fits; a bigger body gets a new buffer. At most POOL_BUFFERS are kept.
-const POOL_BUFFERS = 8;
-const POOL_BUFFER_BYTES = 2 << 20;
-const bodyPool = [];
-function lendBodyBuffer(n) {
-  const i = bodyPool.findIndex((b) => b.byteLength >= n);
-  const buffer = i >= 0 ? bodyPool.splice(i, 1)[0] : new ArrayBuffer(Math.max(n, POOL_BUFFER_BYTES));
-  return new Uint8Array(buffer, 0, n);
+// Buffers used again and again: a fresh MiB of ArrayBuffer costs the thread that fills it about
+// a millisecond of page faults. A buffer serves any request that fits; a bigger request gets a
+// new buffer (at least minBytes); at most `max` are kept.
+class BufferPool {
+  constructor(max, minBytes) {
+    this.max = max;
+    this.minBytes = minBytes;
+    this.free = [];
+  }
+
+  take(n) {
+    const i = this.free.findIndex((b) => b.byteLength >= n);
+    return i >= 0 ? this.free.splice(i, 1)[0] : new ArrayBuffer(Math.max(n, this.minBytes));
+  }
+
+  // A Uint8Array of length n over a pooled buffer (for the wasm module's *_buffer options).
+  lend = (n) => new Uint8Array(this.take(n), 0, n);
+
+  give(buffer) {
+    if (this.free.length < this.max && buffer instanceof ArrayBuffer && buffer.byteLength) this.free.push(buffer);
+  }
 }
+
+// Batch bodies are copied out of the wasm heap into these buffers and transferred to intake.js,
+// which copies each body into memory of its own and gives the buffer back ('give'): the fresh
+// allocation per batch happens on the main thread, beside validation, instead of on this
+// thread, in front of it.
+const bodyBuffers = new BufferPool(8, 2 << 20);
 
 // A wasm abort (out of memory, most likely) or a C++ exception (thrown as a bare number) leaves
 // the module unusable: reported as wasm_aborted, and the module is loaded afresh next time.
@@ -169,7 +184,7 @@ async function validate(msg) {
   };
   try {
     // Error records come as JSON text: one string is posted far more cheaply than many objects.
-    validator = newValidator(M, fields, mapping, { ...options, errors_as_json: true, batch_body_buffer: lendBodyBuffer });
+    validator = newValidator(M, fields, mapping, { ...options, errors_as_json: true, batch_body_buffer: bodyBuffers.lend });
     chunks = readFileChunks(file);
     job.chunks = chunks;
     let result = null;
@@ -265,19 +280,9 @@ async function plan({ file, fields, mapping, options }) {
   }
 }
 
-// Buffers for chunks' bytes and lines, used again and again: a fresh MiB of ArrayBuffer costs
-// this thread about a millisecond of page faults. A chunk's lines travel to the sequencing
-// Worker and come back ('give-chunk').
-const chunkPool = [];
-const CHUNK_POOL_MAX = 8;
-function takeChunkBuffer(n) {
-  const i = chunkPool.findIndex((b) => b.byteLength >= n);
-  return i >= 0 ? chunkPool.splice(i, 1)[0] : new ArrayBuffer(Math.max(n, PIECE_BYTES));
-}
-function giveChunkBuffer(buffer) {
-  if (chunkPool.length < CHUNK_POOL_MAX && buffer instanceof ArrayBuffer && buffer.byteLength) chunkPool.push(buffer);
-}
-const lendChunkBuffer = (n) => new Uint8Array(takeChunkBuffer(n), 0, n);
+// A chunk's bytes are read into these buffers; its lines are copied out into them, travel to the
+// sequencing Worker and come back ('give-chunk').
+const chunkBuffers = new BufferPool(8, PIECE_BYTES);
 
 // Reads [start, end) of `file` in pieces of PIECE_BYTES (pooled buffers filled by a BYOB reader
 // where the browser has one), one piece ahead of the caller.
@@ -301,7 +306,7 @@ class SliceReader {
         const { done, value } = await this.reader.read();
         return done ? null : value;
       }
-      let buffer = takeChunkBuffer(PIECE_BYTES);
+      let buffer = chunkBuffers.take(PIECE_BYTES);
       let at = 0;
       while (at < PIECE_BYTES) {
         const { done, value } = await this.reader.read(new Uint8Array(buffer, at, PIECE_BYTES - at));
@@ -310,7 +315,7 @@ class SliceReader {
         at += value.byteLength;
       }
       if (at === 0) {
-        giveChunkBuffer(buffer);
+        chunkBuffers.give(buffer);
         return null;
       }
       return new Uint8Array(buffer, 0, at);
@@ -359,7 +364,7 @@ async function validateChunk({ id, file, job, fields, mapping, options }, opened
     return null;
   }
   let wasmMs = 0;
-  const v = newValidator(M, fields, mapping, { ...options, chunk: true, errors_as_json: true, lines_buffer: lendChunkBuffer });
+  const v = newValidator(M, fields, mapping, { ...options, chunk: true, errors_as_json: true, lines_buffer: chunkBuffers.lend });
   const errors = [];
   let last = null;
   const push = (bytes) => {
@@ -374,7 +379,7 @@ async function validateChunk({ id, file, job, fields, mapping, options }, opened
     for (let piece; (piece = await pieces.next());) {
       if (state.aborted) return null;
       push(piece);
-      giveChunkBuffer(piece.buffer);
+      chunkBuffers.give(piece.buffer);
     }
     // When the cut lay inside a record (a quoted value with line breaks), read on, a line at a
     // time, to the end of that record.
@@ -412,7 +417,7 @@ async function validateChunk({ id, file, job, fields, mapping, options }, opened
 function sequenceStart({ vid, fields, mapping, options, header }) {
   return modulePromise.then((M) => {
     const sequencer = new M.Sequencer(JSON.stringify(fields), mapping ? JSON.stringify(mapping) : '',
-                                      { ...options, batch_body_buffer: lendBodyBuffer }, header);
+                                      { ...options, batch_body_buffer: bodyBuffers.lend }, header);
     const error = sequencer.fileError();
     if (error) {
       sequencer.delete();
@@ -510,7 +515,7 @@ const handlers = {
 self.onmessage = async (event) => {
   const msg = event.data;
   if (msg.type === 'give') {
-    if (bodyPool.length < POOL_BUFFERS && msg.buffer instanceof ArrayBuffer) bodyPool.push(msg.buffer);
+    bodyBuffers.give(msg.buffer);
     return;
   }
   if (msg.type === 'chunk') {
@@ -518,7 +523,7 @@ self.onmessage = async (event) => {
     return;
   }
   if (msg.type === 'give-chunk') {
-    giveChunkBuffer(msg.buffer);
+    chunkBuffers.give(msg.buffer);
     return;
   }
   if (msg.type === 'drop') {
