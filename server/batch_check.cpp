@@ -88,6 +88,14 @@ BatchCheck check_batch(std::string_view body, const std::vector<Field>& fields,
   check.batch.first_row = int64_t(first_row);
   ValidatorOptions opts;
   opts.delimiter = ',';
+  // A batch is UTF-8 (its Content-Type says so): never sniffed, so the same bytes mean the same
+  // in every batch, and bytes that are not UTF-8 are an error on their row.
+  Dialect utf8;
+  utf8.bom = body.starts_with("\xEF\xBB\xBF");
+  opts.dialect = utf8;
+  // Its header names field keys: each column goes to the field with that key, never to another
+  // field whose label happens to read the same (labels still match columns no key names).
+  for (const Field& f : fields) opts.mapping[f.key] = f.key;
   opts.row_column = std::string(kRowColumn);
   opts.first_row = first_row;
   opts.track_duplicates = false;

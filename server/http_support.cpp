@@ -19,11 +19,43 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
                   "application/json");
 }
 
+namespace {
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+}  // namespace
+
+MediaType media_type(std::string_view header) {
+  MediaType m;
+  size_t semi = header.find(';');
+  m.type = lower(trim(header.substr(0, semi)));
+  while (semi != std::string_view::npos) {
+    header.remove_prefix(semi + 1);
+    semi = header.find(';');
+    std::string_view param = trim(header.substr(0, semi));
+    size_t eq = param.find('=');
+    if (eq == std::string_view::npos || lower(trim(param.substr(0, eq))) != "charset") continue;
+    std::string_view value = trim(param.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    m.charset = lower(value);
+  }
+  return m;
+}
+
 nlohmann::json json_object_body(const httplib::Request& req) {
   std::string type = req.get_header_value("Content-Type");
-  if (!type.empty() && type.rfind("application/json", 0) != 0) {
-    throw ApiError(415, "unsupported_media_type",
-                   "Send the body as application/json (got " + type + ").");
+  if (!type.empty()) {
+    MediaType m = media_type(type);
+    if (m.type != "application/json" || (m.charset && *m.charset != "utf-8" && *m.charset != "utf8"))
+      throw ApiError(415, "unsupported_media_type",
+                     "Send the body as application/json in UTF-8 (got " + type + ").");
   }
   nlohmann::json j;
   try {
@@ -55,10 +87,12 @@ std::optional<int64_t> opt_int(const nlohmann::json& obj, const char* key) {
   if (it == obj.end() || it->is_null()) return std::nullopt;
   if (!it->is_number_integer())
     throw ApiError(400, "invalid_field", std::string("\"") + key + "\" must be an integer.");
+  // Above 2^63 - 1 (parsed as unsigned): as large as an int64 gets, for the caller's range check.
+  if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t(INT64_MAX)) return INT64_MAX;
   return it->get<int64_t>();
 }
 
-void only_keys(const nlohmann::json& obj, std::string_view allowed) {
+void only_keys(const nlohmann::json& obj, std::string_view allowed, std::string_view where) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     std::string_view rest = allowed;
     bool ok = false;
@@ -73,7 +107,8 @@ void only_keys(const nlohmann::json& obj, std::string_view allowed) {
     }
     if (!ok)
       throw ApiError(400, "unknown_field",
-                     "Unknown member \"" + it.key() + "\"; expected one of: " + std::string(allowed) + ".");
+                     "Unknown member \"" + it.key() + "\"" + (where.empty() ? "" : " in " + std::string(where)) +
+                         "; expected one of: " + std::string(allowed) + ".");
   }
 }
 

@@ -40,12 +40,21 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 // or a non-object (the message says where parsing stopped).
 nlohmann::json json_object_body(const httplib::Request& req);
 
+// A Content-Type header read as RFC 9110 has it: the type/subtype lower-cased, and the charset
+// parameter (lower-cased, quotes removed) when there is one.
+struct MediaType {
+  std::string type;
+  std::optional<std::string> charset;
+};
+MediaType media_type(std::string_view header);
+
 // Members of a JSON object, type-checked: 400 `invalid_field` naming the key and the type.
 std::optional<std::string> opt_string(const nlohmann::json& obj, const char* key);
 std::string req_string(const nlohmann::json& obj, const char* key);
 std::optional<int64_t> opt_int(const nlohmann::json& obj, const char* key);
 // Rejects members not in `allowed` (comma-separated) with 400 `unknown_field`.
-void only_keys(const nlohmann::json& obj, std::string_view allowed);
+// `where`: the object's place in the body for the message (e.g. "errors[3]"), "" for the body.
+void only_keys(const nlohmann::json& obj, std::string_view allowed, std::string_view where = "");
 
 // Path parameter `index` (1-based regex group) as a positive id; 404 naming `what` otherwise.
 int64_t path_id(const httplib::Request& req, size_t index, std::string_view what);

@@ -35,11 +35,14 @@ void RouteTable::add(Route route) {
 const Route* RouteTable::find(const std::string& method, const std::string& path,
                               std::string& allow) const {
   allow.clear();
+  // HEAD is GET without the body (httplib answers it with the GET handler and drops the body).
+  const std::string_view wanted = method == "HEAD" ? std::string_view("GET") : std::string_view(method);
   for (size_t i = 0; i < routes_.size(); ++i) {
     if (!std::regex_match(path, patterns_[i])) continue;
-    if (routes_[i].method == method) return &routes_[i];
+    if (routes_[i].method == wanted) return &routes_[i];
     if (!allow.empty()) allow += ", ";
     allow += routes_[i].method;
+    if (routes_[i].method == "GET") allow += ", HEAD";
   }
   return nullptr;
 }
@@ -109,11 +112,15 @@ nlohmann::json RouteTable::openapi() const {
     }
     json responses = json::object();
     std::vector<int> codes = r.responses;
+    codes.push_back(400);  // every route: an unknown query parameter, a malformed Content-Length
     if (r.auth) codes.push_back(401);
-    if (r.max_body) codes.push_back(413);
+    if (r.max_body) codes.push_back(411), codes.push_back(413);
+    const bool csv = r.path.ends_with(".csv");
     for (int code : codes) {
       json resp = {{"description", reason(code)}};
       if (code >= 400) resp["content"] = {{"application/json", {{"schema", error_schema}}}};
+      else if (code != 204)
+        resp["content"] = {{csv ? "text/csv" : "application/json", {{"schema", {{"type", csv ? "string" : "object"}}}}}};
       responses[std::to_string(code)] = resp;
     }
     op["responses"] = responses;
@@ -186,6 +193,24 @@ void RouteTable::install(httplib::Server& http, store::Store& store) const {
                    "Send a valid token as \"Authorization: Bearer <token>\" (create one with POST /api/v1/tokens).");
         return HR::Handled;
       }
+      // Query parameters the route does not take (a typo such as limt=5 would otherwise pass
+      // unnoticed). Routes with a family of names (filter[<key>]) check their own.
+      bool open_ended = false;
+      for (const Param& p : route->query) open_ended = open_ended || p.name.find('[') != std::string::npos;
+      if (!open_ended) {
+        for (const auto& [key, value] : req.params) {
+          bool known = false;
+          for (const Param& p : route->query) known = known || p.name == key;
+          if (known) continue;
+          std::string takes;
+          for (const Param& p : route->query) takes += (takes.empty() ? "" : ", ") + p.name;
+          send_error(res, 400, "unknown_parameter",
+                     "Unknown query parameter \"" + key + "\"; " +
+                         (takes.empty() ? req.method + " " + route->path + " takes none."
+                                        : "this route takes: " + takes + "."));
+          return HR::Handled;
+        }
+      }
       std::string encoding = req.get_header_value("Transfer-Encoding");
       for (char& c : encoding) c = char(std::tolower(static_cast<unsigned char>(c)));
       if (encoding.find("chunked") != std::string::npos) {
@@ -197,9 +222,16 @@ void RouteTable::install(httplib::Server& http, store::Store& store) const {
       size_t length = 0;
       std::string length_text = req.get_header_value("Content-Length");
       if (!length_text.empty()) {
-        char* end = nullptr;
-        length = std::strtoull(length_text.c_str(), &end, 10);
-        if (*end != '\0') length = SIZE_MAX;
+        bool digits = length_text.size() <= 19;  // below 10^19: fits, and far above any limit
+        for (char c : length_text) digits = digits && c >= '0' && c <= '9';
+        if (!digits) {
+          res.set_header("Connection", "close");
+          send_error(res, 400, "bad_request",
+                     "The Content-Length header \"" + length_text.substr(0, 40) +
+                         "\" is not a number of bytes; send the body's length in bytes.");
+          return HR::Handled;
+        }
+        length = std::strtoull(length_text.c_str(), nullptr, 10);
       }
       // Above the largest body any route takes, refuse before reading: the connection closes
       // (the unread body cannot be skipped), so a client still sending may see a reset instead.

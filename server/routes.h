@@ -12,7 +12,8 @@
 namespace intake::server {
 
 void add_token_routes(RouteTable& table, store::Store& store);
-void add_campaign_routes(RouteTable& table, store::Store& store);
+// `order`: a campaign's delete wakes the batches waiting on its uploads.
+void add_campaign_routes(RouteTable& table, store::Store& store, BatchOrder& order);
 // `order`/`batch_wait`: a batch waits up to `batch_wait` for its predecessor (then 425); one
 // more than `batch_ahead_max` seqs past the highest acknowledged seq is 425 at once.
 void add_upload_routes(RouteTable& table, store::Store& store, BatchOrder& order,

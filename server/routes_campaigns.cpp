@@ -16,7 +16,7 @@ std::string campaign_name(const nlohmann::json& body) {
 
 }  // namespace
 
-void add_campaign_routes(RouteTable& t, store::Store& store) {
+void add_campaign_routes(RouteTable& t, store::Store& store, BatchOrder& order) {
   const Param limit{"limit", "page size, 1..1000 (default 50)"};
   const Param cursor{"cursor", "next_cursor of the previous page"};
 
@@ -57,9 +57,10 @@ void add_campaign_routes(RouteTable& t, store::Store& store) {
 
   t.add({"DELETE", "/api/v1/campaigns/{id}",
          "Delete a campaign with its uploads, participants and communications", {204, 404}, {},
-         "", 0, true, [&store](const httplib::Request& req, httplib::Response& res) {
+         "", 0, true, [&store, &order](const httplib::Request& req, httplib::Response& res) {
            if (!store.delete_campaign(path_id(req, 1, "campaign")))
              throw ApiError(404, "not_found", "No campaign with this id.");
+           order.notify();  // batches waiting on its uploads now get 404
            res.status = 204;
          }});
 
@@ -80,6 +81,7 @@ void add_campaign_routes(RouteTable& t, store::Store& store) {
              throw ApiError(400, "invalid_field", "\"fields\" is required (an array of fields).");
            only_keys(body, "fields");
            auto parsed = fields_from_json(body);
+           if (parsed.problems.empty()) parsed.problems = check_field_labels(parsed.fields);
            if (!parsed.problems.empty()) {
              nlohmann::json problems = nlohmann::json::array();
              std::string message = "The field list is invalid: " + parsed.problems.front().path + ": " +

@@ -1,6 +1,8 @@
 // Communication routes (create, list newest first, update through the core's status rules),
 // the trigger event feed, and session transcripts.
 #include "comms/communication_status.h"
+#include "csv/encoding.h"
+#include "validate/field_checks.h"
 #include "json_shapes.h"
 #include "routes.h"
 
@@ -14,6 +16,33 @@ std::optional<std::optional<std::string>> nullable_string(const nlohmann::json& 
   if (!it->is_string())
     throw ApiError(400, "invalid_field", std::string("\"") + key + "\" must be a string or null.");
   return std::optional<std::string>(it->get<std::string>());
+}
+
+// A time the contract carries as ISO 8601 UTC: any ISO 8601 date and time with an offset is
+// taken, and kept as its UTC form (2026-11-22T09:30:00Z).
+std::string iso_time(const std::string& value, const std::string& where) {
+  std::string out;
+  CellError err;
+  if (!check_datetime(value, out, err))
+    throw ApiError(400, "invalid_field",
+                   "\"" + where + "\" must be an ISO 8601 date and time with an offset, like "
+                   "2026-11-22T09:30:00Z (got \"" + value + "\").");
+  return out;
+}
+
+std::optional<std::string> opt_time(const nlohmann::json& body, const char* key) {
+  auto v = opt_string(body, key);
+  if (v) v = iso_time(*v, key);
+  return v;
+}
+
+// A session id (in a path, or a communication's session_id): 1 to 200 characters of UTF-8, so
+// that it reads back as it was sent.
+void check_session_id(const std::string& id, const std::string& what) {
+  if (id.empty() || id.size() > 200 || find_invalid_utf8(id) != std::string_view::npos)
+    throw ApiError(400, what == "id" ? "invalid_id" : "invalid_field",
+                   (what == "id" ? std::string("A session id") : "\"" + what + "\"") +
+                       " must be 1 to 200 characters of UTF-8 text.");
 }
 
 void check_status(const std::string& s) {
@@ -35,13 +64,16 @@ void add_communication_routes(RouteTable& t, store::Store& store) {
            only_keys(body, "name,status,status_message,channel,agent_id,scheduled_at,session_id");
            store::NewCommunication c;
            c.name = req_string(body, "name");
+           if (c.name.empty() || c.name.size() > 200)
+             throw ApiError(400, "invalid_field", "\"name\" must be 1 to 200 characters.");
            c.status = opt_string(body, "status").value_or("Planned");
            check_status(c.status);
            c.status_message = opt_string(body, "status_message").value_or("");
            c.channel = opt_string(body, "channel").value_or("");
            c.agent_id = opt_string(body, "agent_id").value_or("");
-           c.scheduled_at = opt_string(body, "scheduled_at");
+           c.scheduled_at = opt_time(body, "scheduled_at");
            c.session_id = opt_string(body, "session_id");
+           if (c.session_id) check_session_id(*c.session_id, "session_id");
            send_json(res, 201, communication_json(take(store.create_communication(participant, c))));
          }});
 
@@ -70,7 +102,9 @@ void add_communication_routes(RouteTable& t, store::Store& store) {
            p.status_message = opt_string(body, "status_message");
            p.result = nullable_string(body, "result");
            p.result_at = nullable_string(body, "result_at");
+           if (p.result_at && *p.result_at) *p.result_at = iso_time(**p.result_at, "result_at");
            p.session_id = nullable_string(body, "session_id");
+           if (p.session_id && *p.session_id) check_session_id(**p.session_id, "session_id");
            send_json(res, 200, communication_json(take(store.update_communication(id, p))));
          }});
 
@@ -98,10 +132,12 @@ void add_communication_routes(RouteTable& t, store::Store& store) {
          {200, 400, 415}, {}, "application/json", kJsonBodyMax, true,
          [&store](const httplib::Request& req, httplib::Response& res) {
            std::string id = path_text(req, 1);
-           if (id.empty() || id.size() > 200)
-             throw ApiError(400, "invalid_id", "A session id is 1 to 200 characters.");
+           check_session_id(id, "id");
            auto body = json_object_body(req);
            only_keys(body, "id,messages");
+           if (auto given = body.find("id"); given != body.end() && (!given->is_string() || *given != id))
+             throw ApiError(400, "invalid_field",
+                            "\"id\" in the body must be the session id of the path (\"" + id + "\"), or be left out.");
            auto it = body.find("messages");
            if (it == body.end() || !it->is_array())
              throw ApiError(400, "invalid_field", "\"messages\" is required (an array).");
@@ -110,10 +146,20 @@ void add_communication_routes(RouteTable& t, store::Store& store) {
              const auto& m = (*it)[i];
              std::string where = "messages[" + std::to_string(i) + "]";
              if (!m.is_object()) throw ApiError(400, "invalid_field", where + " must be an object.");
-             only_keys(m, "from,text,at");
-             messages.push_back({{"from", req_string(m, "from")},
-                                 {"text", req_string(m, "text")},
-                                 {"at", opt_string(m, "at").value_or("")}});
+             only_keys(m, "from,text,at", where);
+             auto member = [&](const char* key) -> std::optional<std::string> {
+               auto v = m.find(key);
+               if (v == m.end() || v->is_null()) return std::nullopt;
+               if (!v->is_string())
+                 throw ApiError(400, "invalid_field", where + "." + key + " must be a string.");
+               return v->get<std::string>();
+             };
+             auto from = member("from"), text = member("text"), at = member("at");
+             if (!from) throw ApiError(400, "invalid_field", where + ".from is required (a string).");
+             if (!text) throw ApiError(400, "invalid_field", where + ".text is required (a string).");
+             messages.push_back({{"from", *from},
+                                 {"text", *text},
+                                 {"at", at && !at->empty() ? iso_time(*at, where + ".at") : ""}});
            }
            store.put_session(id, messages.dump());
            send_json(res, 200, {{"id", id}, {"messages", messages}});

@@ -113,6 +113,13 @@ store::Filter make_filter(const std::string& key, const std::string& value,
     f.value = value;
     if (key == "communications") {
       f.value = number(value);
+    } else if (key == "created_at" || key == "updated_at") {
+      std::string out;
+      CellError err;
+      if (!check_datetime(value, out, err))
+        throw bad("\"" + value + "\" is not a datetime like 2026-11-24T09:30:00Z; for a whole day use a range, "
+                  "2026-11-24..2026-11-24");
+      f.value = out;
     } else if (field && field->type != FieldType::text && !value.empty()) {
       // Compare with the value as the core stores it: emails with a lower-cased domain (and
       // compared case-insensitively, as identities are), phones in E.164 (default region US),

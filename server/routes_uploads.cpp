@@ -41,9 +41,19 @@ store::NewUpload new_upload(const nlohmann::json& body, const std::vector<Field>
     throw ApiError(400, "invalid_field",
                    "\"default_region\" must be a two-letter ISO 3166 region code such as \"US\".");
   if (body.contains("mapping") && !body["mapping"].is_null()) {
+    // Its shape is checked before it is written out as text: dump() recurses once per level of
+    // nesting, and a deeply nested value would overflow the stack.
+    const nlohmann::json& given = body["mapping"];
+    if (!given.is_object())
+      throw ApiError(400, "invalid_mapping",
+                     "\"mapping\" must be an object like {\"E-mail address\": \"email\", \"Unused\": null}.");
+    for (auto it = given.begin(); it != given.end(); ++it)
+      if (!it->is_string() && !it->is_null())
+        throw ApiError(400, "invalid_mapping",
+                       "mapping[\"" + it.key() + "\"] must be a field key (a string) or null.");
     ExplicitMapping mapping;
     std::string error;
-    std::string text = body["mapping"].dump();
+    std::string text = given.dump();
     if (!mapping_from_json_text(text, mapping, error)) throw ApiError(400, "invalid_mapping", error);
     for (const auto& [header, key] : mapping) {
       if (key.empty()) continue;
@@ -81,11 +91,8 @@ uint64_t parse_first_row(const httplib::Request& req) {
 
 void check_csv_type(const httplib::Request& req) {
   std::string type = req.get_header_value("Content-Type");
-  std::string lower = type;
-  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
-  bool csv = lower.rfind("text/csv", 0) == 0;
-  bool utf8 = lower.find("charset") == std::string::npos || lower.find("charset=utf-8") != std::string::npos;
-  if (!csv || !utf8)
+  MediaType m = media_type(type);
+  if (m.type != "text/csv" || (m.charset && *m.charset != "utf-8" && *m.charset != "utf8"))
     throw ApiError(415, "unsupported_media_type",
                    "Send a batch as \"text/csv; charset=utf-8\" (got \"" + type + "\").");
 }
@@ -98,6 +105,7 @@ nlohmann::json answer_json(const store::BatchAnswer& a) {
 RowError error_from_json(const nlohmann::json& e, size_t index) {
   std::string where = "errors[" + std::to_string(index) + "]";
   if (!e.is_object()) throw ApiError(400, "invalid_field", where + " must be an object.");
+  only_keys(e, "row,field,value,code,message", where);
   auto it = e.find("row");
   if (it == e.end() || !it->is_number_unsigned() || it->get<uint64_t>() < 2 ||
       it->get<uint64_t>() > kMaxRow)
@@ -176,7 +184,7 @@ void add_upload_routes(RouteTable& t, store::Store& store, BatchOrder& order,
            }
            // A batch far ahead of the acknowledged ones would only hold a worker thread: refuse
            // it before validating (same answer as a timed-out wait).
-           if (seq - plan.max_acked_seq > batch_ahead_max) {
+           if (seq > plan.max_acked_seq + batch_ahead_max) {  // (seq - max_acked_seq could overflow)
              res.set_header("Retry-After", "1");
              throw ApiError(425, "batch_too_early",
                             "batch " + std::to_string(plan.max_acked_seq + 1) +
@@ -234,8 +242,10 @@ void add_upload_routes(RouteTable& t, store::Store& store, BatchOrder& order,
            auto body = json_object_body(req);
            only_keys(body, "total_rows");
            auto total = opt_int(body, "total_rows");
-           if (!total || *total < 0)
+           if (!total)
              throw ApiError(400, "invalid_field", "\"total_rows\" is required: the number of data rows in the file.");
+           if (*total < 0 || uint64_t(*total) > kMaxRow)
+             throw ApiError(400, "invalid_field", "\"total_rows\" must be the number of data rows in the file (0 to 2^53).");
            auto done = store.complete_upload(id, *total);
            order.notify();  // batches waiting on this upload now get 409 upload_not_processing
            send_json(res, 200, upload_json(take(std::move(done)), true));

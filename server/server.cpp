@@ -24,7 +24,7 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {
     created_admin_token_ = secret;
   }
   add_token_routes(routes_, *store_);
-  add_campaign_routes(routes_, *store_);
+  add_campaign_routes(routes_, *store_, batch_order_);
   {
     int threads = std::max(options_.http_threads, 2);
     int total = options_.batch_waiters_total > 0 ? options_.batch_waiters_total : threads / 2;
@@ -90,8 +90,17 @@ int Server::start(int port, const std::string& host) {
           send_error(res, 400, "length_required",
                      "A " + req.method + " request needs a Content-Length header; send "
                      "\"Content-Length: 0\" when there is no body (curl: -d '' or -H 'Content-Length: 0').");
+        else if (!req.method.empty() && req.method != "GET" && req.method != "HEAD" && req.method != "POST" &&
+                 req.method != "PUT" && req.method != "PATCH" && req.method != "DELETE" && req.method != "OPTIONS")
+          send_error(res, 400, "bad_request",
+                     "The method " + req.method.substr(0, 40) + " is not one this server knows; "
+                     "use GET, POST, PUT, PATCH or DELETE as /api/v1/openapi.json lists for each route.");
         else
           send_error(res, 400, "bad_request", "The request could not be parsed as HTTP.");
+        break;
+      case 414:
+        send_error(res, 414, "uri_too_long",
+                   "The request line is too long (over 8 KiB); shorten the query, e.g. fewer or shorter filters.");
         break;
       default:
         send_error(res, res.status, "http_error", "HTTP error " + std::to_string(res.status) + ".");

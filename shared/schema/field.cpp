@@ -3,10 +3,12 @@
 #include "schema/field.h"
 
 #include <array>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "schema/header_mapping.h"
 #include "validate/field_checks.h"
 
 namespace intake {
@@ -110,9 +112,10 @@ Field field_from_json(const nlohmann::json& j, int index, std::vector<FieldProbl
     if (!it->is_array()) {
       problem("values", "must be a list of strings");
     } else {
-      for (const auto& v : *it) {
+      for (size_t i = 0; i < it->size(); ++i) {
+        const auto& v = (*it)[i];
         if (v.is_string()) f.values.push_back(v.get<std::string>());
-        else problem("values", "must be a list of strings");
+        else problem(("values[" + std::to_string(i) + "]").c_str(), "must be a string");
       }
     }
   }
@@ -200,6 +203,8 @@ std::vector<FieldProblem> check_fields(const std::vector<Field>& fields) {
     else if (!keys.insert(f.key).second)
       problem("key", "\"" + f.key + "\" is used by another field; keys must be unique");
     if (f.label.empty() || f.label.size() > 200) problem("label", "must be 1–200 characters");
+    if (f.type != FieldType::text && f.max_length != Field{}.max_length)
+      problem("max_length", "only text fields have a max_length");
     if (f.type == FieldType::enumeration) {
       std::set<std::string> seen;
       if (f.values.empty()) problem("values", "an enum field needs at least one allowed value");
@@ -232,6 +237,30 @@ std::vector<FieldProblem> check_fields(const std::vector<Field>& fields) {
                                                                  : "text"));
     }
     if (f.required && !f.import) problem("import", "a required field must be imported");
+  }
+  return problems;
+}
+
+std::vector<FieldProblem> check_field_labels(const std::vector<Field>& fields) {
+  std::vector<FieldProblem> problems;
+  std::map<std::string, size_t> labels;  // label as headers are matched -> its field
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const Field& f = fields[i];
+    const std::string label = normalize_header(f.label);
+    auto problem = [&](std::string message) {
+      problems.push_back({int(i), "fields[" + std::to_string(i) + "].label", std::move(message)});
+    };
+    if (const auto [other, unique] = labels.emplace(label, i); !unique) {
+      problem("\"" + f.label + "\" reads the same as the label of the field " + fields[other->second].key +
+              " (a column headed so could mean either); labels must differ");
+      continue;
+    }
+    for (size_t k = 0; k < fields.size(); ++k)
+      if (k != i && !label.empty() && label == normalize_header(fields[k].key)) {
+        problem("\"" + f.label + "\" reads the same as the key of the field " + fields[k].key +
+                " (a column headed so would go to either); choose another label");
+        break;
+      }
   }
   return problems;
 }

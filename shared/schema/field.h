@@ -59,6 +59,10 @@ nlohmann::json fields_to_json(const std::vector<Field>& fields);  // {"fields": 
 // labels non-empty; enum has ≥1 distinct value; format only for dates and of a known shape;
 // each identity used at most once and on a compatible type; a required field is imported.
 std::vector<FieldProblem> check_fields(const std::vector<Field>& fields);
+// Labels a header could not tell apart: two labels that read the same as headers are matched
+// (normalize_header), or a label that reads as another field's key. Checked when a field list
+// is changed (not when a stored one is read: lists stored before this check stay usable).
+std::vector<FieldProblem> check_field_labels(const std::vector<Field>& fields);
 
 // The four identity fields every new campaign starts with.
 std::vector<Field> default_identity_fields();

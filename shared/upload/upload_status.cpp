@@ -28,7 +28,8 @@ StatusDecision decide_completion(const UploadCounters& c, uint64_t declared_tota
   }
   if (seen > declared_total) {
     return {UploadStatus::failed, "the file was declared to have " + std::to_string(declared_total) +
-                                      " rows but " + std::to_string(seen) + " were received"};
+                                      (declared_total == 1 ? " row" : " rows") + " but " +
+                                      std::to_string(seen) + " were received"};
   }
   if (c.failed > 0) {
     return {UploadStatus::failed, std::to_string(c.failed) + (c.failed == 1 ? " row" : " rows") +

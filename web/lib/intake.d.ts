@@ -204,7 +204,7 @@ export interface UploadOptions {
   signal?: AbortSignal;
   /** Batches PUT at once (default 3). */
   concurrency?: number;
-  /** Retries of a request after a network error or 408/425/429/5xx (default 6), with backoff. */
+  /** Retries of a request after a network error or 408/425/429/500/502/503/504 (default 6), with backoff. */
   retries?: number;
   /** On abort, cancel the upload on the server (default false: it stays resumable). */
   cancelOnAbort?: boolean;
@@ -237,7 +237,8 @@ export interface Upload {
   filename: string;
   status: 'Processing' | 'Completed' | 'Failed';
   status_message: string;
-  total_rows: number | null;
+  /** 0 until `complete` declares it. */
+  total_rows: number;
   created: number;
   updated: number;
   skipped: number;

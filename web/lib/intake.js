@@ -36,7 +36,7 @@ function startWorker(url) {
 function fieldList(fields) {
   if (Array.isArray(fields)) return fields;
   if (fields && Array.isArray(fields.fields)) return fields.fields;
-  throw new IntakeError('invalid_fields', 'fields must be the campaign\'s field list: an array, or {fields: [...]} as GET /api/v1/campaigns/{id}/fields returns it');
+  throw new IntakeFileError('invalid_fields', 'fields must be the campaign\'s field list: an array, or {fields: [...]} as GET /api/v1/campaigns/{id}/fields returns it');
 }
 
 function abortReason(signal) {
