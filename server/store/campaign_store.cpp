@@ -19,15 +19,24 @@ std::vector<Field> parse_fields(std::string_view json_text) {
 
 std::string fields_text(const std::vector<Field>& fields) { return fields_to_json(fields).dump(); }
 
+int64_t next_id(Connection& conn, std::string_view table) {
+  // `table` is one of three names written in the callers, never a value from a request.
+  auto s = conn.prepare("SELECT max(coalesce((SELECT max(id) FROM " + std::string(table) +
+                        "), 0), coalesce((SELECT high FROM id_high_water WHERE tbl = ?1), 0)) + 1");
+  s.bind(1, std::string(table));
+  s.step();
+  return s.int64(0);
+}
+
 }  // namespace detail
 
 Campaign Store::create_campaign(const std::string& name, const std::vector<Field>& fields) {
   return db_->write([&](Connection& c) {
     Campaign k{0, name, iso_time(now_seconds())};
     Transaction tx(c, Transaction::Kind::write);
-    c.prepare("INSERT INTO campaigns(name, fields, created_at) VALUES(?1, ?2, ?3)")
-        .bind(1, name).bind(2, detail::fields_text(fields)).bind(3, k.created_at).run();
-    k.id = c.last_insert_rowid();
+    k.id = detail::next_id(c, "campaigns");
+    c.prepare("INSERT INTO campaigns(id, name, fields, created_at) VALUES(?4, ?1, ?2, ?3)")
+        .bind(1, name).bind(2, detail::fields_text(fields)).bind(3, k.created_at).bind(4, k.id).run();
     detail::sync_field_indexes(c, k.id, fields);
     tx.commit();
     return k;

@@ -74,16 +74,17 @@ Result<Communication> Store::create_communication(int64_t participant_id, const 
     }
     std::string now = iso_time(now_seconds());
     auto ins = c.prepare(
-        "INSERT INTO communications(participant_id, name, status, status_message, channel, "
+        "INSERT INTO communications(id, participant_id, name, status, status_message, channel, "
         "agent_id, scheduled_at, created_at, updated_at, session_id) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)");
+        "VALUES(?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)");
+    const int64_t id = detail::next_id(c, "communications");
+    ins.bind(10, id);
     ins.bind(1, participant_id).bind(2, n.name).bind(3, n.status).bind(4, n.status_message)
         .bind(5, n.channel).bind(6, n.agent_id);
     bind_opt(ins, 7, n.scheduled_at);
     ins.bind(8, now);
     bind_opt(ins, 9, n.session_id);
     ins.run();
-    int64_t id = c.last_insert_rowid();
     c.prepare("UPDATE participants SET communications = communications + 1 WHERE id = ?1")
         .bind(1, participant_id).run();
     append_event(c, is_final(*status) ? Trigger::communication_ended : Trigger::communication_updated,

@@ -230,6 +230,28 @@ CREATE TABLE upload_created(
   PRIMARY KEY(upload_id, first_id)) WITHOUT ROWID;
 CREATE INDEX upload_created_by_id ON upload_created(first_id);
 )sql",
+    // 6 → 7: campaign, upload and communication ids are never given out again (SQLite gives a
+    // deleted largest rowid to the next row), so an event's campaign_id and communication_id,
+    // and an upload id a browser saved to resume, always mean the same thing. id_high_water
+    // keeps the largest id each table ever had (seeded from the tables and, for ids already
+    // deleted, the event feed); inserts take the next one (detail::next_id).
+    R"sql(
+CREATE TABLE id_high_water(tbl TEXT PRIMARY KEY, high INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO id_high_water VALUES
+  ('campaigns', max((SELECT coalesce(max(id), 0) FROM campaigns), (SELECT coalesce(max(campaign_id), 0) FROM events))),
+  ('uploads', (SELECT coalesce(max(id), 0) FROM uploads)),
+  ('communications', max((SELECT coalesce(max(id), 0) FROM communications),
+                         (SELECT coalesce(max(communication_id), 0) FROM events)));
+CREATE TRIGGER campaigns_high_water AFTER DELETE ON campaigns BEGIN
+  UPDATE id_high_water SET high = max(high, OLD.id) WHERE tbl = 'campaigns';
+END;
+CREATE TRIGGER uploads_high_water AFTER DELETE ON uploads BEGIN
+  UPDATE id_high_water SET high = max(high, OLD.id) WHERE tbl = 'uploads';
+END;
+CREATE TRIGGER communications_high_water AFTER DELETE ON communications BEGIN
+  UPDATE id_high_water SET high = max(high, OLD.id) WHERE tbl = 'communications';
+END;
+)sql",
 };
 
 // The first version whose participants orders live in sort runs (see kMigrations).

@@ -19,6 +19,10 @@ std::optional<Upload> read_upload(Connection& conn, int64_t id);
 // `upload_id` limits it to one upload (0: all). Runs in the caller's write transaction.
 int64_t expire_idle(Connection& conn, int64_t idle_seconds, int64_t upload_id);
 
+// The id the next row of `table` (campaigns, uploads or communications) gets: one above any it
+// ever had, deleted rows included (id_high_water, schema v7). In the caller's transaction.
+int64_t next_id(Connection& conn, std::string_view table);
+
 // True when campaign `id` exists; runs in the caller's transaction.
 bool campaign_exists(Connection& conn, int64_t id);
 

@@ -340,15 +340,16 @@ Result<Upload> Store::create_upload(int64_t campaign_id, const NewUpload& nu) {
                                     "Please wait for the current upload to finish.");
     }
     int64_t now = now_seconds();
+    const int64_t id = detail::next_id(c, "uploads");
     c.prepare(
-         "INSERT INTO uploads(campaign_id, filename, size_bytes, fingerprint, duplicate_policy, "
+         "INSERT INTO uploads(id, campaign_id, filename, size_bytes, fingerprint, duplicate_policy, "
          "default_region, mapping, status, created_at, last_activity) "
-         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'Processing', ?8, ?9)")
+         "VALUES(?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'Processing', ?8, ?9)")
         .bind(1, campaign_id).bind(2, nu.filename).bind(3, nu.size_bytes).bind(4, nu.fingerprint)
         .bind(5, to_string(nu.duplicate_policy)).bind(6, nu.default_region).bind(7, nu.mapping_json)
-        .bind(8, iso_time(now)).bind(9, now).run();
+        .bind(8, iso_time(now)).bind(9, now).bind(10, id).run();
     Result<Upload> r;
-    r.value = *detail::read_upload(c, c.last_insert_rowid());
+    r.value = *detail::read_upload(c, id);
     tx.commit();
     return r;
   });

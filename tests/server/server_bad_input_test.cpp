@@ -4,6 +4,7 @@
 // goes on serving.
 #include <chrono>
 #include <future>
+#include <set>
 #include <string>
 
 #include <arpa/inet.h>
@@ -240,4 +241,33 @@ TEST_CASE("max_length belongs to text fields only") {
   auto r = put(*c, "/api/v1/campaigns/" + campaign + "/fields", fields);
   CHECK(r.status == 422);
   CHECK(error_message(r).find("only text fields have a max_length") != std::string::npos);
+}
+
+TEST_CASE("campaign, upload and communication ids are never given out again, across a restart") {
+  TestServer s;
+  auto c = s.client();
+  auto ids = [&](const std::string& campaign) {
+    std::string upload = make_upload(*c, campaign);
+    REQUIRE(put_batch(*c, upload, 0, "_row,name,email\n2,Ann,ann@x.com\n").status == 200);
+    auto list = get(*c, "/api/v1/campaigns/" + campaign + "/participants");
+    std::string participant = list.body["items"][0]["id"].get<std::string>();
+    auto comm = post(*c, "/api/v1/participants/" + participant + "/communications", {{"name", "Call"}});
+    REQUIRE(comm.status == 201);
+    return std::vector<std::string>{campaign, upload, comm.body["id"].get<std::string>()};
+  };
+  std::string first = make_campaign(*c, "First");
+  auto old = ids(first);
+  REQUIRE(del(*c, "/api/v1/campaigns/" + first).status == 204);
+  s.restart();
+  c = s.client();
+  auto fresh = ids(make_campaign(*c, "Second"));
+  for (size_t i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    CHECK(std::stoll(fresh[i]) > std::stoll(old[i]));
+  }
+  // The event feed still tells the two communications apart.
+  auto events = get(*c, "/api/v1/events?limit=1000");
+  std::set<std::string> comms;
+  for (const auto& e : events.body["items"]) comms.insert(e["communication_id"].get<std::string>());
+  CHECK(comms.size() == 2);
 }

@@ -792,12 +792,13 @@ TEST_CASE("created participants are linked to their upload as id ranges; a v5 da
   run_sql(db,
           "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) "
           "SELECT r.upload_id, p.id FROM upload_created r JOIN participants p ON p.id BETWEEN r.first_id AND r.last_id; "
-          "DROP TABLE upload_created; PRAGMA user_version = 5;");
+          "DROP TABLE upload_created; DROP TABLE id_high_water; DROP TRIGGER campaigns_high_water; "
+          "DROP TRIGGER uploads_high_water; DROP TRIGGER communications_high_water; PRAGMA user_version = 5;");
   REQUIRE(run_sql(db, "SELECT count(*) FROM participant_uploads") == 7);
   ts.start();
   c = ts.client();
   CHECK(run_sql(db, "PRAGMA user_version") == intake::store::Store::schema_version());
-  CHECK(intake::store::Store::schema_version() == 6);
+  CHECK(intake::store::Store::schema_version() == 7);
   CHECK(run_sql(db, "SELECT count(*) FROM upload_created") == 0);
   check_links();
 

@@ -181,7 +181,10 @@ export async function uploadFile(intake, file, opts = {}) {
     if (saved?.upload_id) {
       try {
         const existing = await http.request('GET', `/api/v1/uploads/${encodeURIComponent(saved.upload_id)}`);
-        if (existing?.status === 'Processing') {
+        // Only the same file's upload in the same campaign (an id saved long ago could name
+        // another upload on a server whose database was replaced).
+        if (existing?.status === 'Processing' && String(existing.campaign_id) === String(campaignId) &&
+            existing.fingerprint === fingerprint) {
           upload = existing;
           errorsAlreadySent = saved.errors_sent ?? 0;
         }
