@@ -19,6 +19,30 @@ export const session = {
   set token(v) { try { v ? sessionStorage.setItem(TOKEN_KEY, v) : sessionStorage.removeItem(TOKEN_KEY); } catch { /* storage off */ } },
 };
 
+// A page of the app opened in a tab of its own (Ctrl-click on "Go to session") starts with an
+// empty sessionStorage: it asks the app's open tabs for the token over a same-origin
+// BroadcastChannel. answerTokenRequests() runs in the app; requestToken() in such a page.
+const AUTH_CHANNEL = 'intake-auth';
+
+export function answerTokenRequests() {
+  if (typeof BroadcastChannel === 'undefined') return;
+  const channel = new BroadcastChannel(AUTH_CHANNEL);
+  channel.onmessage = (e) => {
+    if (e.data?.type === 'token?' && session.token) channel.postMessage({ type: 'token', token: session.token });
+  };
+}
+
+export function requestToken(timeoutMs = 700) {
+  if (typeof BroadcastChannel === 'undefined') return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const channel = new BroadcastChannel(AUTH_CHANNEL);
+    const done = (token) => { clearTimeout(timer); channel.close(); resolve(token); };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    channel.onmessage = (e) => { if (e.data?.type === 'token' && e.data.token) done(e.data.token); };
+    channel.postMessage({ type: 'token?' });
+  });
+}
+
 export class Api {
   constructor({ base = location.origin, token = session.token, onUnauthorized = () => {} } = {}) {
     this.base = base;

@@ -1,7 +1,8 @@
 // The session page (session.html?id=...): the conversation of one session, read with the
-// token of this browser session (sessionStorage is shared with the tab that opened it).
+// token of this browser session (sessionStorage is shared with the tab that opened it; a tab
+// opened on its own asks the app's open tabs for it).
 
-import { Api, session } from './api.js';
+import { Api, session, requestToken } from './api.js';
 import { h, clear, timeEl } from './dom.js';
 
 const box = document.getElementById('session');
@@ -12,7 +13,11 @@ async function show() {
   document.getElementById('session-title').textContent = `Session ${id}`;
   document.title = `Session ${id} · Intake`;
   if (!session.token) {
-    clear(box, h('p', { class: 'form-error', role: 'alert' }, 'You are not signed in here. ', h('a', { href: './' }, 'Sign in'), ', then open the session again from the Communications dialog.'));
+    const token = await requestToken();
+    if (token) session.token = token;
+  }
+  if (!session.token) {
+    clear(box, h('p', { class: 'form-error', role: 'alert' }, 'You are not signed in here, and no open Intake tab could sign this one in. ', h('a', { href: './' }, 'Sign in'), ', then open the session again from the Communications dialog.'));
     return;
   }
   try {

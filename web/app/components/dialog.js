@@ -12,8 +12,28 @@ function focusables(root) {
 
 // openDialog({title, body, actions, wide, onClose}) → {el, body, close(value), closed: Promise}.
 // `body`: nodes; `actions`: nodes for the footer. The dialog is removed from the page on close.
+// Where focus returns on close: the opener, or — when the page rebuilt it meanwhile (a table
+// refreshed by a poll) — the element that took its place: the same id, or the same action
+// (data-action) in the row of the same item (data-*-id), else the page's main region.
+function returnTarget(opener) {
+  if (!opener || opener === document.body) return () => null;
+  const id = opener.id;
+  const action = opener.dataset?.action;
+  const row = opener.closest?.('[data-upload-id], [data-participant-id], [data-communication-id]');
+  const attr = row && [...row.attributes].find((a) => /^data-[a-z]+-id$/.test(a.name));
+  return () => {
+    if (opener.isConnected) return opener;
+    if (id && document.getElementById(id)) return document.getElementById(id);
+    if (attr && action) {
+      const again = document.querySelector(`[${attr.name}="${CSS.escape(attr.value)}"] [data-action="${CSS.escape(action)}"]`);
+      if (again) return again;
+    }
+    return document.getElementById('main');
+  };
+}
+
 export function openDialog({ title, body = [], actions = [], wide = false, className = '', onClose } = {}) {
-  const opener = document.activeElement;
+  const findOpener = returnTarget(document.activeElement);
   const titleId = `dlg-${Math.random().toString(36).slice(2, 9)}`;
   let resolveClosed;
   const closed = new Promise((r) => { resolveClosed = r; });
@@ -46,7 +66,7 @@ export function openDialog({ title, body = [], actions = [], wide = false, class
     el.remove();
     onClose?.(result);
     resolveClosed(result);
-    if (opener && opener.isConnected) opener.focus();
+    findOpener()?.focus();
   });
   document.body.append(el);
   el.showModal();

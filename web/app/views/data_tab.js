@@ -6,6 +6,7 @@ import { h, clear, icon } from '../dom.js';
 import { enc } from '../api.js';
 import { toast } from '../components/toasts.js';
 import { confirmDialog } from '../components/dialog.js';
+import { leaveGuard } from '../leave_guard.js';
 
 export const FIELD_TYPES = ['text', 'email', 'phone', 'date', 'datetime', 'number', 'boolean', 'enum', 'timezone'];
 const IDENTITIES = [['', 'None'], ['name', 'Name'], ['email', 'Email'], ['phone', 'Phone'], ['external_id', 'External ID']];
@@ -34,9 +35,15 @@ export function renderDataTab(panel, { api, campaignId }) {
 
   const onBeforeUnload = (e) => { if (dirty) { e.preventDefault(); e.returnValue = ''; } };
   window.addEventListener('beforeunload', onBeforeUnload);
+  const unsaved = () => dirty;
+  leaveGuard.unsaved = unsaved;  // a link inside the app asks first (main.js)
 
   load();
-  return () => { disposed = true; window.removeEventListener('beforeunload', onBeforeUnload); };
+  return () => {
+    disposed = true;
+    window.removeEventListener('beforeunload', onBeforeUnload);
+    if (leaveGuard.unsaved === unsaved) leaveGuard.unsaved = null;
+  };
 
   async function load() {
     list.setAttribute('aria-busy', 'true');
@@ -175,6 +182,7 @@ export function renderDataTab(panel, { api, campaignId }) {
   }
 
   async function save() {
+    const pressed = document.activeElement;  // disabled while saving: focus comes back to it
     const buttons = panel.querySelectorAll('button.primary');
     buttons.forEach((b) => { b.disabled = true; });
     status.textContent = 'Saving…';
@@ -204,6 +212,7 @@ export function renderDataTab(panel, { api, campaignId }) {
       }
     } finally {
       buttons.forEach((b) => { b.disabled = false; });
+      if (!disposed && (document.activeElement === document.body || !document.activeElement) && pressed?.isConnected) pressed.focus();
     }
   }
 }

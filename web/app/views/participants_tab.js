@@ -62,7 +62,8 @@ export function renderParticipantsTab(panel, { api, campaignId, query, navigate 
     try {
       fields = (await api.get(`/api/v1/campaigns/${enc(campaignId)}/fields`)).fields;
     } catch (e) {
-      toastError(new Error(`The campaign's fields could not be loaded: ${e.message}`));
+      // A missing campaign is already said by the campaign view; other failures get a toast.
+      if (e.status !== 404) toastError(new Error(`The campaign's fields could not be loaded: ${e.message}`));
     }
     if (disposed) return;
     drawChips();

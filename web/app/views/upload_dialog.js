@@ -14,6 +14,20 @@ const REGIONS = [['US', 'United States'], ['GB', 'United Kingdom'], ['CA', 'Cana
   ['MX', 'Mexico'], ['IN', 'India'], ['JP', 'Japan'], ['ZA', 'South Africa'], ['NZ', 'New Zealand']];
 const POLICIES = [['update', 'Update existing participants'], ['skip', 'Skip rows matching existing participants'], ['reject', 'Reject duplicates as errors']];
 
+// A workbook or other binary file saved with a .csv name, told by its first bytes: a zip
+// container (.xlsx, .ods), an OLE one (.xls), or NUL bytes where text has none (UTF-16 files
+// start with a byte order mark, which the core reports itself).
+export async function binaryProblem(file) {
+  const head = new Uint8Array(await file.slice(0, 4096).arrayBuffer());
+  const starts = (...bytes) => bytes.every((b, i) => head[i] === b);
+  if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0xd0, 0xcf, 0x11, 0xe0)) {
+    return `“${file.name}” is a spreadsheet workbook (Excel or similar), not a CSV file. In your spreadsheet app, save it as “CSV UTF-8 (comma delimited)” and pick that file.`;
+  }
+  const utf16 = starts(0xff, 0xfe) || starts(0xfe, 0xff);
+  if (!utf16 && head.includes(0)) return `“${file.name}” is not a text file (it holds binary data). Export your sheet as CSV (.csv) and pick that file.`;
+  return null;
+}
+
 // Checks what can be checked before reading: one CSV file, not empty, not over 4 GB.
 export function fileProblem(file) {
   if (!file) return 'Pick a CSV file.';
@@ -74,7 +88,8 @@ export function openUploadDialog({ campaignId, fields }) {
   }
 
   async function choose(f) {
-    const problem = fileProblem(f);
+    let problem = fileProblem(f);
+    if (!problem) problem = await binaryProblem(f).catch(() => null);
     dropError.textContent = problem ?? '';
     if (problem) { uploadBtn.disabled = true; return; }
     file = f;
@@ -113,6 +128,10 @@ export function openUploadDialog({ campaignId, fields }) {
     try {
       const intake = await loadIntake();
       let result = await intake.inspect(file, { fields, mapping: explicit, options: options(), previewRows: PREVIEW_ROWS });
+      // The core's mapping is taken only on the first pass: later, the user's choices stand
+      // (where two columns go to one field the core leaves one out; the selects keep both and
+      // show the conflict).
+      let adopt = explicit === null;
       if (remembered && result.header?.headers) {
         const headers = result.header.headers;
         const applied = Object.fromEntries(Object.entries(remembered).filter(([hd, k]) => headers.includes(hd) && (k === '' || fieldByKey.has(k))));
@@ -120,11 +139,12 @@ export function openUploadDialog({ campaignId, fields }) {
           mapping = { ...result.header.mapping, ...applied };
           for (const k of Object.keys(mapping)) if (mapping[k] === null) mapping[k] = '';
           result = await intake.inspect(file, { fields, mapping, options: options(), previewRows: PREVIEW_ROWS });
+          adopt = false;
         }
       }
       if (!current()) return;
       inspected = result;
-      if (result.header?.mapping) {
+      if (adopt && result.header?.mapping) {
         mapping = Object.fromEntries(Object.entries(result.header.mapping).map(([k, v]) => [k, v ?? '']));
       }
       drawReview();
@@ -149,7 +169,8 @@ export function openUploadDialog({ campaignId, fields }) {
     const r = inspected;
     const head = r.header;
     const missing = head?.missing_required ?? [];
-    const canUpload = !r.file_error && !missing.length && head;
+    const noRows = head && !r.file_error && !r.rows?.length;
+    const canUpload = !r.file_error && !missing.length && head && !noRows;
     uploadBtn.disabled = !canUpload;
 
     const first = !built || built.hasMapping !== Boolean(head);
@@ -167,15 +188,25 @@ export function openUploadDialog({ campaignId, fields }) {
         if (select.value !== want) select.value = want;
       }
     }
+    // Columns sent to one field: both selects are marked, and point at the message.
+    const uses = new Map();
+    for (const select of built.selects) if (select.value) uses.set(select.value, (uses.get(select.value) ?? 0) + 1);
+    for (const select of built.selects) {
+      const clash = Boolean(select.value) && uses.get(select.value) > 1;
+      select.classList.toggle('select-invalid', clash);
+      if (clash) { select.setAttribute('aria-invalid', 'true'); select.setAttribute('aria-describedby', 'upload-file-problems'); }
+      else { select.removeAttribute('aria-invalid'); select.removeAttribute('aria-describedby'); }
+    }
 
     const dialect = r.dialect ?? head?.dialect;
     clear(built.facts, dialect ? [
       h('div', {}, h('dt', {}, 'Delimiter'), h('dd', { class: 'detected-delimiter' }, `${dialect.delimiter_name ?? dialect.delimiter}`)),
       h('div', {}, h('dt', {}, 'Encoding'), h('dd', { class: 'detected-encoding' }, `${dialect.encoding}${dialect.bom ? ' (with BOM)' : ''}`)),
       h('div', {}, h('dt', {}, 'Columns'), h('dd', {}, head?.headers?.length ?? 0))] : null);
-    built.facts.hidden = !dialect;
+    built.facts.hidden = !dialect || !head;  // (no header read: the facts would contradict the error)
 
-    const fileProblemText = r.file_error && !missing.length ? r.file_error.message : '';
+    const fileProblemText = r.file_error && !missing.length ? r.file_error.message
+      : noRows ? 'The file has a header row but no participants: add at least one row below the header.' : '';
     patchNote(built.problems, fileProblemText, () => h('p', { class: 'form-error' }, fileProblemText));
     const missingText = missing.length ? `Required ${missing.length === 1 ? 'field is' : 'fields are'} not mapped: ${missing.map((m) => m.label).join(', ')}. Map a column to ${missing.length === 1 ? 'it' : 'each'} or add the column to the file.` : '';
     patchNote(built.missing, missingText, () => h('p', { class: 'form-error missing-required' }, missingText));
@@ -219,7 +250,7 @@ export function openUploadDialog({ campaignId, fields }) {
     built = {
       hasMapping: Boolean(head), heading, selects,
       facts: h('dl', { class: 'facts' }),
-      problems: h('div', { class: 'file-problems' }),
+      problems: h('div', { class: 'file-problems', id: 'upload-file-problems' }),
       missing: h('div', { class: 'missing-note' }),
       optional: h('div', { class: 'optional-note' }),
       preview: h('div', { class: 'preview-box' }),
@@ -250,7 +281,7 @@ export function openUploadDialog({ campaignId, fields }) {
       if (row.errors?.length) invalidRows++;
       for (const e of row.errors ?? []) {
         const col = columnOfField.get(e.field);
-        const label = fieldByKey.get(e.field)?.label ?? e.field;
+        const label = fieldByKey.get(e.field)?.label ?? (e.field || '(row)');
         notes.push({ row: row.row, label, message: e.message, value: e.value });
         if (col !== undefined) byColumn.set(col, [...(byColumn.get(col) ?? []), e.message]);
       }

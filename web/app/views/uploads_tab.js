@@ -27,6 +27,9 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
   const seen = new Map();     // upload id -> {rows, t}: for the rate of uploads running elsewhere
   const rates = new Map();    // upload id -> rows/s
   let announcedStep = -1;
+  let dialogOpening = false;  // Upload data pressed: its dialog is loading or open
+  let wanted = 100;           // how many uploads the table shows (Show older uploads adds 100)
+  let total = 0;
   let tableSig = null;        // the rows the table was last built for (see rowSig)
   let summarySig = null;
   let runBoxFor = null;       // the run the run box was built for
@@ -39,13 +42,14 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
   const runBox = h('div', { class: 'run-box-wrap' });
   const live = h('div', { class: 'visually-hidden', 'aria-live': 'polite', role: 'status', id: 'upload-announcer' });
   const tableBox = h('div', { class: 'uploads-table-box', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading uploads…'));
+  const moreBtn = h('button', { type: 'button', class: 'small', id: 'older-uploads', hidden: true, onclick: () => { wanted += 100; moreBtn.disabled = true; poll(); } });
 
   clear(panel,
     h('div', { class: 'section-head' }, summaryBox,
       h('div', { class: 'upload-action' }, uploadBtn, waitNote)),
     resumeBox, runBox, live,
     h('h2', { class: 'visually-hidden' }, 'Uploads'),
-    tableBox);
+    tableBox, moreBtn);
 
   const onRun = (e) => {
     if (e.detail.campaignId !== String(campaignId)) return;
@@ -62,7 +66,10 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
         const msg = `Upload ${u.id} ${u.status === 'Completed' ? 'completed' : 'finished with errors'}: ${plural(u.total_rows, 'row')}, ${formatCount(u.created)} created, ${formatCount(u.updated)} updated, ${formatCount(u.failed)} failed.`;
         live.textContent = msg;
         toast(msg, { kind: u.status === 'Completed' ? 'success' : 'warning' });
-      } else if (run.error?.code !== 'aborted') {
+      } else if (run.error?.code === 'aborted') {
+        live.textContent = `The upload of “${run.file.name}” stopped, as asked. Pick the same file again to resume it.`;
+        toast(`Upload of “${run.file.name}” stopped. Pick the same file again to resume it.`);
+      } else {
         const what = run.error?.code === 'upload_in_progress' ? WAIT : run.error?.message;
         live.textContent = `The upload stopped: ${what}`;
         toastError(new Error(`The upload of “${run.file.name}” stopped: ${what} ${run.error?.code === 'network_error' ? 'Reload the page and pick the same file to resume.' : ''}`));
@@ -89,11 +96,19 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
     clearTimeout(timer);
     try {
       const [list, s] = await Promise.all([
-        api.get(`/api/v1/campaigns/${enc(campaignId)}/uploads`, { limit: 100 }),
+        api.get(`/api/v1/campaigns/${enc(campaignId)}/uploads`, { limit: Math.min(wanted, 1000) }),
         api.get(`/api/v1/campaigns/${enc(campaignId)}/summary`),
       ]);
+      // Older pages, when more than one page's worth is shown.
+      const items = [...list.items];
+      for (let next = list.next_cursor; next && items.length < wanted && !disposed;) {
+        const page = await api.get(`/api/v1/campaigns/${enc(campaignId)}/uploads`, { limit: Math.min(wanted - items.length, 1000), cursor: next });
+        items.push(...page.items);
+        next = page.next_cursor;
+      }
       if (disposed) return;
-      uploads = list.items;
+      uploads = items;
+      total = list.total;
       summary = s;
       loadError = null;
       const now = performance.now();
@@ -132,6 +147,10 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
     drawRun(run);
     drawResume();
     drawTable(run);
+    const older = uploads ? Math.max(0, total - uploads.length) : 0;
+    moreBtn.hidden = !older;
+    moreBtn.disabled = false;
+    setText(moreBtn, `Show older uploads (${formatCount(older)} more)`);
   }
 
   // The table is rebuilt only when its rows change (ids, statuses, whether a row has errors or
@@ -157,7 +176,7 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
       ];
       const rows = h('tbody', {}, uploads.map((u) => uploadRow(u, run)));
       clear(tableBox, dataTable({
-        columns, rows, caption: 'Uploads, newest first', className: 'uploads-table',
+        columns, rows, caption: total > uploads.length ? `Uploads, newest first: ${formatCount(uploads.length)} of ${formatCount(total)}` : 'Uploads, newest first', className: 'uploads-table',
         empty: emptyState('No uploads yet', 'Upload a CSV file to add participants to this campaign.'),
       }), refreshError);
       restoreFocus(focus);
@@ -269,7 +288,11 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
         h('div', { class: 'run-head' },
           h('strong', { class: 'run-title' }),
           h('button', { type: 'button', class: 'quiet small', id: 'stop-upload', onclick: async () => {
-            if (await confirmDialog({ title: 'Stop this upload?', message: 'Rows already sent stay imported. You can resume later by picking the same file again.', confirmLabel: 'Stop upload', danger: true })) run.abort();
+            if (await confirmDialog({ title: 'Stop this upload?', message: 'Rows already sent stay imported. You can resume later by picking the same file again.', confirmLabel: 'Stop upload', danger: true })) {
+              run.abort();
+              // The run box goes away: focus moves to the Upload data button (or the page).
+              setTimeout(() => { if (!runBox.contains(document.activeElement)) (uploadBtn.disabled ? document.getElementById('main') : uploadBtn)?.focus(); }, 0);
+            }
           } }, 'Stop')),
         h('div', { class: 'progress big', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0, 'aria-label': 'Upload progress' },
           h('span', { class: 'progress-fill', style: 'width:0%' })),
@@ -348,7 +371,16 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
   }
 
   async function openDialog() {
-    if (uploadBtn.disabled) return;
+    if (uploadBtn.disabled || dialogOpening) return;  // a double click opens one dialog
+    dialogOpening = true;
+    try {
+      await openDialogOnce();
+    } finally {
+      dialogOpening = false;
+    }
+  }
+
+  async function openDialogOnce() {
     let list;
     try {
       fields = null;
@@ -368,7 +400,8 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
       startUpload({ campaignId, token: session.token, file: choice.file, fields: list, mapping: choice.mapping, options: choice.options });
       announcedStep = -1;
       live.textContent = `Upload of ${choice.file.name} started.`;
-      uploadBtn.focus();
+      // Upload data is disabled while the upload runs: focus goes to its Stop button.
+      (runBox.querySelector('#stop-upload') ?? (uploadBtn.disabled ? document.getElementById('main') : uploadBtn))?.focus();
     } catch (e) {
       toastError(e);
     }
