@@ -87,7 +87,22 @@ struct FilterSql {
   std::vector<RunFilter> run_filters;
   // The rows are limited to ids listed from a run filter: read by rowid (NOT INDEXED).
   bool id_list = false;
+  // The created_at filters as conditions on created_ranges.stamp (the same parameters as in
+  // `where`): which ranges can hold matching rows. Empty without a created_at filter.
+  std::string range_where;
+  size_t created_filters = 0;
 };
+
+// A query over the campaign's created_ranges joined with the participants each range holds,
+// with `where` (" FROM participants WHERE campaign_id = ... AND ...") kept for the rows:
+// " FROM created_ranges CROSS JOIN participants NOT INDEXED WHERE ...". Ranges are the outer
+// loop (CROSS JOIN), each read by rowid between `low` and `high` (SQL over the range's columns).
+std::string by_ranges(const std::string& where, const std::string& campaign, const std::string& range_where,
+                      const std::string& low = "first_id", const std::string& high = "last_id") {
+  return " FROM created_ranges CROSS JOIN participants NOT INDEXED WHERE campaign = " + campaign +
+         " AND live > 0" + range_where + " AND id BETWEEN " + low + " AND " + high +
+         " AND created_at = stamp AND" + where.substr(where.find(" WHERE ") + 6);
+}
 
 // " FROM participants WHERE ..." with INDEXED BY `index`, or NOT INDEXED when `index` is "".
 std::string indexed_by(const std::string& where, const std::string& index) {
@@ -136,16 +151,18 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
   for (const Filter& f : q.filters) {
     std::string expr;
     std::string index;
+    bool created = false;  // a created_at filter: also a condition on the ranges' stamp
     std::optional<detail::RunColumn> runs;
     if (f.column) {
       const char* col = filter_column(f.key);
       if (!col) throw SqliteError(0, "unknown participant column " + f.key);
       expr = col;
-      // created_at and updated_at have a (campaign_id, column, id) index; communications is
-      // compared as a number (CAST), which its index cannot answer; the identity columns are
-      // kept in sort runs.
+      // updated_at has a (campaign_id, column, id) index, created_at the ranges of
+      // created_ranges; communications is compared as a number (CAST), which its index cannot
+      // answer; the identity columns are kept in sort runs.
       if (f.numeric) expr = "CAST(" + expr + " AS REAL)";
       else if (detail::is_identity_run_key(col)) runs = detail::RunColumn{col, col, false};
+      else if (std::string_view(col) == "created_at") created = true, ++out.created_filters;
       else index = std::string("participants_") + col;
     } else if ((runs = detail::field_runs(c, campaign_id, f.key))) {
       expr = runs->expr;
@@ -168,6 +185,7 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
           break;
         }
         out.where += " AND " + expr + " = " + param(f.value);
+        if (created) out.range_where += " AND stamp = ?" + std::to_string(binds.size());
         if (runs) out.run_filters.push_back({runs->key, false, "", run_value(f.value), run_value(f.value)});
         if (!index.empty() && !out.filter_index_exact) {
           out.filter_index = index;
@@ -177,11 +195,18 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
       case FilterOp::contains:
         binds.emplace_back(contains_pattern(f.value));
         out.where += " AND " + expr + " LIKE ?" + std::to_string(binds.size()) + " ESCAPE '\\'";
+        if (created) out.range_where += " AND stamp LIKE ?" + std::to_string(binds.size()) + " ESCAPE '\\'";
         if (runs && f.column) out.run_filters.push_back({runs->key, true, f.value, {}, {}});
         break;
       case FilterOp::range:
-        if (f.low) out.where += " AND " + expr + " >= " + param(*f.low);
-        if (f.high) out.where += " AND " + expr + " <= " + param(*f.high);
+        if (f.low) {
+          out.where += " AND " + expr + " >= " + param(*f.low);
+          if (created) out.range_where += " AND stamp >= ?" + std::to_string(binds.size());
+        }
+        if (f.high) {
+          out.where += " AND " + expr + " <= " + param(*f.high);
+          if (created) out.range_where += " AND stamp <= ?" + std::to_string(binds.size());
+        }
         if (runs) {
           RunFilter r{runs->key, false, "", {}, {}};
           if (f.low) r.low = run_value(*f.low);
@@ -291,6 +316,53 @@ void walk_runs(Connection& c, int64_t campaign_id, const char* run_key, const Pa
   }
 }
 
+// The next item of a page read by `s` in the sort's order (the limit+1-th makes the cursor).
+// False once the page is full.
+bool take_row(const Statement& s, const ParticipantQuery& q, ParticipantPage& page) {
+  if (int(page.items.size()) == q.limit) {
+    const ParticipantRow& last = page.items.back();
+    page.next = ListCursor{sort_value(last, q.sort), last.id};
+    return false;
+  }
+  page.items.push_back(row_from(s));
+  return true;
+}
+
+// The page of a list sorted by created_at: the campaign's created_ranges in (stamp, first_id)
+// order (SQLite reads the ranges' primary key in order and each range by rowid, no sorting),
+// from the cursor on, keeping the rows that pass `where` (see by_ranges). `binds` are those of
+// `where`, `campaign` and `range_where`; `cached`: a fixed shape, kept prepared.
+void read_created_order(Connection& c, const ParticipantQuery& q, const std::string& where,
+                        const std::string& campaign, const std::string& range_where,
+                        std::vector<Bound> binds, bool cached, ParticipantPage& page) {
+  const char* dir = q.descending ? " DESC" : " ASC";
+  std::string low = "first_id", high = "last_id", after_range, after_row;
+  if (q.after) {
+    // Ranges after the cursor's, and within the cursor's range only the ids after it.
+    auto* t = std::get_if<std::string>(&q.after->value);
+    binds.emplace_back(t ? *t : std::string());
+    binds.emplace_back(q.after->id);
+    std::string v = "?" + std::to_string(binds.size() - 1), i = "?" + std::to_string(binds.size());
+    if (q.descending) {
+      after_range = " AND (stamp, first_id) < (" + v + ", " + i + ")";
+      high = "(CASE WHEN stamp = " + v + " THEN min(last_id, " + i + " - 1) ELSE last_id END)";
+    } else {
+      after_range = " AND (stamp, last_id) > (" + v + ", " + i + ")";
+      low = "(CASE WHEN stamp = " + v + " THEN max(first_id, " + i + " + 1) ELSE first_id END)";
+    }
+    after_row = " AND (created_at, id) " + std::string(q.descending ? "<" : ">") + " (" + v + ", " + i + ")";
+  }
+  binds.emplace_back(int64_t(q.limit) + 1);
+  std::string sql = "SELECT id, name, email, phone, external_id, communications, created_at, updated_at" +
+                    by_ranges(where, campaign, range_where + after_range, low, high) + after_row +
+                    " ORDER BY stamp" + dir + ", first_id" + dir + ", id" + dir + " LIMIT ?" +
+                    std::to_string(binds.size());
+  auto s = cached ? c.prepare(sql) : c.prepare_once(sql);
+  bind_all(s, binds);
+  while (s.step() && take_row(s, q, page)) {
+  }
+}
+
 }  // namespace
 
 ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQuery& q) {
@@ -318,13 +390,25 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
         return page;
       }
       binds.emplace_back(campaign_id);
+      if (q.sort == SortColumn::created_at) {
+        if (page.total > 0)
+          read_created_order(c, q, " FROM participants WHERE campaign_id = ?1", "?1", "", binds, true, page);
+        return page;
+      }
       sql += " FROM participants WHERE campaign_id = ?1";
     } else {
       FilterSql f = filter_sql(c, campaign_id, q);
+      std::string campaign = std::to_string(campaign_id);
       if (f.run_filters.size() == 1 && q.filters.size() == 1 && !q.upload_id) {
         // One filter the runs answer: counted from them (block sums, or one pass over the
         // packed values for a contains), not over a million rows.
         page.total = run_count(c, campaign_id, f.run_filters[0]);
+      } else if (f.created_filters > 0 && f.created_filters == q.filters.size() && !q.upload_id) {
+        // Only created_at filters: the live counts of the ranges whose stamp passes them.
+        auto s = c.prepare_once("SELECT coalesce(sum(live), 0) FROM created_ranges WHERE campaign = " +
+                                campaign + f.range_where);
+        bind_all(s, f.binds);
+        if (s.step()) page.total = s.int64(0);
       } else {
         // Several filters: the rows are limited to the ids of the most selective run filter.
         if (!f.run_filters.empty()) add_id_list(c, campaign_id, f);
@@ -332,9 +416,10 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
         // narrow index (campaign_id, column, id) rather than the table's rows.
         std::string count = "SELECT count(*)" + f.where;
         std::string count_index = f.filter_index;
-        if (count_index.empty() && f.contains_only_column)
-          count_index = "participants_" + std::string(f.contains_only_column);
+        if (count_index.empty() && f.contains_only_column && std::string_view(f.contains_only_column) == "updated_at")
+          count_index = "participants_updated_at";
         if (f.id_list) count = "SELECT count(*)" + indexed_by(f.where, "");
+        else if (!f.range_where.empty()) count = "SELECT count(*)" + by_ranges(f.where, campaign, f.range_where);
         else if (!count_index.empty()) count = "SELECT count(*)" + indexed_by(f.where, count_index);
         auto s = c.prepare_once(count);
         bind_all(s, f.binds);
@@ -347,16 +432,24 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
       // index) and sort them (total rows). Walk when that reads fewer rows, or when there is no
       // other way; SQLite has no statistics to make this choice itself.
       double walk_rows = double(q.limit + 1) * double(campaign_rows) / double(page.total);
-      bool other_way = f.id_list || !f.run_filters.empty() || !f.filter_index.empty();
+      bool other_way = f.id_list || !f.run_filters.empty() || !f.filter_index.empty() || !f.range_where.empty();
       bool walk = !q.upload_id && !f.id_list && (!other_way || walk_rows < double(page.total));
       if (walk && run_key) {
         walk_runs(c, campaign_id, run_key, q, &f, page);
+        return page;
+      }
+      // created_at's order is walked through the ranges (which created_at filters narrow); an
+      // upload's rows are walked that way too when that reads fewer rows.
+      if (q.sort == SortColumn::created_at && !f.id_list &&
+          (!(other_way || q.upload_id) || walk_rows < double(page.total))) {
+        read_created_order(c, q, f.where, campaign, f.range_where, f.binds, false, page);
         return page;
       }
       if (!walk && !f.id_list && !f.run_filters.empty()) add_id_list(c, campaign_id, f);
       std::string where = f.where;
       if (f.id_list) where = indexed_by(where, "");
       else if (walk) where = indexed_by(where, sort_index);
+      else if (!f.range_where.empty()) where = by_ranges(where, campaign, f.range_where);
       else if (!f.filter_index.empty()) where = indexed_by(where, f.filter_index);
       sql += where;
       binds = std::move(f.binds);

@@ -19,6 +19,10 @@ std::optional<Upload> read_upload(Connection& conn, int64_t id);
 // `upload_id` limits it to one upload (0: all). Runs in the caller's write transaction.
 int64_t expire_idle(Connection& conn, int64_t idle_seconds, int64_t upload_id);
 
+// The most ids one created_ranges row spans (schema v7): a walk that skips rows of a range
+// never reads more than this many rows for it.
+inline constexpr int64_t kCreatedRangeIds = 1024;
+
 // True when campaign `id` exists; runs in the caller's transaction.
 bool campaign_exists(Connection& conn, int64_t id);
 
