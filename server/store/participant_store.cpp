@@ -363,6 +363,69 @@ void read_created_order(Connection& c, const ParticipantQuery& q, const std::str
   }
 }
 
+// The page of a list sorted by communications (schema v8): the participants without
+// communications in id order — the campaign's created_ranges that still hold some, by first_id,
+// each read by rowid — and those with communications from the partial index
+// participants_communicated; ascending the first come first (0 is the smallest count). From the
+// cursor on, keeping the rows that pass `where` (" FROM participants WHERE campaign_id = ... AND
+// ..." with `binds`); `cached`: a fixed shape, kept prepared.
+void read_communications_order(Connection& c, const ParticipantQuery& q, const std::string& where,
+                               const std::string& campaign, const std::vector<Bound>& binds, bool cached,
+                               ParticipantPage& page) {
+  const char* dir = q.descending ? " DESC" : " ASC";
+  const char* cols = "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
+  std::optional<int64_t> after_value, after_id;
+  if (q.after) {
+    auto* n = std::get_if<int64_t>(&q.after->value);
+    after_value = n ? *n : 0;
+    after_id = q.after->id;
+  }
+  // Reads up to limit + 1 - (rows so far) rows of one part; false once the page is full.
+  auto read = [&](bool zero_part) {
+    std::vector<Bound> b = binds;
+    std::string sql = cols;
+    std::string tail = where.substr(where.find(" WHERE ") + 6);
+    if (zero_part) {
+      std::string low = "first_id", high = "last_id", after;
+      if (after_value && *after_value == 0) {
+        b.emplace_back(*after_id);
+        std::string i = "?" + std::to_string(b.size());
+        if (q.descending) after = " AND first_id < " + i, high = "min(last_id, " + i + " - 1)";
+        else after = " AND last_id > " + i, low = "max(first_id, " + i + " + 1)";
+      }
+      sql += " FROM created_ranges INDEXED BY created_ranges_by_campaign CROSS JOIN participants NOT INDEXED"
+             " WHERE campaign = " + campaign + " AND zero > 0" + after + " AND id BETWEEN " + low + " AND " +
+             high + " AND communications = 0 AND" + tail + " ORDER BY first_id" + dir + ", id" + dir;
+    } else {
+      sql += " FROM participants INDEXED BY participants_communicated WHERE" + tail + " AND communications <> 0";
+      if (after_value && *after_value != 0) {
+        b.emplace_back(*after_value);
+        b.emplace_back(*after_id);
+        sql += " AND (communications, id) " + std::string(q.descending ? "<" : ">") + " (?" +
+               std::to_string(b.size() - 1) + ", ?" + std::to_string(b.size()) + ")";
+      }
+      sql += " ORDER BY communications" + std::string(dir) + ", id" + dir;
+    }
+    b.emplace_back(int64_t(q.limit) + 1 - int64_t(page.items.size()));
+    sql += " LIMIT ?" + std::to_string(b.size());
+    auto s = cached ? c.prepare(sql) : c.prepare_once(sql);
+    bind_all(s, b);
+    while (s.step())
+      if (!take_row(s, q, page)) return false;
+    return true;
+  };
+  // Ascending: the zeros (unless the cursor is past them), then the others; descending the
+  // other way round.
+  bool past_zeros = after_value && *after_value != 0;
+  if (!q.descending) {
+    if (!past_zeros && !read(true)) return;
+    read(false);
+  } else {
+    if ((!after_value || past_zeros) && !read(false)) return;
+    read(true);
+  }
+}
+
 }  // namespace
 
 ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQuery& q) {
@@ -393,6 +456,11 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
       if (q.sort == SortColumn::created_at) {
         if (page.total > 0)
           read_created_order(c, q, " FROM participants WHERE campaign_id = ?1", "?1", "", binds, true, page);
+        return page;
+      }
+      if (q.sort == SortColumn::communications) {
+        if (page.total > 0)
+          read_communications_order(c, q, " FROM participants WHERE campaign_id = ?1", "?1", binds, true, page);
         return page;
       }
       sql += " FROM participants WHERE campaign_id = ?1";
@@ -436,6 +504,10 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
       bool walk = !q.upload_id && !f.id_list && (!other_way || walk_rows < double(page.total));
       if (walk && run_key) {
         walk_runs(c, campaign_id, run_key, q, &f, page);
+        return page;
+      }
+      if (walk && q.sort == SortColumn::communications) {
+        read_communications_order(c, q, f.where, campaign, f.binds, false, page);
         return page;
       }
       // created_at's order is walked through the ranges (which created_at filters narrow); an

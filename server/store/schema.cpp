@@ -259,6 +259,36 @@ BEGIN
 END;
 DROP INDEX participants_created_at;
 )sql",
+    // 7 → 8: the order by communications comes from created_ranges too, instead of the B-tree
+    // index participants_communications (one entry per ingested row, ~0.2 s of the writer's
+    // time per 1M rows): each range also counts its live participants without communications
+    // (`zero`, kept by triggers), read in id order (the ranges by first_id, each by rowid); those
+    // with communications are in a partial index, which ingest does not touch.
+    R"sql(
+ALTER TABLE created_ranges ADD COLUMN zero INTEGER NOT NULL DEFAULT 0;
+UPDATE created_ranges SET zero = (SELECT count(*) FROM participants p
+  WHERE p.id BETWEEN created_ranges.first_id AND created_ranges.last_id
+    AND p.campaign_id = created_ranges.campaign AND p.communications = 0);
+CREATE INDEX created_ranges_by_campaign ON created_ranges(campaign, first_id);
+CREATE INDEX participants_communicated ON participants(campaign_id, communications, id)
+  WHERE communications <> 0;
+DROP INDEX participants_communications;
+DROP TRIGGER participants_created_range_out;
+CREATE TRIGGER participants_created_range_out AFTER DELETE ON participants
+WHEN EXISTS(SELECT 1 FROM campaigns WHERE id = OLD.campaign_id)
+BEGIN
+  UPDATE created_ranges SET live = live - 1, zero = zero - (OLD.communications = 0)
+  WHERE first_id = (SELECT max(first_id) FROM created_ranges WHERE first_id <= OLD.id)
+    AND last_id >= OLD.id;
+END;
+CREATE TRIGGER participants_communications_range AFTER UPDATE OF communications ON participants
+WHEN (OLD.communications = 0) <> (NEW.communications = 0)
+BEGIN
+  UPDATE created_ranges SET zero = zero + (NEW.communications = 0) - (OLD.communications = 0)
+  WHERE first_id = (SELECT max(first_id) FROM created_ranges WHERE first_id <= OLD.id)
+    AND last_id >= OLD.id;
+END;
+)sql",
 };
 
 // The first version whose participants orders live in sort runs (see kMigrations).

@@ -538,6 +538,13 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
   REQUIRE(put_batch(*c, up2, 0, batch(12, 6, "E")).body["created"] == 6);
   REQUIRE(post(*c, "/api/v1/uploads/" + up2 + "/complete", {{"total_rows", 6}}).status == 200);
 
+  // Communications: 1 or 2 for some participants (the rest keep 0).
+  auto communicate = [&](int64_t id, int times) {
+    for (int k = 0; k < times; ++k)
+      REQUIRE(post(*c, "/api/v1/participants/" + std::to_string(id) + "/communications", {{"name", "Call"}}).status == 201);
+  };
+  for (int64_t id : {2, 5, 6, 8, 11, 14, 15, 20}) communicate(id, 1 + int(id % 2));
+
   // A database from before v7 with stamps in no relation to the ids: ties across non-adjacent
   // ids, later ids created earlier. The migration makes its ranges from the rows.
   ts.stop();
@@ -548,10 +555,12 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
           "UPDATE participants SET created_at = '2026-02-10T00:00:00Z' WHERE id BETWEEN 8 AND 10; "
           "DROP TRIGGER participants_created_range_out; DROP TABLE created_ranges; "
           "CREATE INDEX participants_created_at ON participants(campaign_id, created_at, id); "
+          "DROP TRIGGER participants_communications_range; DROP INDEX participants_communicated; "
+          "CREATE INDEX participants_communications ON participants(campaign_id, communications, id); "
           "PRAGMA user_version = 6;");
   ts.start();
   c = ts.client();
-  REQUIRE(run_sql(db, "PRAGMA user_version") == 7);
+  REQUIRE(run_sql(db, "PRAGMA user_version") == 8);
 
   auto path = [&](const std::string& campaign, const std::string& q) {
     return "/api/v1/campaigns/" + campaign + "/participants?" + q;
@@ -570,15 +579,18 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
   };
   auto id_of = [](const json& p) { return std::stoll(p["id"].get<std::string>()); };
   // The truth: every participant (read in external_id order, from the sort runs), sorted here.
-  auto expect = [&](const std::string& campaign, auto keep, bool desc) {
+  auto expect_by = [&](const std::string& campaign, auto keep, bool desc, const char* key) {
     std::vector<json> v;
     for (auto& p : walk(campaign, "sort=external_id", 1000))
       if (keep(p)) v.push_back(p);
     std::sort(v.begin(), v.end(), [&](const json& x, const json& y) {
-      if (x["created_at"] != y["created_at"]) return desc ? y["created_at"] < x["created_at"] : x["created_at"] < y["created_at"];
+      if (x[key] != y[key]) return desc ? y[key] < x[key] : x[key] < y[key];
       return desc ? id_of(y) < id_of(x) : id_of(x) < id_of(y);
     });
     return ids(json(v));
+  };
+  auto expect = [&](const std::string& campaign, auto keep, bool desc) {
+    return expect_by(campaign, keep, desc, "created_at");
   };
   auto total = [&](const std::string& campaign, const std::string& q) {
     auto r = get(*c, path(campaign, q));
@@ -594,17 +606,29 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
   };
   auto has_1 = [](const json& p) { return p["name"].get<std::string>().find('1') != std::string::npos; };
   auto check_all = [&](const std::string& stage) {
+    INFO(stage);
+    // The ranges' counters: live participants, and those without communications.
+    CHECK(run_sql(db, "SELECT sum(live) FROM created_ranges") == run_sql(db, "SELECT count(*) FROM participants"));
+    CHECK(run_sql(db, "SELECT sum(zero) FROM created_ranges") ==
+          run_sql(db, "SELECT count(*) FROM participants WHERE communications = 0"));
+    const std::string contains = "filter%5Bcreated_at%5D=~2026-01";
     for (const std::string& campaign : {a, b}) {
       for (bool desc : {false, true}) {
         INFO(stage << ", campaign " << campaign << (desc ? ", descending" : ", ascending"));
         std::string sort = desc ? "sort=-created_at" : "sort=created_at";
         for (int limit : {1, 2, 3, 50}) CHECK(ids(walk(campaign, sort, limit)) == expect(campaign, all, desc));
+        // communications: those without any in id order (from the ranges), the others from
+        // their partial index.
+        std::string by_count = desc ? "sort=-communications" : "sort=communications";
+        for (int limit : {1, 2, 50})
+          CHECK(ids(walk(campaign, by_count, limit)) == expect_by(campaign, all, desc, "communications"));
+        CHECK(ids(walk(campaign, contains + "&filter%5Bname%5D=~1&" + by_count, 1)) ==
+              expect_by(campaign, [&](const json& p) { return in_jan(p) && has_1(p); }, desc, "communications"));
         CHECK(total(campaign, "") == expect(campaign, all, desc).size());
         // Filters on created_at: exact, contains, a range, a date-only upper end (that whole day).
         std::string eq = "filter%5Bcreated_at%5D=2026-01-02T00:00:00Z";
         CHECK(total(campaign, eq) == expect(campaign, stamp_is("2026-01-02T00:00:00Z"), desc).size());
         CHECK(ids(walk(campaign, eq + "&" + sort, 2)) == expect(campaign, stamp_is("2026-01-02T00:00:00Z"), desc));
-        std::string contains = "filter%5Bcreated_at%5D=~2026-01";
         CHECK(total(campaign, contains) == expect(campaign, in_jan, desc).size());
         CHECK(ids(walk(campaign, contains + "&" + sort, 3)) == expect(campaign, in_jan, desc));
         std::string range = "filter%5Bcreated_at%5D=2025-12-31T12:00:00Z..2026-02-10T00:00:00Z";
@@ -634,9 +658,14 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
   json everyone = walk(a, "sort=external_id", 1000);
   int64_t largest = 0;
   for (auto& p : everyone) largest = std::max(largest, int64_t(id_of(p)));
-  for (int64_t id : {int64_t(3), int64_t(9), largest})
+  // (8 has communications and shares its range with 10, which has none.)
+  for (int64_t id : {int64_t(3), int64_t(9), int64_t(8), largest})
     REQUIRE(del(*c, "/api/v1/participants/" + std::to_string(id)).status == 204);
   check_all("after deletes");
+  communicate(1, 1);
+  communicate(2, 1);
+  communicate(13, 2);
+  check_all("after more communications");
   std::string up3 = make_upload(*c, a);
   REQUIRE(put_batch(*c, up3, 0, batch(30, 3, "E")).body["created"] == 3);
   REQUIRE(post(*c, "/api/v1/uploads/" + up3 + "/complete", {{"total_rows", 3}}).status == 200);
@@ -726,6 +755,8 @@ TEST_CASE("created ranges span at most 1024 ids, from batches and from the migra
           "UPDATE participants SET created_at = '2026-05-05T05:05:05Z'; "
           "DROP TRIGGER participants_created_range_out; DROP TABLE created_ranges; "
           "CREATE INDEX participants_created_at ON participants(campaign_id, created_at, id); "
+          "DROP TRIGGER participants_communications_range; DROP INDEX participants_communicated; "
+          "CREATE INDEX participants_communications ON participants(campaign_id, communications, id); "
           "PRAGMA user_version = 6;");
   ts.start();
   c = ts.client();

@@ -773,12 +773,15 @@ TEST_CASE("created participants are linked to their upload as id ranges; a v5 da
           // and as v6 kept the created_at order (v7 undone):
           "DROP TRIGGER participants_created_range_out; DROP TABLE created_ranges; "
           "CREATE INDEX participants_created_at ON participants(campaign_id, created_at, id); "
+          // and as v7 kept the communications order (v8 undone):
+          "DROP TRIGGER participants_communications_range; DROP INDEX participants_communicated; "
+          "CREATE INDEX participants_communications ON participants(campaign_id, communications, id); "
           "PRAGMA user_version = 5;");
   REQUIRE(run_sql(db, "SELECT count(*) FROM participant_uploads") == 7);
   ts.start();
   c = ts.client();
   CHECK(run_sql(db, "PRAGMA user_version") == intake::store::Store::schema_version());
-  CHECK(intake::store::Store::schema_version() == 7);
+  CHECK(intake::store::Store::schema_version() == 8);
   CHECK(run_sql(db, "SELECT count(*) FROM upload_created") == 0);
   check_links();
 
