@@ -78,12 +78,6 @@ struct RunFilter {
 struct FilterSql {
   std::string where;
   std::vector<Bound> binds;
-  // The (campaign_id, column, id) index that answers an exact (preferred) or range filter on
-  // created_at or updated_at, "" if none: forced with INDEXED BY, since without statistics
-  // SQLite prefers any (campaign_id, ...) index.
-  std::string filter_index;
-  bool filter_index_exact = false;
-  const char* contains_only_column = nullptr;  // the only filter is ~contains on this column
   std::vector<RunFilter> run_filters;
   // The rows are limited to ids listed from a run filter: read by rowid (NOT INDEXED).
   bool id_list = false;
@@ -91,17 +85,34 @@ struct FilterSql {
   // `where`): which ranges can hold matching rows. Empty without a created_at filter.
   std::string range_where;
   size_t created_filters = 0;
+  // The updated_at filters as conditions on the stamp of the ranges' never-updated
+  // participants (whose updated_at is their created_at), with the same parameters.
+  std::string updated_range_where;
+  size_t updated_filters = 0;
 };
 
 // A query over the campaign's created_ranges joined with the participants each range holds,
 // with `where` (" FROM participants WHERE campaign_id = ... AND ...") kept for the rows:
 // " FROM created_ranges CROSS JOIN participants NOT INDEXED WHERE ...". Ranges are the outer
 // loop (CROSS JOIN), each read by rowid between `low` and `high` (SQL over the range's columns).
+// `counter` > 0 skips ranges without rows of interest: `live` (any), `base` (never updated).
 std::string by_ranges(const std::string& where, const std::string& campaign, const std::string& range_where,
-                      const std::string& low = "first_id", const std::string& high = "last_id") {
-  return " FROM created_ranges CROSS JOIN participants NOT INDEXED WHERE campaign = " + campaign +
-         " AND live > 0" + range_where + " AND id BETWEEN " + low + " AND " + high +
+                      const std::string& low = "first_id", const std::string& high = "last_id",
+                      const char* counter = "live") {
+  return " FROM created_ranges CROSS JOIN participants NOT INDEXED WHERE campaign = " + campaign + " AND " +
+         counter + " > 0" + range_where + " AND id BETWEEN " + low + " AND " + high +
          " AND created_at = stamp AND" + where.substr(where.find(" WHERE ") + 6);
+}
+
+// The never-updated rows of `where` through the ranges (schema v9: their updated_at is their
+// created_at, so updated_at filters are stamp conditions too), and the updated ones through the
+// partial index participants_updated: " FROM (... UNION ALL ...) WHERE 1" over the list's columns.
+std::string by_update_parts(const FilterSql& f, const std::string& campaign) {
+  const char* cols = "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
+  return std::string(" FROM (") + cols +
+         by_ranges(f.where, campaign, f.range_where + f.updated_range_where, "first_id", "last_id", "base") +
+         " AND updated_at = created_at UNION ALL " + cols + " FROM participants INDEXED BY participants_updated WHERE" +
+         f.where.substr(f.where.find(" WHERE ") + 6) + " AND updated_at <> created_at) WHERE 1";
 }
 
 // " FROM participants WHERE ..." with INDEXED BY `index`, or NOT INDEXED when `index` is "".
@@ -150,20 +161,20 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
   auto& binds = out.binds;
   for (const Filter& f : q.filters) {
     std::string expr;
-    std::string index;
     bool created = false;  // a created_at filter: also a condition on the ranges' stamp
+    bool updated = false;  // an updated_at filter: also one on the never-updated rows' stamp
     std::optional<detail::RunColumn> runs;
     if (f.column) {
       const char* col = filter_column(f.key);
       if (!col) throw SqliteError(0, "unknown participant column " + f.key);
       expr = col;
-      // updated_at has a (campaign_id, column, id) index, created_at the ranges of
-      // created_ranges; communications is compared as a number (CAST), which its index cannot
-      // answer; the identity columns are kept in sort runs.
+      // created_at and updated_at have the ranges of created_ranges (and updated rows the
+      // partial index participants_updated); communications is compared as a number (CAST);
+      // the identity columns are kept in sort runs.
       if (f.numeric) expr = "CAST(" + expr + " AS REAL)";
       else if (detail::is_identity_run_key(col)) runs = detail::RunColumn{col, col, false};
       else if (std::string_view(col) == "created_at") created = true, ++out.created_filters;
-      else index = std::string("participants_") + col;
+      else if (std::string_view(col) == "updated_at") updated = true, ++out.updated_filters;
     } else if ((runs = detail::field_runs(c, campaign_id, f.key))) {
       expr = runs->expr;
     } else {
@@ -186,26 +197,26 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
         }
         out.where += " AND " + expr + " = " + param(f.value);
         if (created) out.range_where += " AND stamp = ?" + std::to_string(binds.size());
+        if (updated) out.updated_range_where += " AND stamp = ?" + std::to_string(binds.size());
         if (runs) out.run_filters.push_back({runs->key, false, "", run_value(f.value), run_value(f.value)});
-        if (!index.empty() && !out.filter_index_exact) {
-          out.filter_index = index;
-          out.filter_index_exact = true;
-        }
         break;
       case FilterOp::contains:
         binds.emplace_back(contains_pattern(f.value));
         out.where += " AND " + expr + " LIKE ?" + std::to_string(binds.size()) + " ESCAPE '\\'";
         if (created) out.range_where += " AND stamp LIKE ?" + std::to_string(binds.size()) + " ESCAPE '\\'";
+        if (updated) out.updated_range_where += " AND stamp LIKE ?" + std::to_string(binds.size()) + " ESCAPE '\\'";
         if (runs && f.column) out.run_filters.push_back({runs->key, true, f.value, {}, {}});
         break;
       case FilterOp::range:
         if (f.low) {
           out.where += " AND " + expr + " >= " + param(*f.low);
           if (created) out.range_where += " AND stamp >= ?" + std::to_string(binds.size());
+          if (updated) out.updated_range_where += " AND stamp >= ?" + std::to_string(binds.size());
         }
         if (f.high) {
           out.where += " AND " + expr + " <= " + param(*f.high);
           if (created) out.range_where += " AND stamp <= ?" + std::to_string(binds.size());
+          if (updated) out.updated_range_where += " AND stamp <= ?" + std::to_string(binds.size());
         }
         if (runs) {
           RunFilter r{runs->key, false, "", {}, {}};
@@ -213,13 +224,8 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
           if (f.high) r.high = run_value(*f.high);
           out.run_filters.push_back(std::move(r));
         }
-        if (!index.empty() && out.filter_index.empty()) out.filter_index = index;
         break;
     }
-  }
-  if (q.filters.size() == 1 && !q.upload_id && q.filters[0].column && !q.filters[0].numeric &&
-      q.filters[0].op == FilterOp::contains) {
-    out.contains_only_column = filter_column(q.filters[0].key);
   }
   if (q.upload_id) {
     // The upload's participants: those it created (id ranges, upload_created) and those it
@@ -328,13 +334,13 @@ bool take_row(const Statement& s, const ParticipantQuery& q, ParticipantPage& pa
   return true;
 }
 
-// The page of a list sorted by created_at: the campaign's created_ranges in (stamp, first_id)
+// The query (and its parameters, appended to `binds`) of the rows of `where` in created_at
+// order, from the cursor on, limit + 1 rows: the campaign's created_ranges in (stamp, first_id)
 // order (SQLite reads the ranges' primary key in order and each range by rowid, no sorting),
-// from the cursor on, keeping the rows that pass `where` (see by_ranges). `binds` are those of
-// `where`, `campaign` and `range_where`; `cached`: a fixed shape, kept prepared.
-void read_created_order(Connection& c, const ParticipantQuery& q, const std::string& where,
-                        const std::string& campaign, const std::string& range_where,
-                        std::vector<Bound> binds, bool cached, ParticipantPage& page) {
+// keeping the rows that pass `where` (see by_ranges). `base`: only never-updated rows (their
+// updated_at is their created_at, schema v9), whose created_at order is their updated_at order.
+std::string created_order_sql(const ParticipantQuery& q, const std::string& where, const std::string& campaign,
+                              const std::string& range_where, std::vector<Bound>& binds, bool base = false) {
   const char* dir = q.descending ? " DESC" : " ASC";
   std::string low = "first_id", high = "last_id", after_range, after_row;
   if (q.after) {
@@ -353,13 +359,64 @@ void read_created_order(Connection& c, const ParticipantQuery& q, const std::str
     after_row = " AND (created_at, id) " + std::string(q.descending ? "<" : ">") + " (" + v + ", " + i + ")";
   }
   binds.emplace_back(int64_t(q.limit) + 1);
-  std::string sql = "SELECT id, name, email, phone, external_id, communications, created_at, updated_at" +
-                    by_ranges(where, campaign, range_where + after_range, low, high) + after_row +
-                    " ORDER BY stamp" + dir + ", first_id" + dir + ", id" + dir + " LIMIT ?" +
-                    std::to_string(binds.size());
+  return "SELECT id, name, email, phone, external_id, communications, created_at, updated_at" +
+         by_ranges(where, campaign, range_where + after_range, low, high, base ? "base" : "live") + after_row +
+         (base ? " AND updated_at = created_at" : "") + " ORDER BY stamp" + dir + ", first_id" + dir + ", id" +
+         dir + " LIMIT ?" + std::to_string(binds.size());
+}
+
+// The page of a list sorted by created_at (created_order_sql). `binds` are those of `where`,
+// `campaign` and `range_where`; `cached`: a fixed shape, kept prepared.
+void read_created_order(Connection& c, const ParticipantQuery& q, const std::string& where,
+                        const std::string& campaign, const std::string& range_where,
+                        std::vector<Bound> binds, bool cached, ParticipantPage& page) {
+  std::string sql = created_order_sql(q, where, campaign, range_where, binds);
   auto s = cached ? c.prepare(sql) : c.prepare_once(sql);
   bind_all(s, binds);
   while (s.step() && take_row(s, q, page)) {
+  }
+}
+
+// The page of a list sorted by updated_at (schema v9): two ordered parts merged, the
+// never-updated participants in created_at order (created_order_sql with `base`; `range_where`
+// holds the created_at and updated_at filters as stamp conditions) and the updated ones from
+// the partial index participants_updated, each from the cursor on.
+void read_updated_order(Connection& c, const ParticipantQuery& q, const std::string& where,
+                        const std::string& campaign, const std::string& range_where,
+                        const std::vector<Bound>& binds, bool cached, ParticipantPage& page) {
+  std::vector<Bound> base_binds = binds, updated_binds = binds;
+  std::string base_sql = created_order_sql(q, where, campaign, range_where, base_binds, true);
+  const char* dir = q.descending ? " DESC" : " ASC";
+  std::string updated_sql =
+      "SELECT id, name, email, phone, external_id, communications, created_at, updated_at FROM participants "
+      "INDEXED BY participants_updated WHERE" + where.substr(where.find(" WHERE ") + 6) +
+      " AND updated_at <> created_at";
+  if (q.after) {
+    auto* t = std::get_if<std::string>(&q.after->value);
+    updated_binds.emplace_back(t ? *t : std::string());
+    updated_binds.emplace_back(q.after->id);
+    updated_sql += " AND (updated_at, id) " + std::string(q.descending ? "<" : ">") + " (?" +
+                   std::to_string(updated_binds.size() - 1) + ", ?" + std::to_string(updated_binds.size()) + ")";
+  }
+  updated_binds.emplace_back(int64_t(q.limit) + 1);
+  updated_sql += std::string(" ORDER BY updated_at") + dir + ", id" + dir + " LIMIT ?" +
+                 std::to_string(updated_binds.size());
+  auto a = cached ? c.prepare(base_sql) : c.prepare_once(base_sql);
+  auto b = cached ? c.prepare(updated_sql) : c.prepare_once(updated_sql);
+  bind_all(a, base_binds);
+  bind_all(b, updated_binds);
+  bool has_a = a.step(), has_b = b.step();
+  while (has_a || has_b) {
+    bool take_a = has_a;
+    if (has_a && has_b) {
+      // (updated_at, id) of each head; the first in the list's direction goes next.
+      int cmp = a.text_view(7).compare(b.text_view(7));
+      if (cmp == 0) cmp = a.int64(0) < b.int64(0) ? -1 : 1;
+      take_a = q.descending ? cmp > 0 : cmp < 0;
+    }
+    Statement& s = take_a ? a : b;
+    if (!take_row(s, q, page)) return;
+    (take_a ? has_a : has_b) = s.step();
   }
 }
 
@@ -434,7 +491,6 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
     Transaction tx(c, Transaction::Kind::read);
     std::string col = sort_column(q.sort);
     const char* run_key = detail::sort_run_key(q.sort);
-    std::string sort_index = run_key ? "" : "participants_" + col;
     std::string sql =
         "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
     std::vector<Bound> binds;
@@ -463,6 +519,11 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
           read_communications_order(c, q, " FROM participants WHERE campaign_id = ?1", "?1", binds, true, page);
         return page;
       }
+      if (q.sort == SortColumn::updated_at) {
+        if (page.total > 0)
+          read_updated_order(c, q, " FROM participants WHERE campaign_id = ?1", "?1", "", binds, true, page);
+        return page;
+      }
       sql += " FROM participants WHERE campaign_id = ?1";
     } else {
       FilterSql f = filter_sql(c, campaign_id, q);
@@ -477,18 +538,26 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
                                 campaign + f.range_where);
         bind_all(s, f.binds);
         if (s.step()) page.total = s.int64(0);
+      } else if (f.updated_filters > 0 && f.created_filters + f.updated_filters == q.filters.size() &&
+                 !q.upload_id) {
+        // Only time filters, some on updated_at: the never-updated participants counted from the
+        // ranges (base), the updated ones over their partial index.
+        auto s = c.prepare_once(
+            "SELECT (SELECT coalesce(sum(base), 0) FROM created_ranges WHERE campaign = " + campaign +
+            f.range_where + f.updated_range_where + ") + (SELECT count(*) FROM participants INDEXED BY "
+            "participants_updated WHERE" + f.where.substr(f.where.find(" WHERE ") + 6) +
+            " AND updated_at <> created_at)");
+        bind_all(s, f.binds);
+        if (s.step()) page.total = s.int64(0);
       } else {
         // Several filters: the rows are limited to the ids of the most selective run filter.
         if (!f.run_filters.empty()) add_id_list(c, campaign_id, f);
         // A contains filter on created_at or updated_at alone is counted over that column's
         // narrow index (campaign_id, column, id) rather than the table's rows.
         std::string count = "SELECT count(*)" + f.where;
-        std::string count_index = f.filter_index;
-        if (count_index.empty() && f.contains_only_column && std::string_view(f.contains_only_column) == "updated_at")
-          count_index = "participants_updated_at";
         if (f.id_list) count = "SELECT count(*)" + indexed_by(f.where, "");
+        else if (f.updated_filters > 0) count = "SELECT count(*)" + by_update_parts(f, campaign);
         else if (!f.range_where.empty()) count = "SELECT count(*)" + by_ranges(f.where, campaign, f.range_where);
-        else if (!count_index.empty()) count = "SELECT count(*)" + indexed_by(f.where, count_index);
         auto s = c.prepare_once(count);
         bind_all(s, f.binds);
         if (s.step()) page.total = s.int64(0);
@@ -500,7 +569,7 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
       // index) and sort them (total rows). Walk when that reads fewer rows, or when there is no
       // other way; SQLite has no statistics to make this choice itself.
       double walk_rows = double(q.limit + 1) * double(campaign_rows) / double(page.total);
-      bool other_way = f.id_list || !f.run_filters.empty() || !f.filter_index.empty() || !f.range_where.empty();
+      bool other_way = f.id_list || !f.run_filters.empty() || !f.range_where.empty() || f.updated_filters > 0;
       bool walk = !q.upload_id && !f.id_list && (!other_way || walk_rows < double(page.total));
       if (walk && run_key) {
         walk_runs(c, campaign_id, run_key, q, &f, page);
@@ -508,6 +577,10 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
       }
       if (walk && q.sort == SortColumn::communications) {
         read_communications_order(c, q, f.where, campaign, f.binds, false, page);
+        return page;
+      }
+      if (walk && q.sort == SortColumn::updated_at) {
+        read_updated_order(c, q, f.where, campaign, f.range_where + f.updated_range_where, f.binds, false, page);
         return page;
       }
       // created_at's order is walked through the ranges (which created_at filters narrow); an
@@ -520,9 +593,8 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
       if (!walk && !f.id_list && !f.run_filters.empty()) add_id_list(c, campaign_id, f);
       std::string where = f.where;
       if (f.id_list) where = indexed_by(where, "");
-      else if (walk) where = indexed_by(where, sort_index);
+      else if (f.updated_filters > 0) where = by_update_parts(f, campaign);
       else if (!f.range_where.empty()) where = by_ranges(where, campaign, f.range_where);
-      else if (!f.filter_index.empty()) where = indexed_by(where, f.filter_index);
       sql += where;
       binds = std::move(f.binds);
     }

@@ -289,6 +289,36 @@ BEGIN
     AND last_id >= OLD.id;
 END;
 )sql",
+    // 8 → 9: the order by updated_at comes from created_ranges too, instead of the B-tree
+    // index participants_updated_at (one entry per ingested row, ~0.3 s of the writer's time per
+    // 1M rows): a participant never updated has updated_at = created_at, so those are in the
+    // created_at order (each range counts them: `base`, kept by triggers); the updated ones are
+    // in a partial index, which creating participants does not touch. A list merges the two.
+    R"sql(
+ALTER TABLE created_ranges ADD COLUMN base INTEGER NOT NULL DEFAULT 0;
+UPDATE created_ranges SET base = (SELECT count(*) FROM participants p
+  WHERE p.id BETWEEN created_ranges.first_id AND created_ranges.last_id
+    AND p.campaign_id = created_ranges.campaign AND p.updated_at = p.created_at);
+CREATE INDEX participants_updated ON participants(campaign_id, updated_at, id)
+  WHERE updated_at <> created_at;
+DROP INDEX participants_updated_at;
+DROP TRIGGER participants_created_range_out;
+CREATE TRIGGER participants_created_range_out AFTER DELETE ON participants
+WHEN EXISTS(SELECT 1 FROM campaigns WHERE id = OLD.campaign_id)
+BEGIN
+  UPDATE created_ranges SET live = live - 1, zero = zero - (OLD.communications = 0),
+    base = base - (OLD.updated_at = OLD.created_at)
+  WHERE first_id = (SELECT max(first_id) FROM created_ranges WHERE first_id <= OLD.id)
+    AND last_id >= OLD.id;
+END;
+CREATE TRIGGER participants_updated_range AFTER UPDATE OF updated_at ON participants
+WHEN (OLD.updated_at = OLD.created_at) <> (NEW.updated_at = NEW.created_at)
+BEGIN
+  UPDATE created_ranges SET base = base + (NEW.updated_at = NEW.created_at) - (OLD.updated_at = OLD.created_at)
+  WHERE first_id = (SELECT max(first_id) FROM created_ranges WHERE first_id <= OLD.id)
+    AND last_id >= OLD.id;
+END;
+)sql",
 };
 
 // The first version whose participants orders live in sort runs (see kMigrations).

@@ -553,14 +553,21 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
           "WHEN 1 THEN '2025-12-31T23:59:59Z' WHEN 2 THEN '2026-01-02T00:00:00Z' "
           "WHEN 3 THEN '2026-03-01T10:00:00Z' ELSE '2025-12-31T08:00:00Z' END; "
           "UPDATE participants SET created_at = '2026-02-10T00:00:00Z' WHERE id BETWEEN 8 AND 10; "
+          // Most never updated (updated_at = created_at); some updated, a few of them to a
+          // stamp other participants were created with (ties between the two parts).
+          "UPDATE participants SET updated_at = created_at WHERE id % 3 <> 0; "
+          "UPDATE participants SET updated_at = '2026-01-02T00:00:00Z' WHERE id % 3 = 0 AND id % 2 = 0; "
+          "UPDATE participants SET updated_at = '2026-02-20T00:00:00Z' WHERE id = 10; "
           "DROP TRIGGER participants_created_range_out; DROP TABLE created_ranges; "
           "CREATE INDEX participants_created_at ON participants(campaign_id, created_at, id); "
           "DROP TRIGGER participants_communications_range; DROP INDEX participants_communicated; "
           "CREATE INDEX participants_communications ON participants(campaign_id, communications, id); "
+          "DROP TRIGGER participants_updated_range; DROP INDEX participants_updated; "
+          "CREATE INDEX participants_updated_at ON participants(campaign_id, updated_at, id); "
           "PRAGMA user_version = 6;");
   ts.start();
   c = ts.client();
-  REQUIRE(run_sql(db, "PRAGMA user_version") == 8);
+  REQUIRE(run_sql(db, "PRAGMA user_version") == 9);
 
   auto path = [&](const std::string& campaign, const std::string& q) {
     return "/api/v1/campaigns/" + campaign + "/participants?" + q;
@@ -611,6 +618,8 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
     CHECK(run_sql(db, "SELECT sum(live) FROM created_ranges") == run_sql(db, "SELECT count(*) FROM participants"));
     CHECK(run_sql(db, "SELECT sum(zero) FROM created_ranges") ==
           run_sql(db, "SELECT count(*) FROM participants WHERE communications = 0"));
+    CHECK(run_sql(db, "SELECT sum(base) FROM created_ranges") ==
+          run_sql(db, "SELECT count(*) FROM participants WHERE updated_at = created_at"));
     const std::string contains = "filter%5Bcreated_at%5D=~2026-01";
     for (const std::string& campaign : {a, b}) {
       for (bool desc : {false, true}) {
@@ -624,6 +633,40 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
           CHECK(ids(walk(campaign, by_count, limit)) == expect_by(campaign, all, desc, "communications"));
         CHECK(ids(walk(campaign, contains + "&filter%5Bname%5D=~1&" + by_count, 1)) ==
               expect_by(campaign, [&](const json& p) { return in_jan(p) && has_1(p); }, desc, "communications"));
+        // updated_at: the never-updated participants (from the ranges) merged with the updated
+        // ones (partial index), ties between the two broken by id; its filters count both.
+        std::string by_update = desc ? "sort=-updated_at" : "sort=updated_at";
+        for (int limit : {1, 2, 50})
+          CHECK(ids(walk(campaign, by_update, limit)) == expect_by(campaign, all, desc, "updated_at"));
+        auto u_is = [](const json& p) { return p["updated_at"] == "2026-01-02T00:00:00Z"; };
+        auto u_jan = [](const json& p) { return p["updated_at"].get<std::string>().find("2026-01") != std::string::npos; };
+        auto u_early = [](const json& p) {
+          std::string s = p["updated_at"];
+          return s >= "2025-12-31T12:00:00Z" && s <= "2026-02-10T00:00:00Z";
+        };
+        std::string u_eq = "filter%5Bupdated_at%5D=2026-01-02T00:00:00Z", u_contains = "filter%5Bupdated_at%5D=~2026-01",
+                    u_range = "filter%5Bupdated_at%5D=2025-12-31T12:00:00Z..2026-02-10T00:00:00Z";
+        CHECK(total(campaign, u_eq) == expect_by(campaign, u_is, desc, "updated_at").size());
+        CHECK(total(campaign, u_contains) == expect_by(campaign, u_jan, desc, "updated_at").size());
+        CHECK(total(campaign, u_range) == expect_by(campaign, u_early, desc, "updated_at").size());
+        CHECK(ids(walk(campaign, u_eq + "&" + by_update, 1)) == expect_by(campaign, u_is, desc, "updated_at"));
+        CHECK(ids(walk(campaign, u_range + "&" + by_update, 2)) == expect_by(campaign, u_early, desc, "updated_at"));
+        CHECK(ids(walk(campaign, u_contains + "&" + sort, 2)) == expect_by(campaign, u_jan, desc, "created_at"));
+        CHECK(ids(walk(campaign, u_contains + "&sort=" + (desc ? "-" : "") + "name", 2)) ==
+              expect_by(campaign, u_jan, desc, "name"));
+        auto u_and_c = [&](const json& p) { return u_early(p) && in_jan(p); };
+        CHECK(total(campaign, u_range + "&" + contains) == expect_by(campaign, u_and_c, desc, "updated_at").size());
+        CHECK(ids(walk(campaign, u_range + "&" + contains + "&" + by_update, 2)) ==
+              expect_by(campaign, u_and_c, desc, "updated_at"));
+        // (10 was created 2026-02-10 beside 8, never updated, and updated 2026-02-20.)
+        auto u_feb = [](const json& p) { return p["updated_at"].get<std::string>().find("2026-02") != std::string::npos; };
+        CHECK(total(campaign, "filter%5Bupdated_at%5D=~2026-02&filter%5Bname%5D=~name") ==
+              expect_by(campaign, u_feb, desc, "updated_at").size());
+        CHECK(ids(walk(campaign, "filter%5Bupdated_at%5D=~2026-02&sort=name", 1)) == expect_by(campaign, u_feb, false, "name"));
+        auto u_and_1 = [&](const json& p) { return u_jan(p) && has_1(p); };
+        CHECK(total(campaign, u_contains + "&filter%5Bname%5D=~1") == expect_by(campaign, u_and_1, desc, "updated_at").size());
+        CHECK(ids(walk(campaign, u_contains + "&filter%5Bname%5D=~1&" + by_update, 1)) ==
+              expect_by(campaign, u_and_1, desc, "updated_at"));
         CHECK(total(campaign, "") == expect(campaign, all, desc).size());
         // Filters on created_at: exact, contains, a range, a date-only upper end (that whole day).
         std::string eq = "filter%5Bcreated_at%5D=2026-01-02T00:00:00Z";
@@ -650,6 +693,14 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
       return p["external_id"].get<std::string>()[0] == 'E' && n >= 12 && n < 18;
     };
     CHECK(ids(walk(a, "upload_id=" + up2 + "&sort=-created_at", 2)) == expect(a, of_up2, true));
+    // An upload's participants with an updated_at filter: both parts, counted in SQL.
+    auto of_up_feb = [&](const json& p) {
+      int n = std::stoi(p["external_id"].get<std::string>().substr(1));
+      return n < 12 && p["updated_at"].get<std::string>().find("2026-02") != std::string::npos;
+    };
+    CHECK(total(a, "upload_id=" + up + "&filter%5Bupdated_at%5D=~2026-02") == expect(a, of_up_feb, false).size());
+    CHECK(ids(walk(a, "upload_id=" + up + "&filter%5Bupdated_at%5D=~2026-02&sort=updated_at", 1)) ==
+          expect_by(a, of_up_feb, false, "updated_at"));
   };
   check_all("migrated");
 
@@ -674,8 +725,8 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
   CHECK(id_of(e30[0]) == largest);
   // An update does not move a participant in the created_at order.
   std::string up4 = make_upload(*c, a);
-  REQUIRE(put_batch(*c, up4, 0, header + "2,Renamed,,,E5\r\n").body["updated"] == 1);
-  REQUIRE(post(*c, "/api/v1/uploads/" + up4 + "/complete", {{"total_rows", 1}}).status == 200);
+  REQUIRE(put_batch(*c, up4, 0, header + "2,Renamed,,,E5\r\n3,Again,,,E0\r\n4,Also,,,E4\r\n").body["updated"] == 3);
+  REQUIRE(post(*c, "/api/v1/uploads/" + up4 + "/complete", {{"total_rows", 3}}).status == 200);
   check_all("after new rows");
   // The reused id deleted again: only its new range loses it.
   REQUIRE(del(*c, "/api/v1/participants/" + std::to_string(largest)).status == 204);
@@ -757,6 +808,8 @@ TEST_CASE("created ranges span at most 1024 ids, from batches and from the migra
           "CREATE INDEX participants_created_at ON participants(campaign_id, created_at, id); "
           "DROP TRIGGER participants_communications_range; DROP INDEX participants_communicated; "
           "CREATE INDEX participants_communications ON participants(campaign_id, communications, id); "
+          "DROP TRIGGER participants_updated_range; DROP INDEX participants_updated; "
+          "CREATE INDEX participants_updated_at ON participants(campaign_id, updated_at, id); "
           "PRAGMA user_version = 6;");
   ts.start();
   c = ts.client();

@@ -776,12 +776,14 @@ TEST_CASE("created participants are linked to their upload as id ranges; a v5 da
           // and as v7 kept the communications order (v8 undone):
           "DROP TRIGGER participants_communications_range; DROP INDEX participants_communicated; "
           "CREATE INDEX participants_communications ON participants(campaign_id, communications, id); "
+          "DROP TRIGGER participants_updated_range; DROP INDEX participants_updated; "
+          "CREATE INDEX participants_updated_at ON participants(campaign_id, updated_at, id); "
           "PRAGMA user_version = 5;");
   REQUIRE(run_sql(db, "SELECT count(*) FROM participant_uploads") == 7);
   ts.start();
   c = ts.client();
   CHECK(run_sql(db, "PRAGMA user_version") == intake::store::Store::schema_version());
-  CHECK(intake::store::Store::schema_version() == 8);
+  CHECK(intake::store::Store::schema_version() == 9);
   CHECK(run_sql(db, "SELECT count(*) FROM upload_created") == 0);
   check_links();
 
