@@ -17,7 +17,8 @@
 //
 // usage: server_bench --url http://127.0.0.1:PORT --token T --pid PID --fields FIELDS.json
 //                     --file FILE.csv [--requests 20] [--report-errors 100000]
-//                     [--stages ingest,list,report]   (or ingest_inline instead of ingest)
+//                     [--stages ingest,list,report]   (or ingest_inline instead of ingest;
+//                     reingest: the file again into the same campaign, every row an update)
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -249,9 +250,10 @@ uint64_t validate_file(const Args& a, const std::vector<intake::Field>& fields, 
 // One ingest of the file into a new campaign. `inline_validation`: the client validates the
 // file inside the clock, sending batches as they close; otherwise the batches are prepared
 // first and the clock covers only the upload (see the header).
-std::string ingest(const Args& a, const std::string& fields_json, bool inline_validation) {
+// `campaign`: ingest into that existing campaign (a re-upload: its rows update) instead of a new one.
+std::string ingest(const Args& a, const std::string& fields_json, bool inline_validation, std::string campaign = "") {
   auto c = client(a);
-  std::string campaign = make_campaign(*c, "bench ingest", fields_json);
+  if (campaign.empty()) campaign = make_campaign(*c, "bench ingest", fields_json);
   auto parsed = intake::fields_from_json_text(fields_json);
   if (!parsed.problems.empty()) die("bad fields: " + parsed.problems[0].message);
 
@@ -454,7 +456,7 @@ int main(int argc, char** argv) {
     else if (k == "--requests") a.requests = std::max(20, std::atoi(v.c_str()));
     else if (k == "--report-errors") a.report_errors = std::atoi(v.c_str());
     else if (k == "--stages") stages = v;
-    else if (k == "--campaign") campaign = v;  // list an existing campaign (skip the ingest)
+    else if (k == "--campaign") campaign = v;  // an existing campaign: listed, or ingested into
     else die("unknown option " + k);
   }
   auto colon = url.rfind(':');
@@ -463,8 +465,9 @@ int main(int argc, char** argv) {
   a.host = url.substr(7, colon - 7);
   a.port = std::atoi(url.c_str() + colon + 1);
   std::string fields_json = read_text(a.fields);
-  if (stages.find("ingest_inline") != std::string::npos) campaign = ingest(a, fields_json, true);
-  else if (stages.find("ingest") != std::string::npos) campaign = ingest(a, fields_json, false);
+  if (stages.find("ingest_inline") != std::string::npos) campaign = ingest(a, fields_json, true, campaign);
+  else if (stages.find("ingest") != std::string::npos) campaign = ingest(a, fields_json, false, campaign);
+  if (stages.find("reingest") != std::string::npos) ingest(a, fields_json, false, campaign);
   if (stages.find("list") != std::string::npos && !campaign.empty()) list_bench(a, campaign);
   if (stages.find("report") != std::string::npos) report_bench(a, fields_json);
   return 0;
