@@ -78,16 +78,42 @@ struct RunFilter {
 struct FilterSql {
   std::string where;
   std::vector<Bound> binds;
-  // The (campaign_id, column, id) index that answers an exact (preferred) or range filter on
-  // created_at or updated_at, "" if none: forced with INDEXED BY, since without statistics
-  // SQLite prefers any (campaign_id, ...) index.
-  std::string filter_index;
-  bool filter_index_exact = false;
-  const char* contains_only_column = nullptr;  // the only filter is ~contains on this column
   std::vector<RunFilter> run_filters;
   // The rows are limited to ids listed from a run filter: read by rowid (NOT INDEXED).
   bool id_list = false;
+  // The created_at filters as conditions on created_ranges.stamp (the same parameters as in
+  // `where`): which ranges can hold matching rows. Empty without a created_at filter.
+  std::string range_where;
+  size_t created_filters = 0;
+  // The updated_at filters as conditions on the stamp of the ranges' never-updated
+  // participants (whose updated_at is their created_at), with the same parameters.
+  std::string updated_range_where;
+  size_t updated_filters = 0;
 };
+
+// A query over the campaign's created_ranges joined with the participants each range holds,
+// with `where` (" FROM participants WHERE campaign_id = ... AND ...") kept for the rows:
+// " FROM created_ranges CROSS JOIN participants NOT INDEXED WHERE ...". Ranges are the outer
+// loop (CROSS JOIN), each read by rowid between `low` and `high` (SQL over the range's columns).
+// `counter` > 0 skips ranges without rows of interest: `live` (any), `base` (never updated).
+std::string by_ranges(const std::string& where, const std::string& campaign, const std::string& range_where,
+                      const std::string& low = "first_id", const std::string& high = "last_id",
+                      const char* counter = "live") {
+  return " FROM created_ranges CROSS JOIN participants NOT INDEXED WHERE campaign = " + campaign + " AND " +
+         counter + " > 0" + range_where + " AND id BETWEEN " + low + " AND " + high +
+         " AND created_at = stamp AND" + where.substr(where.find(" WHERE ") + 6);
+}
+
+// The never-updated rows of `where` through the ranges (schema v10: their updated_at is their
+// created_at, so updated_at filters are stamp conditions too), and the updated ones through the
+// partial index participants_updated: " FROM (... UNION ALL ...) WHERE 1" over the list's columns.
+std::string by_update_parts(const FilterSql& f, const std::string& campaign) {
+  const char* cols = "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
+  return std::string(" FROM (") + cols +
+         by_ranges(f.where, campaign, f.range_where + f.updated_range_where, "first_id", "last_id", "base") +
+         " AND updated_at = created_at UNION ALL " + cols + " FROM participants INDEXED BY participants_updated WHERE" +
+         f.where.substr(f.where.find(" WHERE ") + 6) + " AND updated_at <> created_at) WHERE 1";
+}
 
 // " FROM participants WHERE ..." with INDEXED BY `index`, or NOT INDEXED when `index` is "".
 std::string indexed_by(const std::string& where, const std::string& index) {
@@ -135,18 +161,20 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
   auto& binds = out.binds;
   for (const Filter& f : q.filters) {
     std::string expr;
-    std::string index;
+    bool created = false;  // a created_at filter: also a condition on the ranges' stamp
+    bool updated = false;  // an updated_at filter: also one on the never-updated rows' stamp
     std::optional<detail::RunColumn> runs;
     if (f.column) {
       const char* col = filter_column(f.key);
       if (!col) throw SqliteError(0, "unknown participant column " + f.key);
       expr = col;
-      // created_at and updated_at have a (campaign_id, column, id) index; communications is
-      // compared as a number (CAST), which its index cannot answer; the identity columns are
-      // kept in sort runs.
+      // created_at and updated_at have the ranges of created_ranges (and updated rows the
+      // partial index participants_updated); communications is compared as a number (CAST);
+      // the identity columns are kept in sort runs.
       if (f.numeric) expr = "CAST(" + expr + " AS REAL)";
       else if (detail::is_identity_run_key(col)) runs = detail::RunColumn{col, col, false};
-      else index = std::string("participants_") + col;
+      else if (std::string_view(col) == "created_at") created = true, ++out.created_filters;
+      else if (std::string_view(col) == "updated_at") updated = true, ++out.updated_filters;
     } else if ((runs = detail::field_runs(c, campaign_id, f.key))) {
       expr = runs->expr;
     } else {
@@ -168,33 +196,36 @@ FilterSql filter_sql(Connection& c, int64_t campaign_id, const ParticipantQuery&
           break;
         }
         out.where += " AND " + expr + " = " + param(f.value);
+        if (created) out.range_where += " AND stamp = ?" + std::to_string(binds.size());
+        if (updated) out.updated_range_where += " AND stamp = ?" + std::to_string(binds.size());
         if (runs) out.run_filters.push_back({runs->key, false, "", run_value(f.value), run_value(f.value)});
-        if (!index.empty() && !out.filter_index_exact) {
-          out.filter_index = index;
-          out.filter_index_exact = true;
-        }
         break;
       case FilterOp::contains:
         binds.emplace_back(contains_pattern(f.value));
         out.where += " AND " + expr + " LIKE ?" + std::to_string(binds.size()) + " ESCAPE '\\'";
+        if (created) out.range_where += " AND stamp LIKE ?" + std::to_string(binds.size()) + " ESCAPE '\\'";
+        if (updated) out.updated_range_where += " AND stamp LIKE ?" + std::to_string(binds.size()) + " ESCAPE '\\'";
         if (runs && f.column) out.run_filters.push_back({runs->key, true, f.value, {}, {}});
         break;
       case FilterOp::range:
-        if (f.low) out.where += " AND " + expr + " >= " + param(*f.low);
-        if (f.high) out.where += " AND " + expr + " <= " + param(*f.high);
+        if (f.low) {
+          out.where += " AND " + expr + " >= " + param(*f.low);
+          if (created) out.range_where += " AND stamp >= ?" + std::to_string(binds.size());
+          if (updated) out.updated_range_where += " AND stamp >= ?" + std::to_string(binds.size());
+        }
+        if (f.high) {
+          out.where += " AND " + expr + " <= " + param(*f.high);
+          if (created) out.range_where += " AND stamp <= ?" + std::to_string(binds.size());
+          if (updated) out.updated_range_where += " AND stamp <= ?" + std::to_string(binds.size());
+        }
         if (runs) {
           RunFilter r{runs->key, false, "", {}, {}};
           if (f.low) r.low = run_value(*f.low);
           if (f.high) r.high = run_value(*f.high);
           out.run_filters.push_back(std::move(r));
         }
-        if (!index.empty() && out.filter_index.empty()) out.filter_index = index;
         break;
     }
-  }
-  if (q.filters.size() == 1 && !q.upload_id && q.filters[0].column && !q.filters[0].numeric &&
-      q.filters[0].op == FilterOp::contains) {
-    out.contains_only_column = filter_column(q.filters[0].key);
   }
   if (q.upload_id) {
     // The upload's participants: those it created (id ranges, upload_created) and those it
@@ -291,6 +322,167 @@ void walk_runs(Connection& c, int64_t campaign_id, const char* run_key, const Pa
   }
 }
 
+// The next item of a page read by `s` in the sort's order (the limit+1-th makes the cursor).
+// False once the page is full.
+bool take_row(const Statement& s, const ParticipantQuery& q, ParticipantPage& page) {
+  if (int(page.items.size()) == q.limit) {
+    const ParticipantRow& last = page.items.back();
+    page.next = ListCursor{sort_value(last, q.sort), last.id};
+    return false;
+  }
+  page.items.push_back(row_from(s));
+  return true;
+}
+
+// The query (and its parameters, appended to `binds`) of the rows of `where` in created_at
+// order, from the cursor on, limit + 1 rows: the campaign's created_ranges in (stamp, first_id)
+// order (SQLite reads the ranges' primary key in order and each range by rowid, no sorting),
+// keeping the rows that pass `where` (see by_ranges). `base`: only never-updated rows (their
+// updated_at is their created_at, schema v10), whose created_at order is their updated_at order.
+std::string created_order_sql(const ParticipantQuery& q, const std::string& where, const std::string& campaign,
+                              const std::string& range_where, std::vector<Bound>& binds, bool base = false) {
+  const char* dir = q.descending ? " DESC" : " ASC";
+  std::string low = "first_id", high = "last_id", after_range, after_row;
+  if (q.after) {
+    // Ranges after the cursor's, and within the cursor's range only the ids after it.
+    auto* t = std::get_if<std::string>(&q.after->value);
+    binds.emplace_back(t ? *t : std::string());
+    binds.emplace_back(q.after->id);
+    std::string v = "?" + std::to_string(binds.size() - 1), i = "?" + std::to_string(binds.size());
+    if (q.descending) {
+      after_range = " AND (stamp, first_id) < (" + v + ", " + i + ")";
+      high = "(CASE WHEN stamp = " + v + " THEN min(last_id, " + i + " - 1) ELSE last_id END)";
+    } else {
+      after_range = " AND (stamp, last_id) > (" + v + ", " + i + ")";
+      low = "(CASE WHEN stamp = " + v + " THEN max(first_id, " + i + " + 1) ELSE first_id END)";
+    }
+    after_row = " AND (created_at, id) " + std::string(q.descending ? "<" : ">") + " (" + v + ", " + i + ")";
+  }
+  binds.emplace_back(int64_t(q.limit) + 1);
+  return "SELECT id, name, email, phone, external_id, communications, created_at, updated_at" +
+         by_ranges(where, campaign, range_where + after_range, low, high, base ? "base" : "live") + after_row +
+         (base ? " AND updated_at = created_at" : "") + " ORDER BY stamp" + dir + ", first_id" + dir + ", id" +
+         dir + " LIMIT ?" + std::to_string(binds.size());
+}
+
+// The page of a list sorted by created_at (created_order_sql). `binds` are those of `where`,
+// `campaign` and `range_where`; `cached`: a fixed shape, kept prepared.
+void read_created_order(Connection& c, const ParticipantQuery& q, const std::string& where,
+                        const std::string& campaign, const std::string& range_where,
+                        std::vector<Bound> binds, bool cached, ParticipantPage& page) {
+  std::string sql = created_order_sql(q, where, campaign, range_where, binds);
+  auto s = cached ? c.prepare(sql) : c.prepare_once(sql);
+  bind_all(s, binds);
+  while (s.step() && take_row(s, q, page)) {
+  }
+}
+
+// The page of a list sorted by updated_at (schema v10): two ordered parts merged, the
+// never-updated participants in created_at order (created_order_sql with `base`; `range_where`
+// holds the created_at and updated_at filters as stamp conditions) and the updated ones from
+// the partial index participants_updated, each from the cursor on.
+void read_updated_order(Connection& c, const ParticipantQuery& q, const std::string& where,
+                        const std::string& campaign, const std::string& range_where,
+                        const std::vector<Bound>& binds, bool cached, ParticipantPage& page) {
+  std::vector<Bound> base_binds = binds, updated_binds = binds;
+  std::string base_sql = created_order_sql(q, where, campaign, range_where, base_binds, true);
+  const char* dir = q.descending ? " DESC" : " ASC";
+  std::string updated_sql =
+      "SELECT id, name, email, phone, external_id, communications, created_at, updated_at FROM participants "
+      "INDEXED BY participants_updated WHERE" + where.substr(where.find(" WHERE ") + 6) +
+      " AND updated_at <> created_at";
+  if (q.after) {
+    auto* t = std::get_if<std::string>(&q.after->value);
+    updated_binds.emplace_back(t ? *t : std::string());
+    updated_binds.emplace_back(q.after->id);
+    updated_sql += " AND (updated_at, id) " + std::string(q.descending ? "<" : ">") + " (?" +
+                   std::to_string(updated_binds.size() - 1) + ", ?" + std::to_string(updated_binds.size()) + ")";
+  }
+  updated_binds.emplace_back(int64_t(q.limit) + 1);
+  updated_sql += std::string(" ORDER BY updated_at") + dir + ", id" + dir + " LIMIT ?" +
+                 std::to_string(updated_binds.size());
+  auto a = cached ? c.prepare(base_sql) : c.prepare_once(base_sql);
+  auto b = cached ? c.prepare(updated_sql) : c.prepare_once(updated_sql);
+  bind_all(a, base_binds);
+  bind_all(b, updated_binds);
+  bool has_a = a.step(), has_b = b.step();
+  while (has_a || has_b) {
+    bool take_a = has_a;
+    if (has_a && has_b) {
+      // (updated_at, id) of each head; the first in the list's direction goes next.
+      int cmp = a.text_view(7).compare(b.text_view(7));
+      if (cmp == 0) cmp = a.int64(0) < b.int64(0) ? -1 : 1;
+      take_a = q.descending ? cmp > 0 : cmp < 0;
+    }
+    Statement& s = take_a ? a : b;
+    if (!take_row(s, q, page)) return;
+    (take_a ? has_a : has_b) = s.step();
+  }
+}
+
+// The page of a list sorted by communications (schema v9): the participants without
+// communications in id order — the campaign's created_ranges that still hold some, by first_id,
+// each read by rowid — and those with communications from the partial index
+// participants_communicated; ascending the first come first (0 is the smallest count). From the
+// cursor on, keeping the rows that pass `where` (" FROM participants WHERE campaign_id = ... AND
+// ..." with `binds`); `cached`: a fixed shape, kept prepared.
+void read_communications_order(Connection& c, const ParticipantQuery& q, const std::string& where,
+                               const std::string& campaign, const std::vector<Bound>& binds, bool cached,
+                               ParticipantPage& page) {
+  const char* dir = q.descending ? " DESC" : " ASC";
+  const char* cols = "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
+  std::optional<int64_t> after_value, after_id;
+  if (q.after) {
+    auto* n = std::get_if<int64_t>(&q.after->value);
+    after_value = n ? *n : 0;
+    after_id = q.after->id;
+  }
+  // Reads up to limit + 1 - (rows so far) rows of one part; false once the page is full.
+  auto read = [&](bool zero_part) {
+    std::vector<Bound> b = binds;
+    std::string sql = cols;
+    std::string tail = where.substr(where.find(" WHERE ") + 6);
+    if (zero_part) {
+      std::string low = "first_id", high = "last_id", after;
+      if (after_value && *after_value == 0) {
+        b.emplace_back(*after_id);
+        std::string i = "?" + std::to_string(b.size());
+        if (q.descending) after = " AND first_id < " + i, high = "min(last_id, " + i + " - 1)";
+        else after = " AND last_id > " + i, low = "max(first_id, " + i + " + 1)";
+      }
+      sql += " FROM created_ranges INDEXED BY created_ranges_by_campaign CROSS JOIN participants NOT INDEXED"
+             " WHERE campaign = " + campaign + " AND zero > 0" + after + " AND id BETWEEN " + low + " AND " +
+             high + " AND communications = 0 AND" + tail + " ORDER BY first_id" + dir + ", id" + dir;
+    } else {
+      sql += " FROM participants INDEXED BY participants_communicated WHERE" + tail + " AND communications <> 0";
+      if (after_value && *after_value != 0) {
+        b.emplace_back(*after_value);
+        b.emplace_back(*after_id);
+        sql += " AND (communications, id) " + std::string(q.descending ? "<" : ">") + " (?" +
+               std::to_string(b.size() - 1) + ", ?" + std::to_string(b.size()) + ")";
+      }
+      sql += " ORDER BY communications" + std::string(dir) + ", id" + dir;
+    }
+    b.emplace_back(int64_t(q.limit) + 1 - int64_t(page.items.size()));
+    sql += " LIMIT ?" + std::to_string(b.size());
+    auto s = cached ? c.prepare(sql) : c.prepare_once(sql);
+    bind_all(s, b);
+    while (s.step())
+      if (!take_row(s, q, page)) return false;
+    return true;
+  };
+  // Ascending: the zeros (unless the cursor is past them), then the others; descending the
+  // other way round.
+  bool past_zeros = after_value && *after_value != 0;
+  if (!q.descending) {
+    if (!past_zeros && !read(true)) return;
+    read(false);
+  } else {
+    if ((!after_value || past_zeros) && !read(false)) return;
+    read(true);
+  }
+}
+
 }  // namespace
 
 ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQuery& q) {
@@ -299,7 +491,6 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
     Transaction tx(c, Transaction::Kind::read);
     std::string col = sort_column(q.sort);
     const char* run_key = detail::sort_run_key(q.sort);
-    std::string sort_index = run_key ? "" : "participants_" + col;
     std::string sql =
         "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
     std::vector<Bound> binds;
@@ -318,24 +509,55 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
         return page;
       }
       binds.emplace_back(campaign_id);
+      if (q.sort == SortColumn::created_at) {
+        if (page.total > 0)
+          read_created_order(c, q, " FROM participants WHERE campaign_id = ?1", "?1", "", binds, true, page);
+        return page;
+      }
+      if (q.sort == SortColumn::communications) {
+        if (page.total > 0)
+          read_communications_order(c, q, " FROM participants WHERE campaign_id = ?1", "?1", binds, true, page);
+        return page;
+      }
+      if (q.sort == SortColumn::updated_at) {
+        if (page.total > 0)
+          read_updated_order(c, q, " FROM participants WHERE campaign_id = ?1", "?1", "", binds, true, page);
+        return page;
+      }
       sql += " FROM participants WHERE campaign_id = ?1";
     } else {
       FilterSql f = filter_sql(c, campaign_id, q);
+      std::string campaign = std::to_string(campaign_id);
       if (f.run_filters.size() == 1 && q.filters.size() == 1 && !q.upload_id) {
         // One filter the runs answer: counted from them (block sums, or one pass over the
         // packed values for a contains), not over a million rows.
         page.total = run_count(c, campaign_id, f.run_filters[0]);
+      } else if (f.created_filters > 0 && f.created_filters == q.filters.size() && !q.upload_id) {
+        // Only created_at filters: the live counts of the ranges whose stamp passes them.
+        auto s = c.prepare_once("SELECT coalesce(sum(live), 0) FROM created_ranges WHERE campaign = " +
+                                campaign + f.range_where);
+        bind_all(s, f.binds);
+        if (s.step()) page.total = s.int64(0);
+      } else if (f.updated_filters > 0 && f.created_filters + f.updated_filters == q.filters.size() &&
+                 !q.upload_id) {
+        // Only time filters, some on updated_at: the never-updated participants counted from the
+        // ranges (base), the updated ones over their partial index.
+        auto s = c.prepare_once(
+            "SELECT (SELECT coalesce(sum(base), 0) FROM created_ranges WHERE campaign = " + campaign +
+            f.range_where + f.updated_range_where + ") + (SELECT count(*) FROM participants INDEXED BY "
+            "participants_updated WHERE" + f.where.substr(f.where.find(" WHERE ") + 6) +
+            " AND updated_at <> created_at)");
+        bind_all(s, f.binds);
+        if (s.step()) page.total = s.int64(0);
       } else {
         // Several filters: the rows are limited to the ids of the most selective run filter.
         if (!f.run_filters.empty()) add_id_list(c, campaign_id, f);
         // A contains filter on created_at or updated_at alone is counted over that column's
         // narrow index (campaign_id, column, id) rather than the table's rows.
         std::string count = "SELECT count(*)" + f.where;
-        std::string count_index = f.filter_index;
-        if (count_index.empty() && f.contains_only_column)
-          count_index = "participants_" + std::string(f.contains_only_column);
         if (f.id_list) count = "SELECT count(*)" + indexed_by(f.where, "");
-        else if (!count_index.empty()) count = "SELECT count(*)" + indexed_by(f.where, count_index);
+        else if (f.updated_filters > 0) count = "SELECT count(*)" + by_update_parts(f, campaign);
+        else if (!f.range_where.empty()) count = "SELECT count(*)" + by_ranges(f.where, campaign, f.range_where);
         auto s = c.prepare_once(count);
         bind_all(s, f.binds);
         if (s.step()) page.total = s.int64(0);
@@ -347,17 +569,32 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
       // index) and sort them (total rows). Walk when that reads fewer rows, or when there is no
       // other way; SQLite has no statistics to make this choice itself.
       double walk_rows = double(q.limit + 1) * double(campaign_rows) / double(page.total);
-      bool other_way = f.id_list || !f.run_filters.empty() || !f.filter_index.empty();
+      bool other_way = f.id_list || !f.run_filters.empty() || !f.range_where.empty() || f.updated_filters > 0;
       bool walk = !q.upload_id && !f.id_list && (!other_way || walk_rows < double(page.total));
       if (walk && run_key) {
         walk_runs(c, campaign_id, run_key, q, &f, page);
         return page;
       }
+      if (walk && q.sort == SortColumn::communications) {
+        read_communications_order(c, q, f.where, campaign, f.binds, false, page);
+        return page;
+      }
+      if (walk && q.sort == SortColumn::updated_at) {
+        read_updated_order(c, q, f.where, campaign, f.range_where + f.updated_range_where, f.binds, false, page);
+        return page;
+      }
+      // created_at's order is walked through the ranges (which created_at filters narrow); an
+      // upload's rows are walked that way too when that reads fewer rows.
+      if (q.sort == SortColumn::created_at && !f.id_list &&
+          (!(other_way || q.upload_id) || walk_rows < double(page.total))) {
+        read_created_order(c, q, f.where, campaign, f.range_where, f.binds, false, page);
+        return page;
+      }
       if (!walk && !f.id_list && !f.run_filters.empty()) add_id_list(c, campaign_id, f);
       std::string where = f.where;
       if (f.id_list) where = indexed_by(where, "");
-      else if (walk) where = indexed_by(where, sort_index);
-      else if (!f.filter_index.empty()) where = indexed_by(where, f.filter_index);
+      else if (f.updated_filters > 0) where = by_update_parts(f, campaign);
+      else if (!f.range_where.empty()) where = by_ranges(where, campaign, f.range_where);
       sql += where;
       binds = std::move(f.binds);
     }

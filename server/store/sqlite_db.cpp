@@ -209,10 +209,18 @@ Database::~Database() {
 
 int Database::on_wal_commit(void* self, sqlite3* db, const char* name, int frames) {
   auto* d = static_cast<Database*>(self);
-  int64_t bytes = int64_t(frames) * d->page_bytes_;
-  if (bytes >= kCheckpointBytesMax) {
-    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (bytes >= kCheckpointBytes) {
+  int64_t done = d->backfilled_;
+  if (frames < done) d->backfilled_ = done = 0;  // the WAL started again from its beginning
+  int64_t wal_bytes = int64_t(frames) * d->page_bytes_;
+  int64_t pending = (int64_t(frames) - done) * d->page_bytes_;
+  bool idle = !d->checkpointing_;
+  bool catch_up = idle && wal_bytes >= kCheckpointBytes && pending <= kCatchUpBytes && d->catch_up_due_;
+  if (pending >= kCheckpointBytesMax || catch_up) {
+    d->catch_up_due_ = false;
+    int log = 0, copied = 0;
+    if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK)
+      d->backfilled_ = copied;
+  } else if (idle && pending >= kCheckpointBytes) {
     {
       std::lock_guard<std::mutex> lock(d->checkpoint_mu_);
       d->checkpoint_due_ = true;
@@ -240,7 +248,13 @@ void Database::checkpoint_loop() {
     try {
       if (!conn) conn = std::make_unique<Connection>(path_, 2 * 1024);
       // A failed or partial checkpoint is retried after the next commits; the WAL keeps the data.
-      sqlite3_wal_checkpoint_v2(conn->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      checkpointing_ = true;
+      int log = 0, copied = 0;
+      if (sqlite3_wal_checkpoint_v2(conn->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK) {
+        backfilled_ = copied;
+        catch_up_due_ = true;
+      }
+      checkpointing_ = false;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "intake-server: checkpoint connection failed: %s\n", e.what());
     }

@@ -4,6 +4,7 @@
 // Nothing outside server/store/ includes this file.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -157,10 +158,16 @@ class Database {
   const std::string& path() const { return path_; }
 
   // WAL checkpoints: a thread with its own connection copies committed pages into the database
-  // file (PASSIVE: never blocking the writer or readers) once kCheckpointBytes of frames have
-  // collected, so the writer does not do it inside its commits. Past kCheckpointBytesMax
-  // (the thread is behind) the committing writer checkpoints itself.
-  static constexpr int64_t kCheckpointBytes = int64_t(16) << 20;
+  // file (PASSIVE: never blocking the writer or readers) once kCheckpointBytes of frames not yet
+  // copied have collected, so the writer does not do it inside its commits. When the thread has
+  // finished and at most kCatchUpBytes are left (the commits made meanwhile), the committing
+  // writer copies those itself, once per run of the thread: the WAL is then wholly in the
+  // database file and the next commit writes it from its start again (no reader still using it)
+  // instead of growing it by every commit (the thread was always a commit behind). Past
+  // kCheckpointBytesMax not yet copied (the thread is behind) the committing writer
+  // checkpoints itself.
+  static constexpr int64_t kCheckpointBytes = int64_t(64) << 20;
+  static constexpr int64_t kCatchUpBytes = int64_t(16) << 20;
   static constexpr int64_t kCheckpointBytesMax = int64_t(256) << 20;
 
  private:
@@ -183,6 +190,9 @@ class Database {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_due_ = false, stopping_ = false;
+  std::atomic<bool> checkpointing_{false};  // the thread is copying
+  std::atomic<bool> catch_up_due_{false};   // the thread finished: the writer may copy the rest
+  std::atomic<int64_t> backfilled_{0};      // WAL frames known to be in the database file
   int64_t page_bytes_ = 4096;  // the database's page size (a WAL frame holds one page)
   std::thread checkpointer_;
 };

@@ -23,6 +23,10 @@ int64_t expire_idle(Connection& conn, int64_t idle_seconds, int64_t upload_id);
 // ever had, deleted rows included (id_high_water, schema v7). In the caller's transaction.
 int64_t next_id(Connection& conn, std::string_view table);
 
+// The most ids one created_ranges row spans (schema v8): a walk that skips rows of a range
+// never reads more than this many rows for it.
+inline constexpr int64_t kCreatedRangeIds = 1024;
+
 // True when campaign `id` exists; runs in the caller's transaction.
 bool campaign_exists(Connection& conn, int64_t id);
 

@@ -738,6 +738,46 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
           c.prepare("INSERT INTO upload_created(upload_id, first_id, last_id) VALUES(?1, ?2, ?3)")
               .bind(1, upload_id).bind(2, id_bound + 1).bind(3, id_bound + answer.created).run();
         }
+        // The same for the created_at order's ranges (schema v8, created_ranges), which also
+        // count their live participants, those without communications and those never updated
+        // (all of a batch's new ones, whose updated_at is the batch's stamp): the cut-off ids are deleted participants' (no longer counted); the campaign's
+        // range that ends at id_bound with this batch's stamp grows (up to kCreatedRangeIds
+        // ids), and new ones take the rest.
+        c.prepare("DELETE FROM created_ranges WHERE first_id > ?1").bind(1, id_bound).run();
+        c.prepare(
+             "UPDATE created_ranges SET last_id = ?1 WHERE last_id > ?1 AND "
+             "first_id = (SELECT max(first_id) FROM created_ranges WHERE first_id <= ?1)")
+            .bind(1, id_bound).run();
+        int64_t next = id_bound + 1;
+        const int64_t end = id_bound + answer.created;
+        {
+          auto s = c.prepare(
+              "SELECT first_id FROM created_ranges WHERE campaign = ?1 AND stamp = ?2 AND last_id = ?3 AND "
+              "first_id = (SELECT max(first_id) FROM created_ranges WHERE first_id <= ?3)");
+          s.bind(1, u->campaign_id).bind(2, now_iso).bind(3, id_bound);
+          if (s.step()) {
+            int64_t first = s.int64(0);
+            int64_t last = std::min(end, first + detail::kCreatedRangeIds - 1);
+            s.reset();
+            if (last > id_bound) {
+              c.prepare(
+                   "UPDATE created_ranges SET last_id = ?4, live = live + ?5, zero = zero + ?5, base = base + ?5 "
+                   "WHERE campaign = ?1 AND "
+                   "stamp = ?2 AND first_id = ?3")
+                  .bind(1, u->campaign_id).bind(2, now_iso).bind(3, first).bind(4, last)
+                  .bind(5, last - id_bound).run();
+              next = last + 1;
+            }
+          }
+        }
+        for (; next <= end; next += detail::kCreatedRangeIds) {
+          int64_t last = std::min(end, next + detail::kCreatedRangeIds - 1);
+          c.prepare(
+               "INSERT INTO created_ranges(campaign, stamp, first_id, last_id, live, zero, base) "
+               "VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?5)")
+              .bind(1, u->campaign_id).bind(2, now_iso).bind(3, next).bind(4, last)
+              .bind(5, last - next + 1).run();
+        }
       }
       // Stored participants the batch updated: one link row each.
       if (linked.size() > 1) {

@@ -32,29 +32,6 @@ std::string report(httplib::Client& c, const std::string& upload) {
   return r->body;
 }
 
-// Runs `sql` on the database file with a connection of its own; returns the first column of
-// the first row of the last statement that returned one (0 if none).
-int64_t run_sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  int64_t value = 0;
-  char* err = nullptr;
-  int rc = sqlite3_exec(
-      db, sql.c_str(),
-      [](void* out, int n, char** values, char**) {
-        if (n > 0 && values[0]) *static_cast<int64_t*>(out) = std::stoll(values[0]);
-        return 0;
-      },
-      &value, &err);
-  std::string message = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(db);
-  INFO(sql << ": " << message);
-  REQUIRE(rc == SQLITE_OK);
-  return value;
-}
-
 }  // namespace
 
 TEST_CASE("a second upload while one is Processing is refused with 409 and the exact message") {
@@ -792,13 +769,25 @@ TEST_CASE("created participants are linked to their upload as id ranges; a v5 da
   run_sql(db,
           "INSERT OR IGNORE INTO participant_uploads(upload_id, participant_id) "
           "SELECT r.upload_id, p.id FROM upload_created r JOIN participants p ON p.id BETWEEN r.first_id AND r.last_id; "
-          "DROP TABLE upload_created; DROP TABLE id_high_water; DROP TRIGGER campaigns_high_water; "
-          "DROP TRIGGER uploads_high_water; DROP TRIGGER communications_high_water; PRAGMA user_version = 5;");
+          "DROP TABLE upload_created; "
+          // and as v6 kept campaign, upload and communication ids (v7 undone):
+          "DROP TABLE id_high_water; DROP TRIGGER campaigns_high_water; "
+          "DROP TRIGGER uploads_high_water; DROP TRIGGER communications_high_water; "
+          // and as v7 kept the created_at order (v8 undone):
+          "DROP TRIGGER participants_created_range_out; DROP TABLE created_ranges; "
+          "CREATE INDEX participants_created_at ON participants(campaign_id, created_at, id); "
+          // and as v8 kept the communications order (v9 undone):
+          "DROP TRIGGER participants_communications_range; DROP INDEX participants_communicated; "
+          "CREATE INDEX participants_communications ON participants(campaign_id, communications, id); "
+          // and as v9 kept the updated_at order (v10 undone):
+          "DROP TRIGGER participants_updated_range; DROP INDEX participants_updated; "
+          "CREATE INDEX participants_updated_at ON participants(campaign_id, updated_at, id); "
+          "PRAGMA user_version = 5;");
   REQUIRE(run_sql(db, "SELECT count(*) FROM participant_uploads") == 7);
   ts.start();
   c = ts.client();
   CHECK(run_sql(db, "PRAGMA user_version") == intake::store::Store::schema_version());
-  CHECK(intake::store::Store::schema_version() == 7);
+  CHECK(intake::store::Store::schema_version() == 10);
   CHECK(run_sql(db, "SELECT count(*) FROM upload_created") == 0);
   check_links();
 

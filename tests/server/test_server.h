@@ -11,12 +11,37 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "server.h"
 
 namespace intake::test {
 
 using nlohmann::json;
+
+// Runs `sql` on the database file with a connection of its own; returns the first column of
+// the first row of the last statement that returned one (0 if none).
+inline int64_t run_sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  int64_t value = 0;
+  char* err = nullptr;
+  int rc = sqlite3_exec(
+      db, sql.c_str(),
+      [](void* out, int n, char** values, char**) {
+        if (n > 0 && values[0]) *static_cast<int64_t*>(out) = std::stoll(values[0]);
+        return 0;
+      },
+      &value, &err);
+  std::string message = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  INFO(sql << ": " << message);
+  REQUIRE(rc == SQLITE_OK);
+  return value;
+}
+
 
 inline constexpr const char* kAdminToken = "itk_test_admin_token";
 
