@@ -419,18 +419,7 @@ TEST_CASE("sorted runs stay exact through many batches, updates, repeats within 
   REQUIRE(post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", row - 2}}).status == 200);
 
   auto path = [&](const std::string& q) { return "/api/v1/campaigns/" + campaign + "/participants?" + q; };
-  auto walk = [&](const std::string& query, int limit) {
-    json all = json::array();
-    std::string cursor;
-    for (int guard = 0; guard < 1000; ++guard) {
-      auto r = get(*c, path(query + "&limit=" + std::to_string(limit) + (cursor.empty() ? "" : "&cursor=" + cursor)));
-      REQUIRE(r.status == 200);
-      for (auto& item : r.body["items"]) all.push_back(item);
-      if (r.body["next_cursor"].is_null()) break;
-      cursor = r.body["next_cursor"].get<std::string>();
-    }
-    return all;
-  };
+  auto walk = [&](const std::string& query, int limit) { return all_pages(*c, path(query), limit); };
   // Deletes, every 17th participant.
   json everyone = walk("sort=created_at", 1000);
   for (size_t i = 0; i < everyone.size(); i += 17) {
@@ -557,14 +546,8 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
           // stamp other participants were created with (ties between the two parts).
           "UPDATE participants SET updated_at = created_at WHERE id % 3 <> 0; "
           "UPDATE participants SET updated_at = '2026-01-02T00:00:00Z' WHERE id % 3 = 0 AND id % 2 = 0; "
-          "UPDATE participants SET updated_at = '2026-02-20T00:00:00Z' WHERE id = 10; "
-          "DROP TRIGGER participants_created_range_out; DROP TABLE created_ranges; "
-          "CREATE INDEX participants_created_at ON participants(campaign_id, created_at, id); "
-          "DROP TRIGGER participants_communications_range; DROP INDEX participants_communicated; "
-          "CREATE INDEX participants_communications ON participants(campaign_id, communications, id); "
-          "DROP TRIGGER participants_updated_range; DROP INDEX participants_updated; "
-          "CREATE INDEX participants_updated_at ON participants(campaign_id, updated_at, id); "
-          "PRAGMA user_version = 7;");
+          "UPDATE participants SET updated_at = '2026-02-20T00:00:00Z' WHERE id = 10; " +
+              std::string(kUndoCreatedRangesSql) + "PRAGMA user_version = 7;");
   ts.start();
   c = ts.client();
   REQUIRE(run_sql(db, "PRAGMA user_version") == 10);
@@ -573,16 +556,7 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
     return "/api/v1/campaigns/" + campaign + "/participants?" + q;
   };
   auto walk = [&](const std::string& campaign, const std::string& query, int limit) {
-    json all = json::array();
-    std::string cursor;
-    for (int guard = 0; guard < 1000; ++guard) {
-      auto r = get(*c, path(campaign, query + "&limit=" + std::to_string(limit) + (cursor.empty() ? "" : "&cursor=" + cursor)));
-      REQUIRE(r.status == 200);
-      for (auto& item : r.body["items"]) all.push_back(item);
-      if (r.body["next_cursor"].is_null()) break;
-      cursor = r.body["next_cursor"].get<std::string>();
-    }
-    return all;
+    return all_pages(*c, path(campaign, query), limit);
   };
   auto id_of = [](const json& p) { return std::stoll(p["id"].get<std::string>()); };
   // The truth: every participant (read in external_id order, from the sort runs), sorted here.
@@ -771,18 +745,7 @@ TEST_CASE("created ranges span at most 1024 ids, from batches and from the migra
   REQUIRE(put_batch(*c, up, 1, batch(1500, 1000)).body["created"] == 1000);
   REQUIRE(post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", 2500}}).status == 200);
   auto path = [&](const std::string& q) { return "/api/v1/campaigns/" + campaign + "/participants?" + q; };
-  auto walk = [&](const std::string& query, int limit) {
-    json all = json::array();
-    std::string cursor;
-    for (int guard = 0; guard < 1000; ++guard) {
-      auto r = get(*c, path(query + "&limit=" + std::to_string(limit) + (cursor.empty() ? "" : "&cursor=" + cursor)));
-      REQUIRE(r.status == 200);
-      for (auto& item : r.body["items"]) all.push_back(item);
-      if (r.body["next_cursor"].is_null()) break;
-      cursor = r.body["next_cursor"].get<std::string>();
-    }
-    return all;
-  };
+  auto walk = [&](const std::string& query, int limit) { return all_pages(*c, path(query), limit); };
   auto check = [&](const std::string& stage) {
     INFO(stage);
     CHECK(run_sql(db, "SELECT max(last_id - first_id + 1) FROM created_ranges") <= 1024);
@@ -803,14 +766,8 @@ TEST_CASE("created ranges span at most 1024 ids, from batches and from the migra
   // From the migration: one stamp for all, so only the span cap splits them.
   ts.stop();
   run_sql(db,
-          "UPDATE participants SET created_at = '2026-05-05T05:05:05Z'; "
-          "DROP TRIGGER participants_created_range_out; DROP TABLE created_ranges; "
-          "CREATE INDEX participants_created_at ON participants(campaign_id, created_at, id); "
-          "DROP TRIGGER participants_communications_range; DROP INDEX participants_communicated; "
-          "CREATE INDEX participants_communications ON participants(campaign_id, communications, id); "
-          "DROP TRIGGER participants_updated_range; DROP INDEX participants_updated; "
-          "CREATE INDEX participants_updated_at ON participants(campaign_id, updated_at, id); "
-          "PRAGMA user_version = 7;");
+          "UPDATE participants SET created_at = '2026-05-05T05:05:05Z'; " +
+              std::string(kUndoCreatedRangesSql) + "PRAGMA user_version = 7;");
   ts.start();
   c = ts.client();
   check("from the migration");

@@ -773,16 +773,8 @@ TEST_CASE("created participants are linked to their upload as id ranges; a v5 da
           // and as v6 kept campaign, upload and communication ids (v7 undone):
           "DROP TABLE id_high_water; DROP TRIGGER campaigns_high_water; "
           "DROP TRIGGER uploads_high_water; DROP TRIGGER communications_high_water; "
-          // and as v7 kept the created_at order (v8 undone):
-          "DROP TRIGGER participants_created_range_out; DROP TABLE created_ranges; "
-          "CREATE INDEX participants_created_at ON participants(campaign_id, created_at, id); "
-          // and as v8 kept the communications order (v9 undone):
-          "DROP TRIGGER participants_communications_range; DROP INDEX participants_communicated; "
-          "CREATE INDEX participants_communications ON participants(campaign_id, communications, id); "
-          // and as v9 kept the updated_at order (v10 undone):
-          "DROP TRIGGER participants_updated_range; DROP INDEX participants_updated; "
-          "CREATE INDEX participants_updated_at ON participants(campaign_id, updated_at, id); "
-          "PRAGMA user_version = 5;");
+          // and as v7 kept the created_at, communications and updated_at orders (v8-v10 undone):
+          + std::string(kUndoCreatedRangesSql) + "PRAGMA user_version = 5;");
   REQUIRE(run_sql(db, "SELECT count(*) FROM participant_uploads") == 7);
   ts.start();
   c = ts.client();

@@ -42,6 +42,16 @@ inline int64_t run_sql(const std::string& path, const std::string& sql) {
   return value;
 }
 
+// For migration tests: takes the participants' created_at, communications and updated_at
+// orders back to how schema v7 kept them (full indexes; the v8-v10 ranges undone). The caller
+// sets user_version.
+inline constexpr const char* kUndoCreatedRangesSql =
+    "DROP TRIGGER participants_created_range_out; DROP TABLE created_ranges; "
+    "CREATE INDEX participants_created_at ON participants(campaign_id, created_at, id); "
+    "DROP TRIGGER participants_communications_range; DROP INDEX participants_communicated; "
+    "CREATE INDEX participants_communications ON participants(campaign_id, communications, id); "
+    "DROP TRIGGER participants_updated_range; DROP INDEX participants_updated; "
+    "CREATE INDEX participants_updated_at ON participants(campaign_id, updated_at, id); ";
 
 inline constexpr const char* kAdminToken = "itk_test_admin_token";
 
@@ -139,6 +149,21 @@ inline std::string error_code(const Reply& r) {
 inline std::string error_message(const Reply& r) {
   if (!r.body.is_object() || !r.body.contains("error")) return "";
   return r.body["error"]["message"].get<std::string>();
+}
+
+// Every item of a list, following next_cursor: `path` carries the query (without limit and
+// cursor), `limit` is the page size.
+inline json all_pages(httplib::Client& c, const std::string& path, int limit) {
+  json all = json::array();
+  std::string cursor;
+  for (int guard = 0; guard < 1000; ++guard) {
+    auto r = get(c, path + "&limit=" + std::to_string(limit) + (cursor.empty() ? "" : "&cursor=" + cursor));
+    REQUIRE(r.status == 200);
+    for (auto& item : r.body["items"]) all.push_back(item);
+    if (r.body["next_cursor"].is_null()) break;
+    cursor = r.body["next_cursor"].get<std::string>();
+  }
+  return all;
 }
 
 // Creates a campaign (with the four identity fields) and returns its id.
