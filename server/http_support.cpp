@@ -53,7 +53,7 @@ nlohmann::json json_object_body(const httplib::Request& req) {
   std::string type = req.get_header_value("Content-Type");
   if (!type.empty()) {
     MediaType m = media_type(type);
-    if (m.type != "application/json" || (m.charset && *m.charset != "utf-8" && *m.charset != "utf8"))
+    if (m.type != "application/json" || !m.utf8())
       throw ApiError(415, "unsupported_media_type",
                      "Send the body as application/json in UTF-8 (got " + type + ").");
   }
@@ -68,17 +68,23 @@ nlohmann::json json_object_body(const httplib::Request& req) {
   return j;
 }
 
-std::optional<std::string> opt_string(const nlohmann::json& obj, const char* key) {
+namespace {
+// How a message names a member: "key" in the body, messages[2].text inside it.
+std::string member_name(const char* key, std::string_view where) {
+  return where.empty() ? "\"" + std::string(key) + "\"" : std::string(where) + "." + key;
+}
+}  // namespace
+
+std::optional<std::string> opt_string(const nlohmann::json& obj, const char* key, std::string_view where) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string())
-    throw ApiError(400, "invalid_field", std::string("\"") + key + "\" must be a string.");
+  if (!it->is_string()) throw ApiError(400, "invalid_field", member_name(key, where) + " must be a string.");
   return it->get<std::string>();
 }
 
-std::string req_string(const nlohmann::json& obj, const char* key) {
-  auto v = opt_string(obj, key);
-  if (!v) throw ApiError(400, "invalid_field", std::string("\"") + key + "\" is required (a string).");
+std::string req_string(const nlohmann::json& obj, const char* key, std::string_view where) {
+  auto v = opt_string(obj, key, where);
+  if (!v) throw ApiError(400, "invalid_field", member_name(key, where) + " is required (a string).");
   return *v;
 }
 

@@ -45,12 +45,15 @@ nlohmann::json json_object_body(const httplib::Request& req);
 struct MediaType {
   std::string type;
   std::optional<std::string> charset;
+  // No charset, or UTF-8 (the only one the API reads).
+  bool utf8() const { return !charset || *charset == "utf-8" || *charset == "utf8"; }
 };
 MediaType media_type(std::string_view header);
 
 // Members of a JSON object, type-checked: 400 `invalid_field` naming the key and the type.
-std::optional<std::string> opt_string(const nlohmann::json& obj, const char* key);
-std::string req_string(const nlohmann::json& obj, const char* key);
+// `where`: the object's place in the body for the message (messages[2].text), "" for the body.
+std::optional<std::string> opt_string(const nlohmann::json& obj, const char* key, std::string_view where = "");
+std::string req_string(const nlohmann::json& obj, const char* key, std::string_view where = "");
 std::optional<int64_t> opt_int(const nlohmann::json& obj, const char* key);
 // Rejects members not in `allowed` (comma-separated) with 400 `unknown_field`.
 // `where`: the object's place in the body for the message (e.g. "errors[3]"), "" for the body.

@@ -115,10 +115,7 @@ void add_communication_routes(RouteTable& t, store::Store& store) {
           {"cursor", "alias of after (next_cursor of the previous page)"},
           {"limit", "page size, 1..1000 (default 50)"}},
          "", 0, true, [&store](const httplib::Request& req, httplib::Response& res) {
-           for (const auto& [key, value] : req.params)
-             if (key != "after" && key != "cursor" && key != "limit")
-               throw ApiError(400, "unknown_parameter",
-                              "Unknown query parameter \"" + key + "\"; use after (or cursor), limit.");
+           // (Other query parameters are refused before this runs: RouteTable::install.)
            // `cursor` (the list convention: next_cursor of the previous page) is an alias of after.
            int64_t after = query_id_cursor(req, "after").value_or(0);
            if (!req.has_param("after")) after = query_id_cursor(req, "cursor").value_or(0);
@@ -147,18 +144,9 @@ void add_communication_routes(RouteTable& t, store::Store& store) {
              std::string where = "messages[" + std::to_string(i) + "]";
              if (!m.is_object()) throw ApiError(400, "invalid_field", where + " must be an object.");
              only_keys(m, "from,text,at", where);
-             auto member = [&](const char* key) -> std::optional<std::string> {
-               auto v = m.find(key);
-               if (v == m.end() || v->is_null()) return std::nullopt;
-               if (!v->is_string())
-                 throw ApiError(400, "invalid_field", where + "." + key + " must be a string.");
-               return v->get<std::string>();
-             };
-             auto from = member("from"), text = member("text"), at = member("at");
-             if (!from) throw ApiError(400, "invalid_field", where + ".from is required (a string).");
-             if (!text) throw ApiError(400, "invalid_field", where + ".text is required (a string).");
-             messages.push_back({{"from", *from},
-                                 {"text", *text},
+             std::string from = req_string(m, "from", where), text = req_string(m, "text", where);
+             auto at = opt_string(m, "at", where);
+             messages.push_back({{"from", from}, {"text", text},
                                  {"at", at && !at->empty() ? iso_time(*at, where + ".at") : ""}});
            }
            store.put_session(id, messages.dump());

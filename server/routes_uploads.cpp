@@ -92,7 +92,7 @@ uint64_t parse_first_row(const httplib::Request& req) {
 void check_csv_type(const httplib::Request& req) {
   std::string type = req.get_header_value("Content-Type");
   MediaType m = media_type(type);
-  if (m.type != "text/csv" || (m.charset && *m.charset != "utf-8" && *m.charset != "utf8"))
+  if (m.type != "text/csv" || !m.utf8())
     throw ApiError(415, "unsupported_media_type",
                    "Send a batch as \"text/csv; charset=utf-8\" (got \"" + type + "\").");
 }
@@ -112,19 +112,10 @@ RowError error_from_json(const nlohmann::json& e, size_t index) {
     throw ApiError(400, "invalid_field", where + ".row must be the spreadsheet row (2 to 2^53).");
   RowError r;
   r.row = it->get<uint64_t>();
-  auto text = [&](const char* key, bool required) {
-    auto m = e.find(key);
-    if (m == e.end() || m->is_null()) {
-      if (required) throw ApiError(400, "invalid_field", where + "." + key + " is required (a string).");
-      return std::string();
-    }
-    if (!m->is_string()) throw ApiError(400, "invalid_field", where + "." + key + " must be a string.");
-    return m->get<std::string>();
-  };
-  r.field = text("field", false);
-  r.value = text("value", false);
-  r.code = text("code", true);
-  r.message = text("message", false);
+  r.field = opt_string(e, "field", where).value_or("");
+  r.value = opt_string(e, "value", where).value_or("");
+  r.code = req_string(e, "code", where);
+  r.message = opt_string(e, "message", where).value_or("");
   if (r.code.empty()) throw ApiError(400, "invalid_field", where + ".code must not be empty.");
   return r;
 }
