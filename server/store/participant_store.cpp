@@ -91,6 +91,14 @@ struct FilterSql {
   size_t updated_filters = 0;
 };
 
+// The columns a list page reads (row_from maps them), as a SELECT.
+constexpr std::string_view kListSelect =
+    "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
+
+// The conditions of " FROM participants WHERE <conditions>" (a list's `where`), with their
+// leading space, to put after another FROM.
+std::string where_conditions(const std::string& where) { return where.substr(where.find(" WHERE ") + 6); }
+
 // A query over the campaign's created_ranges joined with the participants each range holds,
 // with `where` (" FROM participants WHERE campaign_id = ... AND ...") kept for the rows:
 // " FROM created_ranges CROSS JOIN participants NOT INDEXED WHERE ...". Ranges are the outer
@@ -101,18 +109,18 @@ std::string by_ranges(const std::string& where, const std::string& campaign, con
                       const char* counter = "live") {
   return " FROM created_ranges CROSS JOIN participants NOT INDEXED WHERE campaign = " + campaign + " AND " +
          counter + " > 0" + range_where + " AND id BETWEEN " + low + " AND " + high +
-         " AND created_at = stamp AND" + where.substr(where.find(" WHERE ") + 6);
+         " AND created_at = stamp AND" + where_conditions(where);
 }
 
 // The never-updated rows of `where` through the ranges (schema v10: their updated_at is their
 // created_at, so updated_at filters are stamp conditions too), and the updated ones through the
 // partial index participants_updated: " FROM (... UNION ALL ...) WHERE 1" over the list's columns.
 std::string by_update_parts(const FilterSql& f, const std::string& campaign) {
-  const char* cols = "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
-  return std::string(" FROM (") + cols +
+  const std::string cols(kListSelect);
+  return " FROM (" + cols +
          by_ranges(f.where, campaign, f.range_where + f.updated_range_where, "first_id", "last_id", "base") +
          " AND updated_at = created_at UNION ALL " + cols + " FROM participants INDEXED BY participants_updated WHERE" +
-         f.where.substr(f.where.find(" WHERE ") + 6) + " AND updated_at <> created_at) WHERE 1";
+         where_conditions(f.where) + " AND updated_at <> created_at) WHERE 1";
 }
 
 // " FROM participants WHERE ..." with INDEXED BY `index`, or NOT INDEXED when `index` is "".
@@ -285,7 +293,7 @@ Bound sort_value(const ParticipantRow& r, SortColumn c) {
 // keeping each entry whose participant still has that value and passes the filters.
 void walk_runs(Connection& c, int64_t campaign_id, const char* run_key, const ParticipantQuery& q,
                const FilterSql* f, ParticipantPage& page) {
-  std::string sql = "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
+  std::string sql(kListSelect);
   std::vector<Bound> binds;
   if (f) {
     binds = f->binds;
@@ -359,7 +367,7 @@ std::string created_order_sql(const ParticipantQuery& q, const std::string& wher
     after_row = " AND (created_at, id) " + std::string(q.descending ? "<" : ">") + " (" + v + ", " + i + ")";
   }
   binds.emplace_back(int64_t(q.limit) + 1);
-  return "SELECT id, name, email, phone, external_id, communications, created_at, updated_at" +
+  return std::string(kListSelect) +
          by_ranges(where, campaign, range_where + after_range, low, high, base ? "base" : "live") + after_row +
          (base ? " AND updated_at = created_at" : "") + " ORDER BY stamp" + dir + ", first_id" + dir + ", id" +
          dir + " LIMIT ?" + std::to_string(binds.size());
@@ -388,8 +396,7 @@ void read_updated_order(Connection& c, const ParticipantQuery& q, const std::str
   std::string base_sql = created_order_sql(q, where, campaign, range_where, base_binds, true);
   const char* dir = q.descending ? " DESC" : " ASC";
   std::string updated_sql =
-      "SELECT id, name, email, phone, external_id, communications, created_at, updated_at FROM participants "
-      "INDEXED BY participants_updated WHERE" + where.substr(where.find(" WHERE ") + 6) +
+      std::string(kListSelect) + " FROM participants INDEXED BY participants_updated WHERE" + where_conditions(where) +
       " AND updated_at <> created_at";
   if (q.after) {
     auto* t = std::get_if<std::string>(&q.after->value);
@@ -430,7 +437,7 @@ void read_communications_order(Connection& c, const ParticipantQuery& q, const s
                                const std::string& campaign, const std::vector<Bound>& binds, bool cached,
                                ParticipantPage& page) {
   const char* dir = q.descending ? " DESC" : " ASC";
-  const char* cols = "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
+  const std::string cols(kListSelect);
   std::optional<int64_t> after_value, after_id;
   if (q.after) {
     auto* n = std::get_if<int64_t>(&q.after->value);
@@ -441,7 +448,7 @@ void read_communications_order(Connection& c, const ParticipantQuery& q, const s
   auto read = [&](bool zero_part) {
     std::vector<Bound> b = binds;
     std::string sql = cols;
-    std::string tail = where.substr(where.find(" WHERE ") + 6);
+    std::string tail = where_conditions(where);
     if (zero_part) {
       std::string low = "first_id", high = "last_id", after;
       if (after_value && *after_value == 0) {
@@ -491,8 +498,7 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
     Transaction tx(c, Transaction::Kind::read);
     std::string col = sort_column(q.sort);
     const char* run_key = detail::sort_run_key(q.sort);
-    std::string sql =
-        "SELECT id, name, email, phone, external_id, communications, created_at, updated_at";
+    std::string sql(kListSelect);
     std::vector<Bound> binds;
     bool filtered = !q.filters.empty() || q.upload_id;
     int64_t campaign_rows = 0;
@@ -545,7 +551,7 @@ ParticipantPage Store::list_participants(int64_t campaign_id, const ParticipantQ
         auto s = c.prepare_once(
             "SELECT (SELECT coalesce(sum(base), 0) FROM created_ranges WHERE campaign = " + campaign +
             f.range_where + f.updated_range_where + ") + (SELECT count(*) FROM participants INDEXED BY "
-            "participants_updated WHERE" + f.where.substr(f.where.find(" WHERE ") + 6) +
+            "participants_updated WHERE" + where_conditions(f.where) +
             " AND updated_at <> created_at)");
         bind_all(s, f.binds);
         if (s.step()) page.total = s.int64(0);
