@@ -291,7 +291,7 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
             if (await confirmDialog({ title: 'Stop this upload?', message: 'Rows already sent stay imported. You can resume later by picking the same file again.', confirmLabel: 'Stop upload', danger: true })) {
               run.abort();
               // The run box goes away: focus moves to the Upload data button (or the page).
-              setTimeout(() => { if (!runBox.contains(document.activeElement)) (uploadBtn.disabled ? document.getElementById('main') : uploadBtn)?.focus(); }, 0);
+              setTimeout(() => { if (!runBox.contains(document.activeElement)) focusUploadButton(); }, 0);
             }
           } }, 'Stop')),
         h('div', { class: 'progress big', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0, 'aria-label': 'Upload progress' },
@@ -370,6 +370,11 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
     return fields;
   }
 
+  // Upload data, or the page's main region while the button is disabled (an upload runs).
+  function focusUploadButton() {
+    (uploadBtn.disabled ? document.getElementById('main') : uploadBtn)?.focus();
+  }
+
   async function openDialog() {
     if (uploadBtn.disabled || dialogOpening) return;  // a double click opens one dialog
     dialogOpening = true;
@@ -401,7 +406,8 @@ export function renderUploadsTab(panel, { api, campaignId, navigate }) {
       announcedStep = -1;
       live.textContent = `Upload of ${choice.file.name} started.`;
       // Upload data is disabled while the upload runs: focus goes to its Stop button.
-      (runBox.querySelector('#stop-upload') ?? (uploadBtn.disabled ? document.getElementById('main') : uploadBtn))?.focus();
+      const stop = runBox.querySelector('#stop-upload');
+      if (stop) stop.focus(); else focusUploadButton();
     } catch (e) {
       toastError(e);
     }
