@@ -1,12 +1,20 @@
 // Sorted runs of (value, id) per campaign and column: see sort_runs.h.
 //
-// A block (sort_blocks.entries) is: varint n, varint size of the values, the n values back to
-// back, then n pairs (varint value length, varint id). sort_blocks.n repeats n so counts can
-// sum blocks from the index. The values sit together at a known place so a contains count
-// searches them in one pass and reads the lengths only where it found something. Blocks are
-// cut so that each row, with its key columns (campaign_id, col, run, first_value, first_id, n),
-// fills most of one 4 KiB page without overflow (kRowBytes; blocks written before were cut at
-// 3000 bytes and read the same way); a longer value makes a block of its own.
+// A block (sort_blocks.entries) is, since front coding (blocks written before are read as
+// they are, and rewritten so by the next merge of their run):
+//   byte 0, varint n, varint size of the n values back to back, then per entry: varint bytes
+//   shared with the previous value, varint length of the rest, the rest, varint id - previous id
+//   (zigzag; the first entry's previous value is empty and previous id 0).
+// Sorted neighbours share most of their bytes (the same plan, date or name; ids with one
+// prefix), so a block holds ~2.5 times the entries of the plain layout it replaces: every
+// batch's runs, and every merge rewriting them, cost that much less WAL and commit time.
+// The plain layout (first byte non-zero, as n >= 1): varint n, varint size of the values, the n
+// values back to back, then n pairs (varint value length, varint id).
+// sort_blocks.n repeats n so counts can sum blocks from the index. A contains count searches a
+// block's values in one pass over them (decoded back to back) and maps the hits to entries.
+// Blocks are cut so that each row, with its key columns (campaign_id, col, run, first_value,
+// first_id, n), fills most of one 4 KiB page without overflow (kRowBytes; blocks written before
+// were cut at 3000 bytes and read the same way); a longer value makes a block of its own.
 #include "store/sort_runs.h"
 
 #include <algorithm>
@@ -71,29 +79,32 @@ bool get_varint(std::string_view in, size_t& pos, uint64_t& v) {
   return false;
 }
 
-// A decoded block: value i is raw.substr(off[i], len[i]).
+// A decoded block: value i is raw.substr(off[i], len[i]); the values lie back to back from
+// values_at to values_end.
 struct Block {
   std::string raw;
   std::vector<uint32_t> off, len;
   std::vector<int64_t> ids;
   std::string first_value;
   int64_t first_id = 0;
-  size_t values_at = 0;  // where the values start in raw
+  size_t values_at = 0, values_end = 0;
   size_t size() const { return ids.size(); }
   std::string_view value(size_t i) const { return std::string_view(raw).substr(off[i], len[i]); }
+  std::string_view values() const { return std::string_view(raw).substr(values_at, values_end - values_at); }
 };
 
-bool decode(std::string_view blob, Block& b) {
+constexpr char kFrontCoded = 0;  // the first byte of a front-coded block
+
+// The plain layout: the values stay where they are in the blob (raw is a copy of it).
+bool decode_plain(std::string_view blob, Block& b) {
   b.raw.assign(blob);
-  b.off.clear();
-  b.len.clear();
-  b.ids.clear();
   size_t pos = 0;
   uint64_t n = 0, size = 0;
   if (!get_varint(b.raw, pos, n) || !get_varint(b.raw, pos, size) || n > b.raw.size() ||
       size > b.raw.size() - pos)
     return false;
   b.values_at = pos;
+  b.values_end = pos + size;
   b.len.resize(n);
   b.ids.resize(n);
   b.off.resize(n);
@@ -108,6 +119,49 @@ bool decode(std::string_view blob, Block& b) {
     value += len;
   }
   return value == end;
+}
+
+// The front-coded layout: each value is rebuilt from the one before it, into raw.
+bool decode_front_coded(std::string_view blob, Block& b) {
+  size_t pos = 1;
+  uint64_t n = 0, size = 0;
+  // An entry takes at least 3 bytes of the blob, and a value at most all of them (it is its
+  // rest plus a part of the value before it).
+  if (!get_varint(blob, pos, n) || !get_varint(blob, pos, size) || n > blob.size() ||
+      size > n * blob.size() || size > (uint64_t(1) << 31))
+    return false;
+  b.raw.resize(size);
+  b.values_at = 0;
+  b.values_end = size;
+  b.len.resize(n);
+  b.ids.resize(n);
+  b.off.resize(n);
+  size_t at = 0, prev_at = 0, prev_len = 0;
+  uint64_t id = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t shared, rest, delta;
+    if (!get_varint(blob, pos, shared) || !get_varint(blob, pos, rest) || shared > prev_len ||
+        rest > blob.size() - pos || rest > size - at || shared > size - at - rest)
+      return false;
+    char* out = b.raw.data() + at;
+    if (shared) std::memmove(out, b.raw.data() + prev_at, shared);
+    if (rest) std::memcpy(out + shared, blob.data() + pos, rest);
+    pos += rest;
+    if (!get_varint(blob, pos, delta)) return false;
+    id += (delta & 1) ? ~(delta >> 1) : (delta >> 1);  // zigzag: 0, -1, 1, -2, ...
+    b.off[i] = uint32_t(at);
+    b.len[i] = uint32_t(shared + rest);
+    b.ids[i] = int64_t(id);
+    prev_at = at;
+    prev_len = shared + rest;
+    at += prev_len;
+  }
+  return at == size && pos == blob.size();
+}
+
+bool decode(std::string_view blob, Block& b) {
+  if (blob.empty()) return false;
+  return blob[0] == kFrontCoded ? decode_front_coded(blob, b) : decode_plain(blob, b);
 }
 
 using EntryRef = EntryView;
@@ -134,7 +188,7 @@ struct EncodedBlock {
   std::string blob;
 };
 
-// Cuts sorted `entries` of column `col` into blocks (see the top of this file).
+// Cuts sorted `entries` of column `col` into front-coded blocks (see the top of this file).
 std::vector<EncodedBlock> encode_blocks(const std::string& col, const std::vector<EntryRef>& entries) {
   std::vector<EncodedBlock> out;
   auto varint_size = [](uint64_t v) {
@@ -142,42 +196,49 @@ std::vector<EncodedBlock> encode_blocks(const std::string& col, const std::vecto
     while (v >= 0x80) v >>= 7, ++n;
     return n;
   };
-  auto put = [](char*& p, uint64_t v) {
+  auto put = [](std::string& s, uint64_t v) {
     while (v >= 0x80) {
-      *p++ = char(uint8_t(v) | 0x80);
+      s.push_back(char(uint8_t(v) | 0x80));
       v >>= 7;
     }
-    *p++ = char(v);
+    s.push_back(char(v));
   };
+  auto zigzag = [](int64_t d) { return d < 0 ? (uint64_t(~d) << 1) | 1 : uint64_t(d) << 1; };
+  std::string body;  // one block's entries, before its n and size are known
   size_t from = 0;
   while (from < entries.size()) {
-    size_t to = from, values = 0, pairs = 0;
     size_t overhead = col.size() + entries[from].value.size() + 30;
     size_t budget = kRowBytes > overhead ? kRowBytes - overhead : 0;
-    while (to < entries.size()) {
+    body.clear();
+    std::string_view prev;
+    int64_t prev_id = 0;
+    size_t to = from, values = 0;
+    for (; to < entries.size(); ++to) {
       const EntryRef& e = entries[to];
-      size_t pair = varint_size(e.value.size()) + varint_size(uint64_t(e.id));
-      if (to > from && pairs + values + e.value.size() + 12 > budget) break;
+      size_t shared = 0, m = std::min(prev.size(), e.value.size());
+      while (shared < m && prev[shared] == e.value[shared]) ++shared;
+      size_t rest = e.value.size() - shared;
+      uint64_t delta = zigzag(e.id - prev_id);
+      size_t bytes = varint_size(shared) + varint_size(rest) + rest + varint_size(delta);
+      // 12: room for the block's n and values size.
+      if (to > from && body.size() + bytes + 12 > budget) break;
+      put(body, shared);
+      put(body, rest);
+      body.append(e.value.substr(shared));
+      put(body, delta);
       values += e.value.size();
-      pairs += pair;
-      ++to;
+      prev = e.value;
+      prev_id = e.id;
     }
     EncodedBlock& b = out.emplace_back();
     b.first_value.assign(entries[from].value);
     b.first_id = entries[from].id;
     b.n = int64_t(to - from);
-    b.blob.resize(varint_size(to - from) + varint_size(values) + values + pairs);
-    char* p = b.blob.data();
-    put(p, to - from);
-    put(p, values);
-    for (size_t i = from; i < to; ++i) {
-      if (!entries[i].value.empty()) std::memcpy(p, entries[i].value.data(), entries[i].value.size());
-      p += entries[i].value.size();
-    }
-    for (size_t i = from; i < to; ++i) {
-      put(p, entries[i].value.size());
-      put(p, uint64_t(entries[i].id));
-    }
+    b.blob.reserve(1 + 2 * 10 + body.size());
+    b.blob.push_back(kFrontCoded);
+    put(b.blob, to - from);
+    put(b.blob, values);
+    b.blob += body;
     from = to;
   }
   return out;
@@ -836,9 +897,8 @@ size_t find_folded(std::string_view text, std::string_view needle, size_t from) 
   return std::string_view::npos;
 }
 
-// Calls on_hit(id) for each entry whose value contains `folded` (already folded).
-// Calls on_hit(id) for each entry whose value contains `folded` (already folded).
-// A block is decoded only when its folded values contain `folded` somewhere.
+// Calls on_hit(id) for each entry whose value contains `folded` (already folded). A plain
+// block is decoded only when its folded values contain `folded` somewhere.
 template <class OnHit>
 void scan_containing(Connection& c, int64_t campaign_id, const std::string& key, const std::string& folded,
                      OnHit&& on_hit) {
@@ -847,36 +907,35 @@ void scan_containing(Connection& c, int64_t campaign_id, const std::string& key,
   s.bind(1, campaign_id).bind(2, key);
   while (s.step()) {
     std::string_view blob = s.blob_view(0);
+    bool decoded = folded.empty() || (!blob.empty() && blob[0] == kFrontCoded);
+    if (decoded && !decode(blob, b)) throw SqliteError(0, "corrupt sort block");
     if (folded.empty()) {
-      if (!decode(blob, b)) throw SqliteError(0, "corrupt sort block");
       for (size_t i = 0; i < b.size(); ++i) on_hit(b.ids[i]);
       continue;
     }
-    size_t at = 0;
-    uint64_t n = 0, size = 0;
-    if (!get_varint(blob, at, n) || !get_varint(blob, at, size) || size > blob.size() - at)
-      throw SqliteError(0, "corrupt sort block");
-    std::string_view values = blob.substr(at, size);
+    std::string_view values;
+    if (decoded) {
+      values = b.values();
+    } else {
+      size_t at = 0;
+      uint64_t n = 0, size = 0;
+      if (!get_varint(blob, at, n) || !get_varint(blob, at, size) || size > blob.size() - at)
+        throw SqliteError(0, "corrupt sort block");
+      values = blob.substr(at, size);
+    }
     size_t hit = find_folded(values, folded, 0);
     if (hit == std::string_view::npos) continue;
-    // Walk the (length, id) pairs alongside the hits.
-    size_t pair_at = at + size;
-    size_t entry_end = 0;  // end of the current entry, in `values`
-    uint64_t entry = 0, len = 0, id = 0;
-    auto next_entry = [&] {
-      if (!get_varint(blob, pair_at, len) || !get_varint(blob, pair_at, id))
-        throw SqliteError(0, "corrupt sort block");
-      entry_end += len;
-      ++entry;
-    };
-    next_entry();
+    if (!decoded && !decode(blob, b)) throw SqliteError(0, "corrupt sort block");
+    // Walk the entries alongside the hits (offsets in `values`).
+    auto entry_end = [&](size_t i) { return b.off[i] - b.values_at + b.len[i]; };
+    size_t i = 0;
     while (hit != std::string_view::npos) {
-      while (entry_end <= hit && entry < n) next_entry();
-      if (entry_end <= hit) break;
+      while (i < b.size() && entry_end(i) <= hit) ++i;
+      if (i == b.size()) break;
       size_t from = hit + 1;  // a hit spanning two values is not a match of this one
-      if (hit + folded.size() <= entry_end) {
-        on_hit(int64_t(id));
-        from = entry_end;  // on to the next entry
+      if (hit + folded.size() <= entry_end(i)) {
+        on_hit(b.ids[i]);
+        from = entry_end(i);  // on to the next entry
       }
       hit = from < values.size() ? find_folded(values, folded, from) : std::string_view::npos;
     }
