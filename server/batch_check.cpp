@@ -38,10 +38,15 @@ class BatchSink final : public ValidationSink {
     store::BatchText& text = out_.text;
     store::StagedRow& r = out_.rows.emplace_back();
     r.row = int64_t(row.row);
-    r.identity = text.copy(row.identity);
-    if (r.identity.starts_with("external_id:")) r.identity_field = identity_key_[0];
-    else if (r.identity.starts_with("email:")) r.identity_field = identity_key_[1];
-    else if (r.identity.starts_with("phone:")) r.identity_field = identity_key_[2];
+    // The identity as stored (store.h): the core's kind shortened to one letter.
+    for (int k = 0; k < 3; ++k) {
+      if (!row.identity.starts_with(kCoreKinds[k])) continue;
+      identity_.assign(kStoredKinds[k]);
+      identity_.append(row.identity.substr(kCoreKinds[k].size()));
+      r.identity = text.copy(identity_);
+      r.identity_field = identity_key_[k];
+      break;
+    }
     data_.clear();
     data_.push_back('{');
     r.values_at = uint32_t(out_.values.size());
@@ -78,6 +83,9 @@ class BatchSink final : public ValidationSink {
   std::vector<std::string> json_keys_;  // the same as JSON member names: "key":
   std::string_view identity_key_[3];    // external_id, email, phone field keys
   std::string data_;                    // the row's JSON object, built here, then copied
+  std::string identity_;                // the row's stored identity, built here, then copied
+  static constexpr std::string_view kCoreKinds[3] = {"external_id:", "email:", "phone:"};
+  static constexpr std::string_view kStoredKinds[3] = {"x:", "e:", "p:"};
 };
 
 }  // namespace

@@ -341,6 +341,18 @@ BEGIN
     AND last_id >= OLD.id;
 END;
 )sql",
+    // 10 → 11: a participant's identity keeps its kind as one letter ("x:P1" for the core's
+    // "external_id:P1", "e:" for email:, "p:" for phone:), in the row and in the unique index
+    // participants_identity: 10 bytes less of each per participant, which ingest writes to the
+    // WAL and then to the database. The forms cannot collide (the second byte is ':' here,
+    // a letter there), so rows are rewritten in place.
+    R"sql(
+UPDATE participants SET identity = CASE
+    WHEN substr(identity, 1, 12) = 'external_id:' THEN 'x:' || substr(identity, 13)
+    WHEN substr(identity, 1, 6) = 'email:' THEN 'e:' || substr(identity, 7)
+    ELSE 'p:' || substr(identity, 7) END
+  WHERE substr(identity, 1, 12) = 'external_id:' OR substr(identity, 1, 6) IN ('email:', 'phone:');
+)sql",
 };
 
 // The first version whose participants orders live in sort runs (see kMigrations).

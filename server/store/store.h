@@ -143,9 +143,10 @@ class BatchText {
   size_t left_ = 0;
 };
 
-// One clean row of a batch, ready to store: identity ("external_id:P1", or "" for none), the
-// four identity columns and the other imported values as a JSON object text. The views point
-// into the batch's `text` (or strings the caller keeps alive).
+// One clean row of a batch, ready to store: identity (the core's, with its kind shortened to
+// one letter: "x:P1" for external_id:P1, "e:a@b.c" for email:a@b.c, "p:+1…" for phone:+1…, or
+// "" for none; schema v11), the four identity columns and the other imported values as a JSON
+// object text. The views point into the batch's `text` (or strings the caller keeps alive).
 struct StagedRow {
   int64_t row = 0;
   std::string_view identity;

@@ -550,7 +550,7 @@ TEST_CASE("created_at order and filters come from created ranges: exact for any 
               std::string(kUndoCreatedRangesSql) + "PRAGMA user_version = 7;");
   ts.start();
   c = ts.client();
-  REQUIRE(run_sql(db, "PRAGMA user_version") == 10);
+  REQUIRE(run_sql(db, "PRAGMA user_version") == 11);
 
   auto path = [&](const std::string& campaign, const std::string& q) {
     return "/api/v1/campaigns/" + campaign + "/participants?" + q;

@@ -773,13 +773,15 @@ TEST_CASE("created participants are linked to their upload as id ranges; a v5 da
           // and as v6 kept campaign, upload and communication ids (v7 undone):
           "DROP TABLE id_high_water; DROP TRIGGER campaigns_high_water; "
           "DROP TRIGGER uploads_high_water; DROP TRIGGER communications_high_water; "
+          // and as v10 kept identities (v11 undone):
+          "UPDATE participants SET identity = 'external_id:' || substr(identity, 3) WHERE identity LIKE 'x:%'; "
           // and as v7 kept the created_at, communications and updated_at orders (v8-v10 undone):
           + std::string(kUndoCreatedRangesSql) + "PRAGMA user_version = 5;");
   REQUIRE(run_sql(db, "SELECT count(*) FROM participant_uploads") == 7);
   ts.start();
   c = ts.client();
   CHECK(run_sql(db, "PRAGMA user_version") == intake::store::Store::schema_version());
-  CHECK(intake::store::Store::schema_version() == 10);
+  CHECK(intake::store::Store::schema_version() == 11);
   CHECK(run_sql(db, "SELECT count(*) FROM upload_created") == 0);
   check_links();
 
@@ -937,4 +939,52 @@ TEST_CASE("order_batch_runs orders each column by (value, row) as a plain sort d
       }
     }
   }
+}
+
+TEST_CASE("identities stored with the long kinds (before v11) still match each kind after the migration") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string db = ts.dir() + "/intake.db";
+  std::string campaign = make_campaign(*c);
+  const std::string header = "_row,name,email,phone,external_id\r\n";
+  std::string up = make_upload(*c, campaign);
+  REQUIRE(put_batch(*c, up, 0, header + "2,Xena,,,X1\r\n3,Bea,bea@example.com,,\r\n4,Pat,,+14155550100,\r\n")
+              .body["created"] == 3);
+  REQUIRE(post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", 3}}).status == 200);
+  CHECK(run_sql(db, "SELECT count(*) FROM participants WHERE identity IN ('x:X1', 'e:bea@example.com', 'p:+14155550100')") == 3);
+
+  // The database as v10 kept it.
+  ts.stop();
+  run_sql(db,
+          "UPDATE participants SET identity = CASE substr(identity, 1, 2) WHEN 'x:' THEN 'external_id:' "
+          "WHEN 'e:' THEN 'email:' ELSE 'phone:' END || substr(identity, 3); PRAGMA user_version = 10;");
+  REQUIRE(run_sql(db, "SELECT count(*) FROM participants WHERE identity IN "
+                      "('external_id:X1', 'email:bea@example.com', 'phone:+14155550100')") == 3);
+  ts.start();
+  c = ts.client();
+  CHECK(run_sql(db, "PRAGMA user_version") == 11);
+  CHECK(run_sql(db, "SELECT count(*) FROM participants WHERE identity IN ('x:X1', 'e:bea@example.com', 'p:+14155550100')") == 3);
+
+  // Each kind is found again: updated under update (an email in other case, a phone as typed),
+  // refused naming the stored participant under reject.
+  up = make_upload(*c, campaign);
+  auto r = put_batch(*c, up, 0, header + "2,Xena 2,,,X1\r\n3,Bea 2,BEA@example.com,,\r\n4,Pat 2,,+1 415 555 0100,\r\n");
+  CHECK(r.body["created"] == 0);
+  CHECK(r.body["updated"] == 3);
+  REQUIRE(post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", 3}}).status == 200);
+  json names = json::array();
+  auto list = get(*c, "/api/v1/campaigns/" + campaign + "/participants?sort=name");
+  INFO(list.text);
+  for (auto& p : list.body["items"]) names.push_back(p["name"]);
+  CHECK(names == json::array({"Bea 2", "Pat 2", "Xena 2"}));
+  up = make_upload(*c, campaign, "reject");
+  r = put_batch(*c, up, 0, header + "2,Xena 3,,,X1\r\n3,Bea 3,bea@example.com,,\r\n4,Pat 3,,+14155550100,\r\n");
+  CHECK(r.body["failed"] == 3);
+  std::string text = report(*c, up);
+  INFO(text);
+  CHECK(text.find("\r\n2,external_id,X1,duplicate_identity,") != std::string::npos);
+  CHECK(text.find("\r\n3,email,bea@example.com,duplicate_identity,") != std::string::npos);
+  CHECK(text.find("\r\n4,phone,'+14155550100,duplicate_identity,") != std::string::npos);  // spreadsheet-safe
+  CHECK(text.find("participant 1,") != std::string::npos);
+  CHECK(run_sql(db, "SELECT count(*) FROM participants") == 3);
 }
