@@ -16,6 +16,7 @@
 namespace intake::server {
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {
+  store::Store::set_first_tier_runs(options_.first_tier_runs);
   store_ = std::make_unique<store::Store>(options_.db_path);
   store_->set_idle_timeout(options_.idle_seconds);
   if (!store_->has_tokens()) {

@@ -473,4 +473,6 @@ Store::~Store() { merger_.reset(); }
 
 int Store::schema_version() { return kVersion; }
 
+void Store::set_first_tier_runs(size_t runs) { detail::set_first_tier_runs(runs); }
+
 }  // namespace intake::store

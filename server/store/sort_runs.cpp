@@ -18,6 +18,7 @@
 #include "store/sort_runs.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -60,10 +61,12 @@ namespace {
 // made before 16 KiB pages), four fill a 16 KiB one.
 constexpr size_t kRowBytes = 4000;
 // Runs are merged by size tier: a tier holds runs of kTierBase * kRunFanIn^t .. ^(t+1) entries;
-// when kRunFanIn runs share a tier they become one run. A walk reads one block per run, so
-// the number of runs (at most about kRunFanIn per tier) bounds a page's cost.
+// when kRunFanIn runs share a tier they become one run — tier 0, where each batch's run starts,
+// when first_tier_runs() do (see sort_runs.h). A walk reads one block per run, so the number of
+// runs (at most about that many per tier) bounds a page's cost.
 constexpr int64_t kTierBase = 4096;
 constexpr size_t kRunFanIn = 16;
+std::atomic<size_t> g_first_tier_runs{Store::kFirstTierRuns};
 // A column whose stale records pass both bounds is rebuilt from all its runs without them
 // (counts read every stale record of the column, so they are kept few).
 constexpr int64_t kStaleMin = 4096;
@@ -405,15 +408,16 @@ int tier(int64_t entries) {
   return t;
 }
 
-// The runs of the lowest tier that holds kRunFanIn or more of them (empty if none).
+// The runs of the lowest tier that holds enough of them to merge (empty if none).
 std::vector<int64_t> full_tier(const std::map<int, std::vector<int64_t>>& tiers) {
+  const size_t first = first_tier_runs();
   for (const auto& [t, runs] : tiers)
-    if (runs.size() >= kRunFanIn) return runs;
+    if (runs.size() >= (t == 0 ? first : kRunFanIn)) return runs;
   return {};
 }
 
 // Rebuilds the column without its stale records when they pass kStaleMin and 1/kStaleShare of
-// the entries, and merges runs while a tier holds kRunFanIn of them. Returns true when a
+// the entries, and merges runs while a tier is full (full_tier). Returns true when a
 // tier is full and `tier_merges` is false (the merges are left to the caller).
 bool tidy(Connection& c, int64_t campaign_id, const std::string& col, bool tier_merges = true) {
   for (;;) {
@@ -461,6 +465,9 @@ std::map<int, std::vector<int64_t>> run_tiers(Connection& c, int64_t campaign_id
 unsigned char fold(unsigned char ch) { return unsigned(ch - 'A') < 26u ? ch | 0x20 : ch; }
 
 }  // namespace
+
+size_t first_tier_runs() { return g_first_tier_runs.load(std::memory_order_relaxed); }
+void set_first_tier_runs(size_t runs) { g_first_tier_runs.store(std::max<size_t>(runs, 2), std::memory_order_relaxed); }
 
 const char* sort_run_key(SortColumn c) {
   switch (c) {

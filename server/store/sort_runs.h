@@ -109,6 +109,11 @@ void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& ru
 // Whether one of the column's tiers holds a full set of runs (a merge is due).
 bool tier_full(Connection& c, int64_t campaign_id, const std::string& key);
 
+// How many runs of the first tier (each batch's own run, under 65,536 entries) are merged into
+// one: Store::kFirstTierRuns unless set otherwise (Store::set_first_tier_runs).
+size_t first_tier_runs();
+void set_first_tier_runs(size_t runs);
+
 // Tier merges outside the batches' write transactions: a thread reads the runs of a full tier
 // through a reader connection (a snapshot; runs never change once written), merges and encodes
 // them there, and hands the result to the next batch's write transaction (apply_ready), which

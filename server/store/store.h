@@ -260,6 +260,16 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   static int schema_version();
+  // How many runs of the first tier of a column's sort runs (each batch's own run, under 65,536
+  // entries) are merged into one; the tiers above merge 16 (store/sort_runs.h). Merging 16 batch
+  // runs rewrote every ingested entry once more (~10% of the WAL an ingest writes, and the
+  // writer's time to swap the merged runs in); with 128, a file of up to 1.28M rows in
+  // 10,000-row batches is never merged, and a list reads up to ~128 blocks at a time instead
+  // of ~16. Process-wide: answers do not depend on it, only how many runs a column keeps (the
+  // tests set 16 to merge after a few batches). Values below 2 count as 2. Set it before
+  // opening a Store.
+  static constexpr size_t kFirstTierRuns = 128;
+  static void set_first_tier_runs(size_t runs);
 
   // Tokens: `hash` is the hex SHA-256 of the secret; secrets are never stored.
   bool has_tokens();

@@ -854,6 +854,55 @@ TEST_CASE("sort runs of many batches are merged outside the batches; lists stay 
   CHECK(count_by_name(names[101]) == 1);
 }
 
+TEST_CASE("with the server's own first tier, batch runs merge only at 128; lists are exact over that many runs") {
+  TestServer ts(1800, 15000, [](intake::server::ServerOptions& o) { o.first_tier_runs = intake::store::Store::kFirstTierRuns; });
+  REQUIRE(intake::store::Store::kFirstTierRuns == 128);
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  std::string db = ts.dir() + "/intake.db";
+  std::string upload = make_upload(*c, campaign);
+  std::vector<std::string> names;
+  auto name_runs = [&] { return run_sql(db, "SELECT count(*) FROM sort_runs WHERE col = 'name'"); };
+  auto check_lists = [&](const std::string& stage) {
+    INFO(stage);
+    std::vector<std::string> want = names, got;
+    std::sort(want.begin(), want.end());
+    for (auto& p : all_pages(*c, "/api/v1/campaigns/" + campaign + "/participants?sort=name", 37)) got.push_back(p["name"]);
+    CHECK(got == want);
+    std::vector<std::string> desc;
+    for (auto& p : all_pages(*c, "/api/v1/campaigns/" + campaign + "/participants?sort=-name", 41)) desc.push_back(p["name"]);
+    std::reverse(desc.begin(), desc.end());
+    CHECK(desc == want);
+    auto r = get(*c, "/api/v1/campaigns/" + campaign + "/participants?filter%5Bname%5D=" + names[names.size() / 2]);
+    CHECK(r.body["total"] == 1);
+    r = get(*c, "/api/v1/campaigns/" + campaign + "/participants?filter%5Bname%5D=~e-1");
+    CHECK(r.body["total"].get<size_t>() == size_t(std::count_if(names.begin(), names.end(), [](const std::string& n) {
+            return n.find("e-1") != std::string::npos;
+          })));
+  };
+  auto send = [&](int b) {
+    std::string csv = kHeader;
+    for (int k = 0; k < 3; ++k) {
+      int n = b * 3 + k;
+      std::string name = "Name-" + std::to_string((n * 7919) % 1000);
+      names.push_back(name);
+      csv += std::to_string(n + 2) + "," + name + ",,,E" + std::to_string(n) + "\r\n";
+    }
+    REQUIRE(put_batch(*c, upload, b, csv).body["created"] == 3);
+  };
+  for (int b = 0; b < 127; ++b) send(b);
+  CHECK(name_runs() == 127);  // no merge yet
+  check_lists("127 runs");
+  send(127);  // the 128th run fills the first tier: merged in the background
+  int64_t runs = 0;
+  for (int i = 0; i < 100 && (runs = name_runs()) >= 128; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(runs == 1);
+  send(128);
+  CHECK(name_runs() == 2);
+  check_lists("merged");
+  REQUIRE(post(*c, "/api/v1/uploads/" + upload + "/complete", {{"total_rows", 129 * 3}}).status == 200);
+}
+
 TEST_CASE("the store's background threads (checkpoints, sort-run merges) run at a lower priority") {
   // Counts this process's threads at nice kBackgroundNice (field 19 of /proc/self/task/*/stat).
   auto background = [] {

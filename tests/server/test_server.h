@@ -78,6 +78,9 @@ class TestServer {
     o.admin_token = kAdminToken;
     o.idle_seconds = idle_seconds_;
     o.batch_wait_ms = batch_wait_ms_;
+    // Sort runs merge after 16 batches, not the server's 128, so a few batches exercise merges
+    // (a test that wants the server's own value sets it in `configure`).
+    o.first_tier_runs = 16;
     if (configure_) configure_(o);
     server_ = std::make_unique<server::Server>(o);
     port_ = server_->start(0);
