@@ -479,17 +479,19 @@ class FileValidator::Impl final : public CsvRecordSink {
   // file, only when the cell was quoted there (an unquoted one holds none of those, and
   // trimming removed its end spaces); for enums, only when a declared value could.
   enum class QuoteCheck : uint8_t { never, when_quoted, always };
-  // The types whose checks are small enough to run inside check_cells's loop instead of through
-  // CellPlan::write, an indirect call: in wasm every call in that loop costs more than these
-  // checks, as the engine keeps no value in a register across a call and spills them all
-  // (same-run pairs of wasm core_bench on the reference file, text/enum/timezone: ~3% faster;
-  // every type this way was slower than none: the loop grew too large).
-  enum class DirectWriter : uint8_t { none, text, enumeration, timezone };
+  // The types whose checks run inside check_cells's loop instead of through CellPlan::write, an
+  // indirect call: in wasm every call in that loop costs more than the call itself, as the
+  // engine keeps no value in a register across a call and spills them all. Same-run pairs of
+  // wasm core_bench on the reference file: text, enum and timezone this way ~3% faster, date and
+  // email ~1% more; phone too made it slower than none this way (the loop grew too large).
+  enum class DirectWriter : uint8_t { none, text, enumeration, timezone, date, email };
   static DirectWriter direct_writer(FieldType type) {
     switch (type) {
       case FieldType::text: return DirectWriter::text;
       case FieldType::enumeration: return DirectWriter::enumeration;
       case FieldType::timezone: return DirectWriter::timezone;
+      case FieldType::date: return DirectWriter::date;
+      case FieldType::email: return DirectWriter::email;
       default: return DirectWriter::none;
     }
   }
@@ -512,6 +514,8 @@ class FileValidator::Impl final : public CsvRecordSink {
     switch (cell.direct) {
       case DirectWriter::text: ok = detail::write_text(v, f.max_length, w, cell_error_); break;
       case DirectWriter::enumeration: ok = detail::write_enum(v, f.values, w, cell_error_); break;
+      case DirectWriter::date: ok = detail::write_date(v, f.format, w, cell_error_); break;
+      case DirectWriter::email: ok = detail::write_email(v, w, cell_error_); break;
       default: ok = detail::write_timezone(v, w, cell_error_); break;
     }
     return ok ? w : nullptr;
