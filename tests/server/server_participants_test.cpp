@@ -921,3 +921,34 @@ TEST_CASE("sort blocks written before front coding read the same, and merge with
   for (auto* c : {pc.get(), cc.get()})
     REQUIRE(post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", row - 2}}).status == 200);
 }
+
+TEST_CASE("a sort block of zero entries is refused as corrupt by merges too, not read past its end") {
+  // decode() accepts a front-coded block that says n = 0 (x'000000'); walks refuse it
+  // (take_block), but merged_entries puts each run's first block on its heap and reads its
+  // entry 0: with the first-tier merge that 16 batch runs start, the merge thread reads
+  // Block::off[0] of an empty vector and the whole server process dies.
+  TestServer ts;
+  auto c = ts.client();
+  std::string db = ts.dir() + "/intake.db";
+  std::string campaign = make_campaign(*c);
+  std::string up = make_upload(*c, campaign);
+  int row = 2;
+  auto send = [&](int seq) {
+    std::string csv = "_row,name,email,phone,external_id\r\n";
+    for (int k = 0; k < 2; ++k, ++row)
+      csv += std::to_string(row) + ",Name " + std::to_string(row) + ",,,E" + std::to_string(row) + "\r\n";
+    REQUIRE(put_batch(*c, up, seq, csv).status == 200);
+  };
+  for (int b = 0; b < 3; ++b) send(b);
+  ts.stop();
+  run_sql(db, "UPDATE sort_blocks SET entries = x'000000' WHERE col = 'name' AND "
+              "run = (SELECT min(run) FROM sort_blocks WHERE col = 'name')");
+  ts.start();
+  c = ts.client();
+  // A walk refuses the block with a 500, as it does any corrupt block.
+  CHECK(get(*c, "/api/v1/campaigns/" + campaign + "/participants?sort=name").status == 500);
+  for (int b = 3; b < 17; ++b) send(b);  // 17 runs: the first tier is full, merged in the background
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The server is still there (the merge failed and was logged, not a crash).
+  CHECK(get(*c, "/api/v1/campaigns/" + campaign + "/participants?sort=external_id").status == 200);
+}
