@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <map>
 
+#include <sys/resource.h>
+
 #include "test_server.h"
 
 using namespace intake::test;
@@ -951,4 +953,34 @@ TEST_CASE("a sort block of zero entries is refused as corrupt by merges too, not
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   // The server is still there (the merge failed and was logged, not a crash).
   CHECK(get(*c, "/api/v1/campaigns/" + campaign + "/participants?sort=external_id").status == 200);
+}
+
+TEST_CASE("a malformed sort block cannot make a walk allocate gigabytes") {
+  // decode_front_coded sizes its buffer from the block's own values size, bounded only by
+  // n * blob size and 2^31: a 46 KB block claiming 46,400 entries and 2 GiB of values gets a
+  // zero-filled 2 GiB string before its first entry is checked. (The server runs in this
+  // process, so its peak RSS is ours.)
+  auto peak_mib = [] {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return int64_t(u.ru_maxrss / 1024);
+  };
+  TestServer ts;
+  auto c = ts.client();
+  std::string db = ts.dir() + "/intake.db";
+  std::string campaign = make_campaign(*c);
+  std::string up = make_upload(*c, campaign);
+  REQUIRE(put_batch(*c, up, 0, "_row,name,email,phone,external_id\r\n2,Ana,,,E1\r\n").status == 200);
+  ts.stop();
+  // byte 0, varint n = 46400 (c0 ea 02), varint size = 2^31 (80 80 80 80 08), then entries of
+  // three zero bytes (shared 0, rest 0, id delta 0) up to 46,400 bytes.
+  run_sql(db, "UPDATE sort_blocks SET entries = CAST(x'00c0ea028080808008' || zeroblob(46400 - 9) AS BLOB) "
+              "WHERE col = 'name'");
+  REQUIRE(run_sql(db, "SELECT length(entries) FROM sort_blocks WHERE col = 'name'") == 46400);
+  ts.start();
+  c = ts.client();
+  int64_t before = peak_mib();
+  CHECK(get(*c, "/api/v1/campaigns/" + campaign + "/participants?sort=name").status == 500);
+  INFO("peak RSS before " << before << " MiB, after " << peak_mib() << " MiB");
+  CHECK(peak_mib() - before < 256);
 }
