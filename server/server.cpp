@@ -16,8 +16,7 @@
 namespace intake::server {
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {
-  store::Store::set_first_tier_runs(options_.first_tier_runs);
-  store_ = std::make_unique<store::Store>(options_.db_path);
+  store_ = std::make_unique<store::Store>(options_.db_path, options_.first_tier_runs);
   store_->set_idle_timeout(options_.idle_seconds);
   if (!store_->has_tokens()) {
     std::string secret = options_.admin_token.value_or(new_token_secret());

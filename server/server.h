@@ -41,8 +41,8 @@ struct ServerOptions {
   // Worker threads. httplib's default (max(8, cores-1)) is too few: a keep-alive connection
   // holds a worker while open, and batches waiting for their predecessor hold one each.
   int http_threads = 64;
-  // Batch-sized sort runs of a column merged into one (Store::set_first_tier_runs): fewer
-  // merges while ingesting, more runs for a list to read. Process-wide.
+  // Batch-sized sort runs of a column merged into one (Store::kFirstTierRuns): fewer merges
+  // while ingesting, more runs for a list to read.
   size_t first_tier_runs = store::Store::kFirstTierRuns;
 };
 

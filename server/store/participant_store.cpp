@@ -688,7 +688,7 @@ bool Store::delete_participant(int64_t id) {
     c.prepare("DELETE FROM participants WHERE id = ?1").bind(1, id).run();
     bool deleted = c.changes() > 0;
     // The deletion left stale sort-run entries (trigger); many of them make counts slower.
-    if (deleted) detail::tidy_sort_runs(c, campaign_id);
+    if (deleted) detail::tidy_sort_runs(c, campaign_id, first_tier_runs_);
     tx.commit();
     return deleted;
   });

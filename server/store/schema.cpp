@@ -440,7 +440,8 @@ std::string iso_time(int64_t epoch_seconds) {
   return buf;
 }
 
-Store::Store(const std::string& path) : db_(std::make_unique<Database>(path)) {
+Store::Store(const std::string& path, size_t first_tier_runs)
+    : db_(std::make_unique<Database>(path)), first_tier_runs_(first_tier_runs) {
   db_->write([](Connection& conn) {
     migrate(conn);
     // Databases from before field indexes existed (or whose indexes were lost) get them now;
@@ -450,7 +451,7 @@ Store::Store(const std::string& path) : db_(std::make_unique<Database>(path)) {
     tx.commit();
     return 0;
   });
-  merger_ = std::make_unique<detail::RunMerger>(*db_);
+  merger_ = std::make_unique<detail::RunMerger>(*db_, first_tier_runs_);
   // Merges left due when the server last stopped (pending merges are dropped on shutdown).
   db_->read([&](Connection& conn) {
     Transaction tx(conn, Transaction::Kind::read);
@@ -462,7 +463,7 @@ Store::Store(const std::string& path) : db_(std::make_unique<Database>(path)) {
     for (int64_t id : campaigns) {
       std::vector<std::string> due;
       for (const detail::RunColumn& col : detail::run_columns(conn, id))
-        if (detail::tier_full(conn, id, col.key)) due.push_back(col.key);
+        if (detail::tier_full(conn, id, col.key, first_tier_runs_)) due.push_back(col.key);
       if (!due.empty()) merger_->schedule(id, due);
     }
     return 0;
@@ -472,7 +473,5 @@ Store::Store(const std::string& path) : db_(std::make_unique<Database>(path)) {
 Store::~Store() { merger_.reset(); }
 
 int Store::schema_version() { return kVersion; }
-
-void Store::set_first_tier_runs(size_t runs) { detail::set_first_tier_runs(runs); }
 
 }  // namespace intake::store

@@ -62,11 +62,10 @@ namespace {
 constexpr size_t kRowBytes = 4000;
 // Runs are merged by size tier: a tier holds runs of kTierBase * kRunFanIn^t .. ^(t+1) entries;
 // when kRunFanIn runs share a tier they become one run — tier 0, where each batch's run starts,
-// when first_tier_runs() do (see sort_runs.h). A walk reads one block per run, so the number of
-// runs (at most about that many per tier) bounds a page's cost.
+// when the store's first_tier_runs do (Store::kFirstTierRuns). A walk reads one block per run,
+// so the number of runs (at most about that many per tier) bounds a page's cost.
 constexpr int64_t kTierBase = 4096;
 constexpr size_t kRunFanIn = 16;
-std::atomic<size_t> g_first_tier_runs{Store::kFirstTierRuns};
 // A column whose stale records pass both bounds is rebuilt from all its runs without them
 // (counts read every stale record of the column, so they are kept few).
 constexpr int64_t kStaleMin = 4096;
@@ -103,7 +102,7 @@ bool decode_plain(std::string_view blob, Block& b) {
   b.raw.assign(blob);
   size_t pos = 0;
   uint64_t n = 0, size = 0;
-  if (!get_varint(b.raw, pos, n) || !get_varint(b.raw, pos, size) || n > b.raw.size() ||
+  if (!get_varint(b.raw, pos, n) || !get_varint(b.raw, pos, size) || n == 0 || n > b.raw.size() ||
       size > b.raw.size() - pos)
     return false;
   b.values_at = pos;
@@ -124,42 +123,53 @@ bool decode_plain(std::string_view blob, Block& b) {
   return value == end;
 }
 
-// The front-coded layout: each value is rebuilt from the one before it, into raw.
+// The front-coded layout: each value is rebuilt from the one before it, into raw. A first pass
+// reads only the lengths, so a corrupt block's claims cost no memory before they add up.
 bool decode_front_coded(std::string_view blob, Block& b) {
   size_t pos = 1;
   uint64_t n = 0, size = 0;
-  // An entry takes at least 3 bytes of the blob, and a value at most all of them (it is its
-  // rest plus a part of the value before it).
-  if (!get_varint(blob, pos, n) || !get_varint(blob, pos, size) || n > blob.size() ||
-      size > n * blob.size() || size > (uint64_t(1) << 31))
+  // An entry takes at least 3 bytes of the blob.
+  if (!get_varint(blob, pos, n) || !get_varint(blob, pos, size) || n == 0 || n > blob.size() ||
+      size > (uint64_t(1) << 31))
     return false;
+  const size_t entries_at = pos;
+  uint64_t total = 0, prev_len = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t shared, rest, delta;
+    if (!get_varint(blob, pos, shared) || !get_varint(blob, pos, rest) || shared > prev_len ||
+        rest > blob.size() - pos)
+      return false;
+    pos += rest;
+    prev_len = shared + rest;
+    total += prev_len;
+    if (total > size || !get_varint(blob, pos, delta)) return false;
+  }
+  if (total != size || pos != blob.size()) return false;
   b.raw.resize(size);
   b.values_at = 0;
   b.values_end = size;
   b.len.resize(n);
   b.ids.resize(n);
   b.off.resize(n);
-  size_t at = 0, prev_at = 0, prev_len = 0;
-  uint64_t id = 0;
+  pos = entries_at;
+  size_t at = 0, prev_at = 0;
+  uint64_t id = 0, shared = 0, rest = 0, delta = 0;
   for (uint64_t i = 0; i < n; ++i) {
-    uint64_t shared, rest, delta;
-    if (!get_varint(blob, pos, shared) || !get_varint(blob, pos, rest) || shared > prev_len ||
-        rest > blob.size() - pos || rest > size - at || shared > size - at - rest)
-      return false;
+    get_varint(blob, pos, shared);
+    get_varint(blob, pos, rest);
     char* out = b.raw.data() + at;
     if (shared) std::memmove(out, b.raw.data() + prev_at, shared);
     if (rest) std::memcpy(out + shared, blob.data() + pos, rest);
     pos += rest;
-    if (!get_varint(blob, pos, delta)) return false;
+    get_varint(blob, pos, delta);
     id += (delta & 1) ? ~(delta >> 1) : (delta >> 1);  // zigzag: 0, -1, 1, -2, ...
     b.off[i] = uint32_t(at);
     b.len[i] = uint32_t(shared + rest);
     b.ids[i] = int64_t(id);
     prev_at = at;
-    prev_len = shared + rest;
-    at += prev_len;
+    at += shared + rest;
   }
-  return at == size && pos == blob.size();
+  return true;
 }
 
 bool decode(std::string_view blob, Block& b) {
@@ -205,7 +215,9 @@ std::vector<EncodedBlock> encode_blocks(const std::string& col, const std::vecto
     *p++ = char(v);
     return p;
   };
-  auto zigzag = [](int64_t d) { return d < 0 ? (uint64_t(~d) << 1) | 1 : uint64_t(d) << 1; };
+  // The difference of two ids, zigzagged (0, -1, 1, -2, ... as 0, 1, 2, 3, ...), in unsigned
+  // arithmetic: it wraps like the decoder's sum.
+  auto zigzag = [](uint64_t d) { return int64_t(d) < 0 ? (~d << 1) | 1 : d << 1; };
   std::string body;  // one block's entries, before its n and size are known
   size_t from = 0;
   while (from < entries.size()) {
@@ -233,7 +245,7 @@ std::vector<EncodedBlock> encode_blocks(const std::string& col, const std::vecto
       while (shared < m && prev[shared] == e.value[shared]) ++shared;
       size_t rest = e.value.size() - shared;
       char head[20], *p = put(put(head, shared), rest);
-      char tail[10], *q = put(tail, zigzag(e.id - prev_id));
+      char tail[10], *q = put(tail, zigzag(uint64_t(e.id) - uint64_t(prev_id)));
       size_t bytes = size_t(p - head) + rest + size_t(q - tail);
       // 12: room for the block's n and values size.
       if (to > from && body.size() + bytes + 12 > budget) break;
@@ -409,8 +421,8 @@ int tier(int64_t entries) {
 }
 
 // The runs of the lowest tier that holds enough of them to merge (empty if none).
-std::vector<int64_t> full_tier(const std::map<int, std::vector<int64_t>>& tiers) {
-  const size_t first = first_tier_runs();
+std::vector<int64_t> full_tier(const std::map<int, std::vector<int64_t>>& tiers, size_t first_tier_runs) {
+  const size_t first = std::max<size_t>(first_tier_runs, 2);  // a run alone is not merged
   for (const auto& [t, runs] : tiers)
     if (runs.size() >= (t == 0 ? first : kRunFanIn)) return runs;
   return {};
@@ -419,7 +431,8 @@ std::vector<int64_t> full_tier(const std::map<int, std::vector<int64_t>>& tiers)
 // Rebuilds the column without its stale records when they pass kStaleMin and 1/kStaleShare of
 // the entries, and merges runs while a tier is full (full_tier). Returns true when a
 // tier is full and `tier_merges` is false (the merges are left to the caller).
-bool tidy(Connection& c, int64_t campaign_id, const std::string& col, bool tier_merges = true) {
+bool tidy(Connection& c, int64_t campaign_id, const std::string& col, size_t first_tier_runs,
+          bool tier_merges = true) {
   for (;;) {
     std::map<int, std::vector<int64_t>> tiers;
     std::vector<int64_t> all;
@@ -443,7 +456,7 @@ bool tidy(Connection& c, int64_t campaign_id, const std::string& col, bool tier_
       merge_runs(c, campaign_id, col, all, true);
       return false;
     }
-    std::vector<int64_t> runs = full_tier(tiers);
+    std::vector<int64_t> runs = full_tier(tiers, first_tier_runs);
     if (runs.empty()) return false;
     if (!tier_merges) return true;
     merge_runs(c, campaign_id, col, runs, false);
@@ -465,9 +478,6 @@ std::map<int, std::vector<int64_t>> run_tiers(Connection& c, int64_t campaign_id
 unsigned char fold(unsigned char ch) { return unsigned(ch - 'A') < 26u ? ch | 0x20 : ch; }
 
 }  // namespace
-
-size_t first_tier_runs() { return g_first_tier_runs.load(std::memory_order_relaxed); }
-void set_first_tier_runs(size_t runs) { g_first_tier_runs.store(std::max<size_t>(runs, 2), std::memory_order_relaxed); }
 
 const char* sort_run_key(SortColumn c) {
   switch (c) {
@@ -506,7 +516,7 @@ std::string encode_number(double v) {
   return out;
 }
 
-void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& runs,
+void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& runs, size_t first_tier_runs,
                    std::vector<std::string>* merges_due) {
   std::vector<SortEntry> pending;  // owns the values of the pending records
   std::vector<std::string> pending_keys;
@@ -531,14 +541,14 @@ void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& ru
     if (run.entries.empty()) continue;
     if (!run.sorted) std::sort(run.entries.begin(), run.entries.end(), entry_less);
     write_run(c, campaign_id, run.key, next_run(c, campaign_id, run.key), run.entries);
-    if (tidy(c, campaign_id, run.key, merges_due == nullptr)) merges_due->push_back(run.key);
+    if (tidy(c, campaign_id, run.key, first_tier_runs, merges_due == nullptr)) merges_due->push_back(run.key);
   }
 }
 
 // ---- merges outside the write lock --------------------------------------------------------
 
-bool tier_full(Connection& c, int64_t campaign_id, const std::string& key) {
-  return !full_tier(run_tiers(c, campaign_id, key)).empty();
+bool tier_full(Connection& c, int64_t campaign_id, const std::string& key, size_t first_tier_runs) {
+  return !full_tier(run_tiers(c, campaign_id, key), first_tier_runs).empty();
 }
 
 namespace {
@@ -569,9 +579,10 @@ bool first_key(Connection& c, int64_t campaign_id, const std::string& col, int64
 }
 
 // In a read transaction: the merge of the column's lowest full tier; false if no tier is full.
-bool prepare_merge(Connection& c, int64_t campaign_id, const std::string& col, PreparedMerge& m) {
+bool prepare_merge(Connection& c, int64_t campaign_id, const std::string& col, size_t first_tier_runs,
+                   PreparedMerge& m) {
   std::map<int64_t, int64_t> entries;
-  std::vector<int64_t> runs = full_tier(run_tiers(c, campaign_id, col, &entries));
+  std::vector<int64_t> runs = full_tier(run_tiers(c, campaign_id, col, &entries), first_tier_runs);
   if (runs.empty()) return false;
   for (int64_t run : runs) {
     PreparedMerge::Source& src = m.sources.emplace_back();
@@ -613,7 +624,8 @@ struct RunMerger::Ready {
   PreparedMerge merge;
 };
 
-RunMerger::RunMerger(Database& db) : db_(db), thread_([this] { loop(); }) {}
+RunMerger::RunMerger(Database& db, size_t first_tier_runs)
+    : db_(db), first_tier_runs_(first_tier_runs), thread_([this] { loop(); }) {}
 
 RunMerger::~RunMerger() {
   {
@@ -664,7 +676,7 @@ void RunMerger::loop() {
     try {
       bool due = db_.read([&](Connection& c) {
         Transaction tx(c, Transaction::Kind::read);
-        return prepare_merge(c, campaign_id, col, job->merge);
+        return prepare_merge(c, campaign_id, col, first_tier_runs_, job->merge);
       });
       std::unique_lock<std::mutex> lock(mu_);
       if (!due) {
@@ -697,8 +709,8 @@ void RunMerger::loop() {
   }
 }
 
-void tidy_sort_runs(Connection& c, int64_t campaign_id) {
-  for (const RunColumn& col : run_columns(c, campaign_id)) tidy(c, campaign_id, col.key);
+void tidy_sort_runs(Connection& c, int64_t campaign_id, size_t first_tier_runs) {
+  for (const RunColumn& col : run_columns(c, campaign_id)) tidy(c, campaign_id, col.key, first_tier_runs);
 }
 
 void drop_sort_runs(Connection& c, int64_t campaign_id, const std::string& key) {

@@ -1,8 +1,9 @@
 // Sorted runs: the participants' order by name, email, phone and external id without a B-tree
 // index per column (maintaining four random-order indexes cost ~15 µs of CPU and WAL traffic
 // per ingested row). Each batch writes its rows' (value, id) pairs per column as one sorted
-// run, packed into blocks of a few KiB (table sort_blocks, one SQLite row per ~100 entries);
-// runs of similar size are merged (size tiers of kRunFanIn). A sorted list merges the runs.
+// run, packed into front-coded blocks of a few KiB (table sort_blocks, one SQLite row per
+// ~250 entries); runs of similar size are merged (size tiers: 16 runs, or the store's
+// first_tier_runs for the batches' own). A sorted list merges the runs.
 //
 // Staleness: a participant's entry is written when the participant is created and again when
 // one of the four values changes. Triggers (schema v5) record the replaced value in
@@ -103,16 +104,12 @@ struct BatchRun {
 // with a full tier there instead (for a RunMerger, after the commit). Rebuilds of columns with
 // too many stale records are always done here. Runs in the caller's write transaction; the
 // entries' values must stay valid until it returns.
-void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& runs,
+// `first_tier_runs`: how many batch-sized runs make a full first tier (Store::kFirstTierRuns).
+void add_sort_runs(Connection& c, int64_t campaign_id, std::vector<BatchRun>& runs, size_t first_tier_runs,
                    std::vector<std::string>* merges_due = nullptr);
 
 // Whether one of the column's tiers holds a full set of runs (a merge is due).
-bool tier_full(Connection& c, int64_t campaign_id, const std::string& key);
-
-// How many runs of the first tier (each batch's own run, under 65,536 entries) are merged into
-// one: Store::kFirstTierRuns unless set otherwise (Store::set_first_tier_runs).
-size_t first_tier_runs();
-void set_first_tier_runs(size_t runs);
+bool tier_full(Connection& c, int64_t campaign_id, const std::string& key, size_t first_tier_runs);
 
 // Tier merges outside the batches' write transactions: a thread reads the runs of a full tier
 // through a reader connection (a snapshot; runs never change once written), merges and encodes
@@ -124,7 +121,7 @@ void set_first_tier_runs(size_t runs);
 // (the next batch of the campaign, or the next start, finds them due again).
 class RunMerger {
  public:
-  explicit RunMerger(Database& db);
+  RunMerger(Database& db, size_t first_tier_runs);
   ~RunMerger();
   RunMerger(const RunMerger&) = delete;
   RunMerger& operator=(const RunMerger&) = delete;
@@ -139,6 +136,7 @@ class RunMerger {
   struct Ready;
   void loop();
   Database& db_;
+  const size_t first_tier_runs_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::pair<int64_t, std::string>> queue_;  // (campaign, column) to merge
@@ -150,7 +148,7 @@ class RunMerger {
 
 // Merges runs whose tier is full and rebuilds columns with too many stale records, for every
 // column of the campaign (after deletions, which add stale records outside of batches).
-void tidy_sort_runs(Connection& c, int64_t campaign_id);
+void tidy_sort_runs(Connection& c, int64_t campaign_id, size_t first_tier_runs);
 
 // Replaces every run of the column by one run built from the participants table and clears
 // its stale records.

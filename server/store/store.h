@@ -254,7 +254,7 @@ struct ErrorCursor {
 class Store {
  public:
   // Opens or creates the database file and migrates it to the current schema version.
-  explicit Store(const std::string& path);
+  explicit Store(const std::string& path, size_t first_tier_runs = kFirstTierRuns);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -265,11 +265,9 @@ class Store {
   // runs rewrote every ingested entry once more (~10% of the WAL an ingest writes, and the
   // writer's time to swap the merged runs in); with 128, a file of up to 1.28M rows in
   // 10,000-row batches is never merged, and a list reads up to ~128 blocks at a time instead
-  // of ~16. Process-wide: answers do not depend on it, only how many runs a column keeps (the
-  // tests set 16 to merge after a few batches). Values below 2 count as 2. Set it before
-  // opening a Store.
+  // of ~16. Answers do not depend on it, only how many runs a column keeps (the tests use 16 to
+  // merge after a few batches). Values below 2 count as 2.
   static constexpr size_t kFirstTierRuns = 128;
-  static void set_first_tier_runs(size_t runs);
 
   // Tokens: `hash` is the hex SHA-256 of the secret; secrets are never stored.
   bool has_tokens();
@@ -332,6 +330,7 @@ class Store {
   std::unique_ptr<Database> db_;
   std::unique_ptr<detail::RunMerger> merger_;  // destroyed (stopped) before db_
   int64_t idle_seconds_ = 30 * 60;
+  size_t first_tier_runs_;
 };
 
 }  // namespace intake::store

@@ -719,7 +719,7 @@ Result<BatchAnswer> Store::apply_batch(int64_t upload_id, int64_t seq, const std
         }
       }
       linked.push_back(']');
-      detail::add_sort_runs(c, u->campaign_id, runs, &merges_due);
+      detail::add_sort_runs(c, u->campaign_id, runs, first_tier_runs_, &merges_due);
       // The created rows are linked as their id range (schema v6, upload_created): ranges that
       // reach above id_bound hold only deleted participants' ids, which this batch may have
       // been given again, so they are cut back first; then the upload's range that ends at

@@ -857,6 +857,7 @@ TEST_CASE("sort runs of many batches are merged outside the batches; lists stay 
 TEST_CASE("with the server's own first tier, batch runs merge only at 128; lists are exact over that many runs") {
   TestServer ts(1800, 15000, [](intake::server::ServerOptions& o) { o.first_tier_runs = intake::store::Store::kFirstTierRuns; });
   REQUIRE(intake::store::Store::kFirstTierRuns == 128);
+  TestServer other;  // merging at 16 in the same process: each store keeps its own setting
   auto c = ts.client();
   std::string campaign = make_campaign(*c);
   std::string db = ts.dir() + "/intake.db";
