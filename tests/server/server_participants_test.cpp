@@ -984,3 +984,46 @@ TEST_CASE("a malformed sort block cannot make a walk allocate gigabytes") {
   INFO("peak RSS before " << before << " MiB, after " << peak_mib() << " MiB");
   CHECK(peak_mib() - before < 256);
 }
+
+TEST_CASE("sort runs keep long values exactly: blocks of their own, prefixes shared past 127 bytes") {
+  TestServer ts;
+  auto c = ts.client();
+  std::string campaign = make_campaign(*c);
+  // Names of ~4.5 KB (longer than a block holds: each gets a block of its own) sharing ~4 KB
+  // prefixes, ~300-byte names sharing 200+ bytes (a shared length that takes two varint bytes),
+  // and short ones between them; 20 batches, so runs are merged too (TestServer merges at 16).
+  json fields = get(*c, "/api/v1/campaigns/" + campaign + "/fields").body["fields"];
+  for (auto& f : fields)
+    if (f["key"] == "name") f["max_length"] = 10000;  // the default, 1000, would refuse them
+  REQUIRE(put(*c, "/api/v1/campaigns/" + campaign + "/fields", {{"fields", fields}}).status == 200);
+  const std::string big(4000, 'q'), mid(250, 'm');
+  std::vector<std::string> names;
+  std::string up = make_upload(*c, campaign);
+  int row = 2;
+  for (int b = 0; b < 20; ++b) {
+    std::string csv = "_row,name,external_id\r\n";
+    for (int k = 0; k < 6; ++k, ++row) {
+      int i = b * 6 + k;
+      std::string name = i % 3 == 0 ? big + std::to_string((i * 7) % 50) + std::string(size_t(i % 5) * 100, 'z')
+                         : i % 3 == 1 ? mid + std::to_string((i * 13) % 40)
+                                      : "s" + std::to_string(i % 9);
+      names.push_back(name);
+      csv += std::to_string(row) + "," + name + ",L" + std::to_string(i) + "\r\n";
+    }
+    auto r = put_batch(*c, up, b, csv);
+    INFO(r.text);
+    REQUIRE(r.body["created"] == 6);
+  }
+  REQUIRE(post(*c, "/api/v1/uploads/" + up + "/complete", {{"total_rows", row - 2}}).status == 200);
+  auto path = [&](const std::string& q) { return "/api/v1/campaigns/" + campaign + "/participants?" + q; };
+  std::vector<std::string> want = names, got;
+  std::sort(want.begin(), want.end());
+  for (auto& p : all_pages(*c, path("sort=name"), 9)) got.push_back(p["name"]);
+  CHECK(got == want);
+  auto count = [&](auto keep) { return size_t(std::count_if(names.begin(), names.end(), keep)); };
+  CHECK(get(*c, path("filter%5Bname%5D=~qq7z")).body["total"] ==
+        count([](const std::string& n) { return n.find("qq7z") != std::string::npos; }));
+  CHECK(get(*c, path("filter%5Bname%5D=~m1")).body["total"] ==
+        count([](const std::string& n) { return n.find("m1") != std::string::npos; }));
+  CHECK(get(*c, path("filter%5Bname%5D=" + names[3])).body["total"] == count([&](const std::string& n) { return n == names[3]; }));
+}
