@@ -770,10 +770,9 @@ SortWalk::SortWalk(Connection& c, int64_t campaign_id, std::string key, bool des
     while (s.step()) runs.push_back(s.int64(0));
   }
   for (int64_t run : runs) {
-    auto* r = new Run;
-    r->run = run;
-    runs_.push_back(r);
-    if (fill(*r, true, after)) heap_.push_back(runs_.size() - 1);
+    Run& r = *runs_.emplace_back(std::make_unique<Run>());
+    r.run = run;
+    if (fill(r, true, after)) heap_.push_back(runs_.size() - 1);
   }
   auto later = [this](size_t a, size_t b) {
     const Run& x = *runs_[a];
@@ -784,9 +783,7 @@ SortWalk::SortWalk(Connection& c, int64_t campaign_id, std::string key, bool des
   std::make_heap(heap_.begin(), heap_.end(), later);
 }
 
-SortWalk::~SortWalk() {
-  for (Run* r : runs_) delete r;
-}
+SortWalk::~SortWalk() = default;
 
 // Positions `r` on its first entry after `after` (first) or on its next entry; false when the
 // run has no more.

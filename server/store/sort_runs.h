@@ -176,7 +176,7 @@ class SortWalk {
   int64_t campaign_id_;
   std::string key_;
   bool descending_;
-  std::vector<Run*> runs_;
+  std::vector<std::unique_ptr<Run>> runs_;  // owned here, so a throw from the constructor frees them
   std::vector<size_t> heap_;
   std::string last_value_;
   int64_t last_id_ = 0;
