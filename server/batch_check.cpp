@@ -40,9 +40,9 @@ class BatchSink final : public ValidationSink {
     r.row = int64_t(row.row);
     // The identity as stored (store.h): the core's kind shortened to one letter.
     for (int k = 0; k < 3; ++k) {
-      if (!row.identity.starts_with(kCoreKinds[k])) continue;
+      if (!row.identity.starts_with(kIdentityKinds[k])) continue;
       identity_.assign(kStoredKinds[k]);
-      identity_.append(row.identity.substr(kCoreKinds[k].size()));
+      identity_.append(row.identity.substr(kIdentityKinds[k].size()));
       r.identity = text.copy(identity_);
       r.identity_field = identity_key_[k];
       break;
@@ -84,8 +84,7 @@ class BatchSink final : public ValidationSink {
   std::string_view identity_key_[3];    // external_id, email, phone field keys
   std::string data_;                    // the row's JSON object, built here, then copied
   std::string identity_;                // the row's stored identity, built here, then copied
-  static constexpr std::string_view kCoreKinds[3] = {"external_id:", "email:", "phone:"};
-  static constexpr std::string_view kStoredKinds[3] = {"x:", "e:", "p:"};
+  static constexpr std::string_view kStoredKinds[3] = {"x:", "e:", "p:"};  // for kIdentityKinds
 };
 
 }  // namespace

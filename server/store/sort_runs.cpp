@@ -18,7 +18,6 @@
 #include "store/sort_runs.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <map>

@@ -337,18 +337,17 @@ class FileValidator::Impl final : public CsvRecordSink {
   // The identity of a clean row: external_id, else email, else phone (the first non-empty), as
   // "kind:value", emails lower-cased whole (hashed later, in request_buckets).
   void find_identity(RowSlot& out) {
-    static constexpr std::string_view kPrefix[3] = {"external_id:", "email:", "phone:"};
     for (int which = 0; which < 3; ++which) {
       const int o = identity_outputs_[which];
       if (o < 0 || out.values[size_t(o)].empty()) continue;
       const std::string_view value = out.values[size_t(o)];
-      const size_t n = kPrefix[which].size() + value.size();
+      const size_t n = kIdentityKinds[which].size() + value.size();
       if (out.identity_buf.size() < n) out.identity_buf.resize(std::max(n, 2 * out.identity_buf.size()));
       char* const id = out.identity_buf.data();
-      platform::copy_bytes(id, kPrefix[which].data(), kPrefix[which].size());
-      platform::copy_bytes(id + kPrefix[which].size(), value.data(), value.size());
+      platform::copy_bytes(id, kIdentityKinds[which].data(), kIdentityKinds[which].size());
+      platform::copy_bytes(id + kIdentityKinds[which].size(), value.data(), value.size());
       if (which == 1)  // the same mailbox whatever the case: Ana@X.io is ana@x.io
-        for (size_t i = kPrefix[1].size(); i < n; ++i)
+        for (size_t i = kIdentityKinds[1].size(); i < n; ++i)
           if (id[i] >= 'A' && id[i] <= 'Z') id[i] = char(id[i] + 32);
       out.identity_len = n;
       out.identity_which = which;

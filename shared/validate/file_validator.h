@@ -51,6 +51,10 @@ struct HeaderInfo {
   std::vector<size_t> output_fields;  // field indexes in Data-tab order: the order of values
 };
 
+// The kinds of identity, in the order they are looked for: a CleanRow's identity is one of
+// them followed by the value (see CleanRow::identity).
+inline constexpr std::string_view kIdentityKinds[3] = {"external_id:", "email:", "phone:"};
+
 // A row that passed every check. Views are valid only during the callback.
 struct CleanRow {
   uint64_t row = 0;
